@@ -15,6 +15,8 @@ export default defineConfig({
       description:
         'Write the khugepaged non-swap-entry patch yourself, against a faithful simulator, graded in your browser.',
       sidebar: [{ label: 'Course', items: [{ autogenerate: { directory: '.' } }] }],
+      // S2: site-wide CSS (screen-reader utility) and the print stylesheet for the lab handout.
+      customCss: ['./src/styles/course.css', './src/styles/print.css'],
     }),
     mdx(),
   ],
