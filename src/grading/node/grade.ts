@@ -1,0 +1,30 @@
+/** Node grading API: grade learner code for one exercise in worker_threads. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { collectNames, orchestrate } from '../orchestrate.ts';
+import type { GradeLimits, RunResult, TestSource } from '../types.ts';
+import type { ExerciseOnDisk } from './exercises.ts';
+import { spawnNodeWorker } from './spawn.ts';
+
+export interface GradeOptions extends GradeLimits {
+  extraTests?: TestSource[];
+}
+
+function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) {
+  return { exercise: exercise.meta.id, exports: exercise.meta.exports, code, tests: [...exercise.tests, ...(opts.extraTests ?? [])] };
+}
+
+export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
+  return orchestrate(spawnNodeWorker, payloadFor(exercise, code, opts), { perTestMs: opts.perTestMs, perRunMs: opts.perRunMs });
+}
+
+/**
+ * The names of the tests a submission is graded on, collected against the exercise's reference
+ * solution (used to keep the maximum score right when a submission does not compile or load).
+ */
+export async function expectedTestNames(exercise: ExerciseOnDisk, opts: GradeOptions = {}): Promise<string[] | undefined> {
+  const solution = join(exercise.dir, 'solution.ts');
+  if (!existsSync(solution)) return undefined;
+  const names = await collectNames(spawnNodeWorker, payloadFor(exercise, readFileSync(solution, 'utf8'), opts), Math.max(opts.perTestMs ?? 2000, 5000));
+  return names ?? undefined;
+}

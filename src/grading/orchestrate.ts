@@ -1,0 +1,235 @@
+/**
+ * Parent side of a grading run (Node and browser alike): starts a worker, loads the learner's
+ * module and the tests in it, then runs the tests ONE AT A TIME under a watchdog. A test that
+ * does not answer within the per-test limit (a synchronous infinite loop cannot be interrupted
+ * from inside) is marked 'timeout', the worker is terminated, a fresh one is started and the run
+ * continues with the NEXT test. The per-run limit caps the total.
+ * Never throws for learner mistakes: everything becomes a RunResult.
+ */
+import type { CompileError, GradeLimits, RunPayload, RunResult, TestResult } from './types.ts';
+import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, OUTPUT_CAP_BYTES } from './types.ts';
+import type { ParentMessage, WorkerMessage } from './runtime/session.ts';
+
+export interface WorkerHandle {
+  post(msg: ParentMessage): void;
+  /** Called for every message; `onExit` when the worker dies (error, crash, out of memory). */
+  listen(onMessage: (msg: WorkerMessage) => void, onExit: (reason: string) => void): void;
+  terminate(): void;
+}
+
+export type SpawnWorker = () => WorkerHandle;
+
+/** Extra time the watchdog allows over the per-test limit (the worker's own async race fires first). */
+const WATCHDOG_GRACE_MS = 250;
+/** How long a fresh worker may take to initialise (module loading) before the run is abandoned. */
+const STARTUP_LIMIT_MS = 30_000;
+
+const seconds = (ms: number) => {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+};
+
+function randomNonce(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+}
+
+type Waited<T> = { kind: 'message'; msg: T } | { kind: 'timeout' } | { kind: 'exit'; reason: string };
+
+/** A worker plus a one-message-at-a-time mailbox. */
+class Mailbox {
+  private queue: WorkerMessage[] = [];
+  private exitReason: string | null = null;
+  private waiter: (() => void) | null = null;
+  readonly handle: WorkerHandle;
+  constructor(handle: WorkerHandle) {
+    this.handle = handle;
+    handle.listen(
+      (msg) => {
+        this.queue.push(msg);
+        this.waiter?.();
+      },
+      (reason) => {
+        this.exitReason = reason;
+        this.waiter?.();
+      },
+    );
+  }
+  /** Wait for the next message accepted by `accept`, at most `ms`. */
+  async next<T extends WorkerMessage>(accept: (m: WorkerMessage) => m is T, ms: number): Promise<Waited<T>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.queue.findIndex(accept);
+      if (i >= 0) return { kind: 'message', msg: this.queue.splice(i, 1)[0] as T };
+      if (this.exitReason !== null) return { kind: 'exit', reason: this.exitReason };
+      const left = deadline - Date.now();
+      if (left <= 0) return { kind: 'timeout' };
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.waiter = null;
+          resolve();
+        }, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          this.waiter = null;
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+function summarise(exercise: string, tests: TestResult[], started: number, extra: Partial<RunResult> = {}): RunResult {
+  const passed = tests.filter((t) => t.status === 'passed').length;
+  return { exercise, passed, failed: tests.length - passed, total: tests.length, tests, durationMs: Date.now() - started, ...extra };
+}
+
+function capTotalOutput(tests: TestResult[]): void {
+  let used = 0;
+  for (const t of tests) {
+    if (!t.output) continue;
+    if (used >= OUTPUT_CAP_BYTES) {
+      t.output = `[output not shown: the run's ${Math.round(OUTPUT_CAP_BYTES / 1024)} KB output cap was reached by earlier tests]`;
+      continue;
+    }
+    if (used + t.output.length > OUTPUT_CAP_BYTES) {
+      t.output = `${t.output.slice(0, OUTPUT_CAP_BYTES - used)}\n… [output capped: the run's ${Math.round(OUTPUT_CAP_BYTES / 1024)} KB limit was reached]\n`;
+    }
+    used += t.output.length;
+  }
+}
+
+export interface OrchestrateOptions extends GradeLimits {
+  /** A worker already started (browser warm-up); used for the first attempt if given. */
+  prestarted?: WorkerHandle;
+}
+
+export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, opts: OrchestrateOptions = {}): Promise<RunResult> {
+  const perTestMs = opts.perTestMs ?? DEFAULT_PER_TEST_MS;
+  const perRunMs = opts.perRunMs ?? DEFAULT_PER_RUN_MS;
+  const full: RunPayload = { ...payload, perTestMs };
+  const started = Date.now();
+  const left = () => perRunMs - (Date.now() - started);
+  const results: TestResult[] = [];
+  let names: string[] | null = null;
+  let loadOutput: string | undefined;
+  let index = 0;
+  let prestarted = opts.prestarted;
+
+  const stopRest = (from: number, why: string) => {
+    for (let i = from; i < (names?.length ?? 0); i++) {
+      if (!results[i]) results[i] = { name: (names as string[])[i], status: 'timeout', message: why };
+    }
+  };
+
+  for (;;) {
+    const box = new Mailbox(prestarted ?? spawn());
+    prestarted = undefined;
+    const nonce = randomNonce();
+    try {
+      const ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', names ? Math.max(0, Math.min(STARTUP_LIMIT_MS, left())) : STARTUP_LIMIT_MS);
+      if (ready.kind !== 'message') {
+        const why = ready.kind === 'exit' ? `the test runner could not start: ${ready.reason}` : 'the test runner did not start in time';
+        if (!names) return summarise(payload.exercise, [{ name: 'loading your code', status: 'error', message: why }], started, { loadError: why });
+        stopRest(index, why);
+        break;
+      }
+      box.handle.post({ type: 'load', nonce, payload: full });
+      const loaded = await box.next(
+        (m): m is Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }> => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
+        Math.max(0, Math.min(perTestMs + WATCHDOG_GRACE_MS, left() + WATCHDOG_GRACE_MS)),
+      );
+      if (loaded.kind !== 'message' || loaded.msg.type === 'load-failed') {
+        let why: string;
+        let compileError: CompileError | undefined;
+        let output: string | undefined;
+        if (loaded.kind === 'timeout') why = `loading your code was stopped after ${seconds(perTestMs)} — possibly an infinite loop at the top level of your file`;
+        else if (loaded.kind === 'exit') why = `the test runner stopped while loading your code: ${loaded.reason}`;
+        else {
+          why = loaded.msg.loadError ?? '';
+          compileError = loaded.msg.compileError;
+          output = loaded.msg.output || undefined;
+        }
+        if (!names) {
+          if (compileError) return summarise(payload.exercise, [], started, { compileError, output });
+          return summarise(payload.exercise, [{ name: 'loading your code', status: 'error', message: why }], started, { loadError: why, output });
+        }
+        stopRest(index, `not run: reloading after the previous test failed (${why})`);
+        break;
+      }
+      if (!names) {
+        names = loaded.msg.names;
+        loadOutput = loaded.msg.output || undefined;
+      }
+      let restart = false;
+      while (index < names.length) {
+        if (left() <= 0) {
+          stopRest(index, `not run: the whole run reached its ${seconds(perRunMs)} limit`);
+          return finish();
+        }
+        const limit = Math.min(perTestMs + WATCHDOG_GRACE_MS, left());
+        const runLimited = limit < perTestMs + WATCHDOG_GRACE_MS;
+        box.handle.post({ type: 'run', nonce, index });
+        const i = index;
+        const got = await box.next(
+          (m): m is Extract<WorkerMessage, { type: 'result' }> => m.type === 'result' && m.nonce === nonce && m.index === i,
+          limit,
+        );
+        if (got.kind === 'message') {
+          results[index] = { ...got.msg.result, name: names[index] };
+          index++;
+          continue;
+        }
+        if (got.kind === 'timeout') {
+          results[index] = {
+            name: names[index],
+            status: 'timeout',
+            message: runLimited
+              ? `stopped: the whole run reached its ${seconds(perRunMs)} limit — possibly an infinite loop`
+              : `stopped after ${seconds(perTestMs)} — possibly an infinite loop`,
+          };
+        } else {
+          results[index] = { name: names[index], status: 'error', message: `the test runner stopped during this test: ${got.reason}` };
+        }
+        index++;
+        restart = true;
+        break;
+      }
+      if (!restart) break;
+    } finally {
+      box.handle.terminate();
+    }
+    if (index >= (names?.length ?? 0)) break;
+    if (left() <= 0) {
+      stopRest(index, `not run: the whole run reached its ${seconds(perRunMs)} limit`);
+      break;
+    }
+  }
+  return finish();
+
+  function finish(): RunResult {
+    const tests = results.filter(Boolean);
+    capTotalOutput(tests);
+    const elapsed = Date.now() - started;
+    const stopped = tests.some((t) => t.message.includes('whole run reached its')) ? { stoppedAfterMs: elapsed } : {};
+    return summarise(payload.exercise, tests, started, { ...stopped, ...(loadOutput ? { output: loadOutput } : {}) });
+  }
+}
+
+/** Load only (no tests run) and return the test names, or null if loading failed. */
+export async function collectNames(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, perTestMs = DEFAULT_PER_TEST_MS): Promise<string[] | null> {
+  const box = new Mailbox(spawn());
+  const nonce = randomNonce();
+  try {
+    const ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', STARTUP_LIMIT_MS);
+    if (ready.kind !== 'message') return null;
+    box.handle.post({ type: 'load', nonce, payload: { ...payload, perTestMs } });
+    const loaded = await box.next(
+      (m): m is Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }> => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
+      perTestMs + WATCHDOG_GRACE_MS,
+    );
+    return loaded.kind === 'message' && loaded.msg.type === 'loaded' ? loaded.msg.names : null;
+  } finally {
+    box.handle.terminate();
+  }
+}

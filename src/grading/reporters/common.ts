@@ -1,0 +1,47 @@
+import type { RunResult } from '../types.ts';
+
+/** One graded exercise as the reporters see it. */
+export interface Graded {
+  result: RunResult;
+  /** The learner file's name as the user gave it (for compile-error locations). */
+  file?: string;
+  /** The learner source (lets the text reporter show the offending line). */
+  source?: string;
+  /**
+   * Names of the tests that would have run (collected with the reference solution) when the
+   * learner file could not be compiled or loaded — so scores keep the right maximum.
+   */
+  expectedTests?: string[];
+}
+
+/** Headline for a run that never got to its tests, or null. */
+export function setupFailure(g: Graded): string | null {
+  const r = g.result;
+  if (r.compileError) {
+    const ce = r.compileError;
+    return `${g.file ?? 'your code'}:${ce.line}:${ce.column}: does not compile: ${ce.message}`;
+  }
+  if (r.loadError) return r.loadError;
+  return null;
+}
+
+/** Tests counted for the score: the real ones, or the expected ones (all failed) after a setup failure. */
+export function scoredTests(g: Graded): { name: string; passed: boolean; status: string; message: string; output?: string }[] {
+  const failure = setupFailure(g);
+  if (failure) {
+    const names = g.expectedTests && g.expectedTests.length ? g.expectedTests : ['loading your code'];
+    return names.map((name) => ({ name, passed: false, status: 'error', message: `not run: ${failure}` }));
+  }
+  return g.result.tests.map((t) => ({ name: t.name, passed: t.status === 'passed', status: t.status, message: t.message, output: t.output }));
+}
+
+export function score(graded: Graded[]): { earned: number; max: number } {
+  let earned = 0;
+  let max = 0;
+  for (const g of graded) {
+    const ts = scoredTests(g);
+    max += ts.length;
+    earned += ts.filter((t) => t.passed).length;
+  }
+  return { earned, max };
+}

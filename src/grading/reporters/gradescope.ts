@@ -1,0 +1,67 @@
+/**
+ * Gradescope autograder results (/autograder/results/results.json): one point per test.
+ * Spec: https://gradescope-autograders.readthedocs.io/en/latest/specs/
+ */
+import { score, scoredTests, setupFailure, type Graded } from './common.ts';
+
+export interface GradescopeTest {
+  name: string;
+  score: number;
+  max_score: number;
+  status: 'passed' | 'failed';
+  output: string;
+  visibility: 'visible' | 'hidden' | 'after_due_date' | 'after_published';
+}
+
+export interface GradescopeResults {
+  score: number;
+  max_score: number;
+  execution_time: number;
+  output: string;
+  output_format: 'text';
+  visibility: 'visible';
+  stdout_visibility: 'hidden';
+  tests: GradescopeTest[];
+}
+
+export function gradescopeResults(graded: Graded[], executionMs: number, multi = graded.length !== 1): GradescopeResults {
+  const tests: GradescopeTest[] = [];
+  const summary: string[] = [];
+  for (const g of graded) {
+    const failure = setupFailure(g);
+    const ts = scoredTests(g);
+    summary.push(`${g.result.exercise}: ${ts.filter((t) => t.passed).length}/${ts.length} tests passed${failure ? ` — ${failure}` : ''}`);
+    for (const t of ts) {
+      const parts = [t.passed ? '' : `${t.status}: ${t.message}`];
+      if (t.output) parts.push(`your code printed:\n${t.output}`);
+      tests.push({
+        name: multi ? `${g.result.exercise}: ${t.name}` : t.name,
+        score: t.passed ? 1 : 0,
+        max_score: 1,
+        status: t.passed ? 'passed' : 'failed',
+        output: parts.filter(Boolean).join('\n\n'),
+        visibility: 'visible',
+      });
+    }
+  }
+  const s = score(graded);
+  return {
+    score: s.earned,
+    max_score: s.max,
+    execution_time: Math.round(executionMs) / 1000,
+    output: summary.join('\n'),
+    output_format: 'text',
+    visibility: 'visible',
+    stdout_visibility: 'hidden',
+    tests,
+  };
+}
+
+/** A results.json for when nothing could be graded at all (no submission, unreadable file). */
+export function gradescopeFailure(message: string, executionMs = 0): GradescopeResults {
+  return { score: 0, max_score: 0, execution_time: executionMs / 1000, output: message, output_format: 'text', visibility: 'visible', stdout_visibility: 'hidden', tests: [] };
+}
+
+export function formatGradescope(graded: Graded[], executionMs: number): string {
+  return JSON.stringify(gradescopeResults(graded, executionMs), null, 2);
+}

@@ -1,0 +1,64 @@
+/**
+ * `expect` for exercise tests, built exactly like Vitest builds its own: chai + the
+ * @vitest/expect plugins (JestChaiExpect, JestAsymmetricMatchers, JestExtend, ChaiStyleAssertions).
+ * No hand-written matchers, so `toBe`, `toEqual`, `toThrow`, `expect.any(...)`… behave and
+ * word their failures the way `vitest run` does.
+ */
+import * as chai from 'chai';
+import {
+  ASYMMETRIC_MATCHERS_OBJECT,
+  ChaiStyleAssertions,
+  GLOBAL_EXPECT,
+  JestAsymmetricMatchers,
+  JestChaiExpect,
+  JestExtend,
+  getState,
+  setState,
+} from '@vitest/expect';
+
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  chai.use(JestExtend);
+  chai.use(JestChaiExpect);
+  chai.use(ChaiStyleAssertions);
+  chai.use(JestAsymmetricMatchers);
+}
+
+export type RuntimeExpect = ((value: unknown, message?: string) => any) & Record<string, any>;
+
+/** Create the runtime's `expect` (call once per worker, before any learner code runs). */
+export function createExpect(): RuntimeExpect {
+  install();
+  const expect = ((value: unknown, message?: string) => {
+    const { assertionCalls } = getState(expect as never) as { assertionCalls: number };
+    setState({ assertionCalls: assertionCalls + 1 }, expect as never);
+    return chai.expect(value, message);
+  }) as RuntimeExpect;
+  Object.assign(expect, chai.expect);
+  Object.assign(expect, (globalThis as any)[ASYMMETRIC_MATCHERS_OBJECT]);
+  expect.getState = () => getState(expect as never);
+  expect.setState = (state: object) => setState(state, expect as never);
+  setState(
+    {
+      assertionCalls: 0,
+      isExpectingAssertions: false,
+      isExpectingAssertionsError: null,
+      expectedAssertionsNumber: null,
+      expectedAssertionsNumberErrorGen: null,
+      currentTestName: '',
+      testPath: 'exercise.test.ts',
+    },
+    expect as never,
+  );
+  expect.assert = chai.assert;
+  expect.extend = (matchers: Record<string, unknown>) => (chai.expect as any).extend(expect, matchers);
+  expect.unreachable = (message?: string) => {
+    chai.assert.fail(`expected${message ? ` "${message}" ` : ' '}not to be reached`);
+  };
+  expect.soft = (value: unknown, message?: string) => expect(value, message);
+  (globalThis as any)[GLOBAL_EXPECT] = expect;
+  return expect;
+}

@@ -1,0 +1,251 @@
+/**
+ * The worker side of a grading run, shared by the Node worker_threads entry and the browser's
+ * classic Worker. Protocol (every message carries the run's nonce):
+ *   worker → parent  {type:'ready'}                       once the runtime is initialised
+ *   parent → worker  {type:'load', nonce, payload}         compile + evaluate learner module and tests
+ *   worker → parent  {type:'loaded', nonce, names, output} | {type:'load-failed', nonce, compileError?, loadError?, output}
+ *   parent → worker  {type:'run', nonce, index}            run ONE test (with its hooks)
+ *   worker → parent  {type:'result', nonce, index, result}
+ * A worker serves one run; after a timeout the parent starts a fresh one and loads again.
+ */
+import * as chai from 'chai';
+import { compileTs } from '../compile.ts';
+import type { CompileError, RunPayload, TestResult } from '../types.ts';
+import { OUTPUT_CAP_BYTES } from '../types.ts';
+import { createExpect } from './expect.ts';
+import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts';
+import { capMessage, createSuite, describeThrownForLoad, runTest, type CollectedTest } from './suite.ts';
+
+export type ParentMessage =
+  | { type: 'load'; nonce: string; payload: RunPayload }
+  | { type: 'run'; nonce: string; index: number };
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'loaded'; nonce: string; names: string[]; output: string }
+  | { type: 'load-failed'; nonce: string; compileError?: CompileError; loadError?: string; output: string }
+  | { type: 'result'; nonce: string; index: number; result: TestResult };
+
+type ModuleFn = (exports: Record<string, unknown>, require: (id: string) => unknown, module: { exports: Record<string, unknown> }) => void;
+
+/** The learner's file name as it appears in stack traces and messages. */
+export const LEARNER_FILE = 'your-code.ts';
+
+const SOLUTION_IDS = new Set(['./solution', './solution.ts', './solution.js', '../solution', './starter', './starter.ts']);
+const ENGINE_IDS = new Set(['collapse-lab/engine', 'engine']);
+
+/** Output buffer with a hard cap, so 1 MB of console.log cannot blow up memory or the channel. */
+class OutputBuffer {
+  private parts: string[] = [];
+  private size = 0;
+  private dropped = 0;
+  private readonly cap: number;
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+  write(s: string): void {
+    if (this.size >= this.cap) {
+      this.dropped += s.length;
+      return;
+    }
+    const room = this.cap - this.size;
+    if (s.length > room) {
+      this.parts.push(s.slice(0, room));
+      this.dropped += s.length - room;
+      this.size = this.cap;
+    } else {
+      this.parts.push(s);
+      this.size += s.length;
+    }
+  }
+  take(): string {
+    let out = this.parts.join('');
+    if (this.dropped > 0) out += `\n… [output capped at ${Math.round(this.cap / 1024)} KB: ${this.dropped.toLocaleString('en-US')} more characters not shown]\n`;
+    this.parts = [];
+    this.size = 0;
+    this.dropped = 0;
+    return out;
+  }
+}
+
+export interface SessionOptions {
+  engine: Record<string, unknown> | null;
+  post: (msg: WorkerMessage) => void;
+  /** Why the engine is missing, shown if a module imports it. */
+  engineMissingReason?: string;
+}
+
+export function createSession(opts: SessionOptions): (msg: ParentMessage) => void {
+  // Everything the runtime needs is created and captured here, BEFORE any learner code runs.
+  const post = opts.post;
+  const engine = opts.engine;
+  const inspect = (v: unknown): string => (chai.util as any).inspect(v, false, 3);
+  const expect = createExpect();
+  const output = new OutputBuffer(OUTPUT_CAP_BYTES);
+  const fmt = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ');
+  const capture = (prefix: string) => (...args: unknown[]) => output.write(`${prefix}${fmt(args)}\n`);
+  const learnerConsole = {
+    log: capture(''), info: capture(''), debug: capture(''), trace: capture(''),
+    warn: capture('warn: '), error: capture('error: '), dir: capture(''), table: capture(''),
+    group: capture(''), groupEnd: () => {}, time: () => {}, timeEnd: () => {}, assert: (c: unknown, ...a: unknown[]) => { if (!c) output.write(`assertion failed: ${fmt(a)}\n`); },
+    count: capture('count: '),
+  };
+  (globalThis as { console: unknown }).console = learnerConsole;
+  const FunctionCtor = Function;
+  const now = () => Date.now();
+
+  // Line offset of `new Function` bodies in this engine's stack traces (V8: 2).
+  const lineOffset = (() => {
+    try {
+      (new FunctionCtor(`throw new Error('probe')\n//# sourceURL=__probe__.js`) as () => void)();
+    } catch (e) {
+      const m = /__probe__\.js:(\d+)/.exec(String((e as Error).stack));
+      if (m) return Number(m[1]) - 1;
+    }
+    return 0;
+  })();
+
+  function evaluate(code: string, file: string): ModuleFn {
+    return new FunctionCtor('exports', 'require', 'module', `${code}\n//# sourceURL=${file}`) as ModuleFn;
+  }
+
+  /** "line 12 of your code" from an error's stack, when the error came from the learner's file. */
+  function locate(e: unknown): string | null {
+    const stack = (e as Error)?.stack;
+    if (typeof stack !== 'string') return null;
+    const m = new RegExp(`${LEARNER_FILE.replace('.', '\\.')}:(\\d+)(?::(\\d+))?`).exec(stack);
+    if (!m) return null;
+    const line = Number(m[1]) - lineOffset;
+    return line > 0 ? `at line ${line} of your code` : null;
+  }
+
+  const engineOrThrow = () => {
+    if (engine) return engine;
+    throw new Error(`the engine (collapse-lab/engine) is not available${opts.engineMissingReason ? `: ${opts.engineMissingReason}` : ''}`);
+  };
+
+  const guard = new IntegrityGuard();
+  for (const [label, t] of builtinTargets(globalThis)) guard.watch(label, t);
+  guard.watch('globalThis', globalThis, WATCHED_GLOBALS.filter((k) => k in globalThis));
+  guard.watch('chai.Assertion.prototype', chai.Assertion.prototype);
+  guard.watch('expect', expect);
+  if (engine) {
+    for (const [name, value] of Object.entries(engine)) {
+      if (typeof value === 'function') {
+        guard.watch(`engine.${name}`, value);
+        if (value.prototype) guard.watch(`engine.${name}.prototype`, value.prototype);
+      } else if (value && typeof value === 'object') {
+        guard.watch(`engine.${name}`, value);
+      }
+    }
+  }
+
+  let nonce: string | null = null;
+  let tests: CollectedTest[] = [];
+  let perTestMs = 2000;
+
+  function tamperMessage(changed: string[]): string {
+    const shown = changed.slice(0, 5).map((c) => `\`${c}\``).join(', ');
+    return `your code changed ${shown}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''} — built-ins and the engine must not be modified; the originals were put back, but this test cannot be trusted`;
+  }
+
+  function load(payload: RunPayload): WorkerMessage {
+    const n = nonce as string;
+    perTestMs = payload.perTestMs;
+    const compiled = compileTs(payload.code, LEARNER_FILE);
+    if (!compiled.ok) return { type: 'load-failed', nonce: n, compileError: compiled.error, output: '' };
+
+    const learnerModule = { exports: {} as Record<string, unknown> };
+    const learnerRequire = (id: string): unknown => {
+      if (ENGINE_IDS.has(id)) return engineOrThrow();
+      throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
+    };
+    try {
+      evaluate(compiled.code, LEARNER_FILE)(learnerModule.exports, learnerRequire, learnerModule);
+    } catch (e) {
+      return { type: 'load-failed', nonce: n, loadError: `your code threw while loading: ${describeThrownForLoad(e, locate)}`, output: output.take() };
+    }
+    const exportsObj = learnerModule.exports;
+    const found = Object.keys(exportsObj).filter((k) => k !== '__esModule' && k !== 'default');
+    const missing = payload.exports.filter((name) => !(name in exportsObj) || exportsObj[name] === undefined);
+    if (missing.length > 0) {
+      const near = missing
+        .map((m) => found.find((f) => f.toLowerCase().replace(/_/g, '') === m.toLowerCase().replace(/_/g, '')))
+        .filter(Boolean);
+      const list = missing.map((m) => `\`${m}\``).join(', ');
+      const foundText = found.length ? `found: ${found.join(', ')}` : 'found: no exports — did you forget `export`?';
+      return {
+        type: 'load-failed',
+        nonce: n,
+        loadError: `your file does not export ${list} (${foundText})${near.length ? `; did you mean to name \`${near[0]}\` \`${missing[0]}\`?` : ''}`,
+        output: output.take(),
+      };
+    }
+    const tampered = guard.checkAndRestore();
+    if (tampered.length) return { type: 'load-failed', nonce: n, loadError: tamperMessage(tampered), output: output.take() };
+
+    const suite = createSuite(inspect);
+    const frozenApi = Object.freeze({ ...suite.api, expect, vi: undefined });
+    for (const file of payload.tests) {
+      const t = compileTs(file.source, file.file);
+      if (!t.ok) {
+        return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() };
+      }
+      const testRequire = (id: string): unknown => {
+        if (id === 'vitest') return frozenApi;
+        if (SOLUTION_IDS.has(id)) return exportsObj;
+        if (ENGINE_IDS.has(id)) return engineOrThrow();
+        throw new Error(`test file ${file.file} imports '${id}', which the grader does not provide (only 'vitest', './solution', 'collapse-lab/engine')`);
+      };
+      const mod = { exports: {} as Record<string, unknown> };
+      suite.setFilePrefix(file.prefixNames ? file.file : null);
+      try {
+        evaluate(t.code, file.file)(mod.exports, testRequire, mod);
+      } catch (e) {
+        return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() };
+      }
+    }
+    tests = suite.tests.some((t) => t.only) ? suite.tests.filter((t) => t.only) : suite.tests;
+    if (tests.length === 0) {
+      return { type: 'load-failed', nonce: n, loadError: 'the test files declare no tests', output: output.take() };
+    }
+    return { type: 'loaded', nonce: n, names: tests.map((t) => t.name), output: output.take() };
+  }
+
+  async function run(index: number): Promise<TestResult> {
+    const t = tests[index];
+    if (!t) return { name: `#${index}`, status: 'error', message: `no test number ${index}` };
+    expect.setState({ assertionCalls: 0, currentTestName: t.name });
+    const started = now();
+    const r = await runTest(t, perTestMs, locate);
+    const tampered = guard.checkAndRestore();
+    const result: TestResult = { ...r, durationMs: now() - started };
+    if (tampered.length) {
+      result.status = 'error';
+      result.message = capMessage(tamperMessage(tampered));
+    }
+    const out = output.take();
+    if (out) result.output = out;
+    return result;
+  }
+
+  return (msg: ParentMessage) => {
+    if (msg.type === 'load') {
+      if (nonce !== null) return; // one run per worker
+      nonce = msg.nonce;
+      let reply: WorkerMessage;
+      try {
+        reply = load(msg.payload);
+      } catch (e) {
+        reply = { type: 'load-failed', nonce: msg.nonce, loadError: `the grader failed to load the exercise: ${String((e as Error)?.message ?? e)}`, output: output.take() };
+      }
+      post(reply);
+    } else if (msg.type === 'run') {
+      if (msg.nonce !== nonce) return;
+      run(msg.index).then(
+        (result) => post({ type: 'result', nonce: msg.nonce, index: msg.index, result }),
+        (e) => post({ type: 'result', nonce: msg.nonce, index: msg.index, result: { name: tests[msg.index]?.name ?? `#${msg.index}`, status: 'error', message: String(e) } }),
+      );
+    }
+  };
+}

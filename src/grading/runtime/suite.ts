@@ -1,0 +1,228 @@
+/**
+ * describe / it / test / beforeEach / afterEach — the subset of Vitest's collector that exercise
+ * tests may use — plus `runTest`, which runs ONE collected test (the parent runs tests one at a
+ * time so a synchronous infinite loop costs one test, not the run).
+ */
+import type { TestResult, TestStatus } from '../types.ts';
+import { MESSAGE_CAP_CHARS } from '../types.ts';
+import { describeThrown } from './errors.ts';
+
+type Fn = () => unknown;
+
+export interface CollectedTest {
+  name: string;
+  fn: Fn | null; // null = skipped / todo
+  befores: Fn[];
+  afters: Fn[];
+  timeoutMs?: number;
+  only: boolean;
+}
+
+interface Scope {
+  names: string[];
+  befores: Fn[];
+  afters: Fn[];
+  skip: boolean;
+  only: boolean;
+}
+
+export interface SuiteApi {
+  describe: any;
+  it: any;
+  test: any;
+  beforeEach: (fn: Fn) => void;
+  afterEach: (fn: Fn) => void;
+}
+
+/** printf-style names for `.each`, like Vitest: %s %d %i %f %j %o %O %# %%, and $name / $0. */
+function formatEachName(template: string, args: unknown[], index: number, inspect: (v: unknown) => string): string {
+  let i = 0;
+  let name = template.replace(/%[sdifjoO#%]/g, (m) => {
+    if (m === '%%') return '%';
+    if (m === '%#') return String(index);
+    const v = args[i++];
+    if (m === '%s') return typeof v === 'string' ? v : inspect(v);
+    if (m === '%d' || m === '%i') return String(m === '%i' ? Math.trunc(Number(v)) : Number(v));
+    if (m === '%f') return String(Number(v));
+    if (m === '%j') return JSON.stringify(v);
+    return inspect(v);
+  });
+  if (args.length === 1 && args[0] !== null && typeof args[0] === 'object') {
+    const obj = args[0] as Record<string, unknown>;
+    name = name.replace(/\$([A-Za-z_][\w.]*)/g, (m, path: string) => {
+      let cur: unknown = obj;
+      for (const part of path.split('.')) {
+        if (cur === null || typeof cur !== 'object' || !(part in (cur as object))) return m;
+        cur = (cur as Record<string, unknown>)[part];
+      }
+      return typeof cur === 'string' ? cur : inspect(cur);
+    });
+  }
+  return name;
+}
+
+export function createSuite(inspect: (v: unknown) => string): { api: SuiteApi; tests: CollectedTest[]; setFilePrefix: (p: string | null) => void } {
+  const tests: CollectedTest[] = [];
+  let prefix: string | null = null;
+  const stack: Scope[] = [{ names: [], befores: [], afters: [], skip: false, only: false }];
+  const top = () => stack[stack.length - 1];
+
+  function addTest(name: string, fn: Fn | undefined, opts: { skip?: boolean; only?: boolean; timeout?: number }) {
+    const scope = top();
+    const names = prefix ? [prefix, ...scope.names, name] : [...scope.names, name];
+    tests.push({
+      name: names.join(' > '),
+      fn: opts.skip || scope.skip || typeof fn !== 'function' ? null : fn,
+      befores: [...scope.befores],
+      afters: [...scope.afters],
+      timeoutMs: opts.timeout,
+      only: !!opts.only || scope.only,
+    });
+  }
+
+  function timeoutOf(x: unknown): number | undefined {
+    if (typeof x === 'number') return x;
+    if (x && typeof x === 'object' && typeof (x as { timeout?: unknown }).timeout === 'number') return (x as { timeout: number }).timeout;
+    return undefined;
+  }
+
+  function makeIt(base: { skip?: boolean; only?: boolean }) {
+    const it = (name: string, a?: unknown, b?: unknown) => {
+      // Vitest accepts (name, fn, timeout) and (name, options, fn).
+      const fn = (typeof a === 'function' ? a : b) as Fn | undefined;
+      const opts = typeof a === 'function' ? b : a;
+      addTest(String(name), fn, { ...base, timeout: timeoutOf(opts) });
+    };
+    it.each = (cases: unknown[]) => (name: string, fn: (...args: unknown[]) => unknown, timeout?: number) => {
+      cases.forEach((c, i) => {
+        const args = Array.isArray(c) ? c : [c];
+        addTest(formatEachName(String(name), args, i, inspect), () => fn(...args), { ...base, timeout });
+      });
+    };
+    return it;
+  }
+
+  const it: any = makeIt({});
+  it.skip = makeIt({ skip: true });
+  it.only = makeIt({ only: true });
+  it.todo = (name: string) => addTest(String(name), undefined, { skip: true });
+  it.skipIf = (cond: unknown) => (cond ? it.skip : it);
+  it.runIf = (cond: unknown) => (cond ? it : it.skip);
+
+  function makeDescribe(base: { skip?: boolean; only?: boolean }) {
+    const describe = (name: string, a?: unknown, b?: unknown) => {
+      const fn = (typeof a === 'function' ? a : b) as Fn | undefined;
+      const parent = top();
+      stack.push({
+        names: [...parent.names, String(name)],
+        befores: [...parent.befores],
+        afters: [...parent.afters],
+        skip: parent.skip || !!base.skip,
+        only: parent.only || !!base.only,
+      });
+      try {
+        if (typeof fn === 'function') {
+          const r = fn();
+          if (r && typeof (r as Promise<unknown>).then === 'function') {
+            throw new Error(`describe("${name}") must not be async: declare tests synchronously`);
+          }
+        }
+      } finally {
+        stack.pop();
+      }
+    };
+    describe.each = (cases: unknown[]) => (name: string, fn: (...args: unknown[]) => unknown) => {
+      cases.forEach((c, i) => {
+        const args = Array.isArray(c) ? c : [c];
+        describe(formatEachName(String(name), args, i, inspect), () => fn(...args));
+      });
+    };
+    return describe;
+  }
+  const describe: any = makeDescribe({});
+  describe.skip = makeDescribe({ skip: true });
+  describe.only = makeDescribe({ only: true });
+  describe.todo = () => {};
+  describe.skipIf = (cond: unknown) => (cond ? describe.skip : describe);
+  describe.runIf = (cond: unknown) => (cond ? describe : describe.skip);
+
+  const api: SuiteApi = {
+    describe,
+    it,
+    test: it,
+    // Hooks registered in a scope apply to the tests declared after them in that scope and
+    // its children (exercise tests register hooks first, as Vitest style guides recommend).
+    beforeEach: (fn: Fn) => void top().befores.push(fn),
+    afterEach: (fn: Fn) => void top().afters.unshift(fn),
+  };
+  return { api, tests, setFilePrefix: (p) => void (prefix = p) };
+}
+
+export function capMessage(message: string, cap = MESSAGE_CAP_CHARS): string {
+  if (message.length <= cap) return message;
+  return `${message.slice(0, cap)}… (message truncated: ${message.length - cap} more characters)`;
+}
+
+/** Classify what a test threw. AssertionError → failed, anything else → error. */
+export function classifyThrown(e: unknown, locate: (e: unknown) => string | null): { status: TestStatus; message: string } {
+  if (e instanceof Error || (e && typeof e === 'object' && typeof (e as Error).message === 'string' && typeof (e as Error).name === 'string')) {
+    const err = e as Error;
+    if (err.name === 'AssertionError') return { status: 'failed', message: capMessage(err.message) };
+    const where = locate(e);
+    const text = `${err.name}: ${err.message}${where ? ` (${where})` : ''}`;
+    return { status: 'error', message: capMessage(text) };
+  }
+  return { status: 'error', message: capMessage(describeThrown(e)) };
+}
+
+class TestTimeout extends Error {}
+
+/** Run one collected test with its hooks; async work is raced against `limitMs`. */
+export async function runTest(
+  t: CollectedTest,
+  limitMs: number,
+  locate: (e: unknown) => string | null,
+): Promise<Omit<TestResult, 'output'>> {
+  const started = Date.now();
+  if (!t.fn) return { name: t.name, status: 'passed', message: 'skipped', durationMs: 0 };
+  const limit = t.timeoutMs && t.timeoutMs > 0 ? Math.min(t.timeoutMs, limitMs) : limitMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TestTimeout()), limit);
+  });
+  const call = async (fn: Fn) => {
+    const r = fn();
+    if (r && typeof (r as Promise<unknown>).then === 'function') await Promise.race([r, deadline]);
+  };
+  let outcome: { status: TestStatus; message: string } = { status: 'passed', message: '' };
+  try {
+    for (const b of t.befores) await call(b);
+    await call(t.fn);
+  } catch (e) {
+    outcome = e instanceof TestTimeout
+      ? { status: 'timeout', message: `stopped after ${fmtSeconds(limit)} — the test's promise never settled` }
+      : classifyThrown(e, locate);
+  }
+  for (const a of t.afters) {
+    try {
+      await call(a);
+    } catch (e) {
+      if (outcome.status === 'passed') outcome = e instanceof TestTimeout
+        ? { status: 'timeout', message: `afterEach stopped after ${fmtSeconds(limit)}` }
+        : classifyThrown(e, locate);
+    }
+  }
+  if (timer !== undefined) clearTimeout(timer);
+  deadline.catch(() => {});
+  return { name: t.name, status: outcome.status, message: outcome.message, durationMs: Date.now() - started };
+}
+
+export function fmtSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+/** One-line description of something thrown while loading, for load errors. */
+export function describeThrownForLoad(e: unknown, locate: (e: unknown) => string | null): string {
+  return classifyThrown(e, locate).message;
+}

@@ -1,0 +1,92 @@
+/**
+ * The grading result model (the "Grading API contract" in the team brief).
+ * Shared by the Node CLI (`npm run grade`), the browser runner and the reporters.
+ */
+
+export type TestStatus = 'passed' | 'failed' | 'error' | 'timeout';
+
+export interface TestResult {
+  /** Full name: "describe > it" (instructor extra tests are prefixed with their file name). */
+  name: string;
+  status: TestStatus;
+  /** Empty when passed; otherwise what was expected and what happened (capped). */
+  message: string;
+  /** What the learner's code printed (console.*) during this test, capped. Optional, additive. */
+  output?: string;
+  /** How long the test took, in ms. Optional, additive. */
+  durationMs?: number;
+}
+
+export interface CompileError {
+  /** 1-based line in the learner's file. */
+  line: number;
+  /** 1-based column in the learner's file. */
+  column: number;
+  message: string;
+}
+
+export interface RunResult {
+  exercise: string;
+  /** Tests with status 'passed'. */
+  passed: number;
+  /** Tests with any other status ('failed' | 'error' | 'timeout'), so passed + failed === total. */
+  failed: number;
+  total: number;
+  tests: TestResult[];
+  /** Set when the learner's file does not parse; tests is then empty. */
+  compileError?: CompileError;
+  /**
+   * Set when the learner's module could not be loaded (missing export, threw at top level,
+   * looped at top level). tests then holds one 'error' result with the same message.
+   * Additive to the contract; the CLI maps it to exit status 2.
+   */
+  loadError?: string;
+  /** Set when the per-run limit stopped the run: how long it had run, in ms. */
+  stoppedAfterMs?: number;
+  durationMs: number;
+  /** Output printed while loading the learner's module (before any test), capped. Additive. */
+  output?: string;
+}
+
+/** exercises/<id>/exercise.json */
+export interface ExerciseMeta {
+  id: string;
+  title: string;
+  chapter: string;
+  exports: string[];
+  summary: string;
+}
+
+/** One test file to run: its display name (e.g. "early-abort.test.ts") and TypeScript source. */
+export interface TestSource {
+  file: string;
+  source: string;
+  /** Prefix test names with the file name (instructor extra tests). */
+  prefixNames?: boolean;
+}
+
+/** Everything a worker needs to run one exercise against one learner file. */
+export interface RunPayload {
+  exercise: string;
+  /** Names the learner module must export (exercise.json "exports"). */
+  exports: string[];
+  /** The learner's TypeScript source. */
+  code: string;
+  tests: TestSource[];
+  /** Per-test limit in ms (async tests are raced against it inside the worker). */
+  perTestMs: number;
+}
+
+export interface GradeLimits {
+  /** Per-test limit in ms. Default 2000. */
+  perTestMs?: number;
+  /** Per-run limit in ms (caps the total, including worker restarts). Default 20000. */
+  perRunMs?: number;
+}
+
+export const DEFAULT_PER_TEST_MS = 2000;
+export const DEFAULT_PER_RUN_MS = 20000;
+/** Learner output kept per run (all console output together). */
+export const OUTPUT_CAP_BYTES = 64 * 1024;
+/** Longest failure message kept per test. */
+export const MESSAGE_CAP_CHARS = 4000;
