@@ -1,0 +1,403 @@
+/**
+ * `npm run --silent collapse -- --layout "page*448,swap*64" [--kernel before|after|v3-as-posted]
+ *     [--madvise] [--knob max_ptes_swap=64 ...] [--uffd wp|missing]
+ *     [--window "10=migration,5=page"] [--json]`
+ *
+ * One collapse attempt on one PMD of the simulated kernel, for instructors, chapters and tests
+ * (contract: docs "`npm run --silent collapse` (contract)" in the architecture doc).
+ * Exit status: 0 when the attempt ran (whatever its result), 2 on bad arguments or layout
+ * (one line on stderr, never a stack trace), 1 if the engine itself failed.
+ */
+import {
+  parseLayout,
+  parseWindow,
+  parseKnobs,
+  formatLayout,
+  LayoutError,
+  LAYOUT_KINDS,
+  LAYOUT_KIND_DESCRIPTIONS,
+  type LayoutItem,
+  type LayoutKind,
+  type KnobSettings,
+  type WindowItem,
+} from '../engine/layout.ts';
+import { classifyPte, kindLabel, isPte, formatPte, type PteKind, type pte_t } from '../engine/pte.ts';
+
+const KERNELS = ['before', 'after', 'v3-as-posted'] as const;
+type Kernel = (typeof KERNELS)[number];
+const UFFD_MODES = ['wp', 'missing'] as const;
+type UffdMode = (typeof UFFD_MODES)[number];
+
+const FLAGS_WITH_VALUE = ['--layout', '--kernel', '--knob', '--uffd', '--window'] as const;
+const BOOLEAN_FLAGS = ['--madvise', '--json', '--help'] as const;
+const KNOWN_FLAGS: readonly string[] = [...FLAGS_WITH_VALUE, ...BOOLEAN_FLAGS];
+
+const USAGE = `usage: npm run --silent collapse -- --layout "page*448,swap*64" [--kernel before|after|v3-as-posted]
+       [--madvise] [--knob max_ptes_swap=64 ...] [--uffd wp|missing] [--window "10=migration,5=page"] [--json]
+
+  --layout   the 512 PTEs of the PMD: KIND or KIND*N items adding up to 512
+             kinds: ${LAYOUT_KINDS.join(', ')}
+  --kernel   which side of the patch (default: after)
+  --madvise  MADV_COLLAPSE context (cc->is_khugepaged = false); default is khugepaged
+  --knob     khugepaged knob NAME=VALUE (max_ptes_none, max_ptes_swap, max_ptes_shared; 0..511), repeatable
+  --uffd     the VMA is registered with userfaultfd in this mode
+  --window   PTE changes made by other actors while khugepaged has dropped the mmap lock for the
+             huge-page allocation: SLOT=KIND items
+  --json     one JSON object instead of the readable report`;
+
+/** Parsed command line. */
+export interface CollapseArgs {
+  layoutText: string;
+  layout: LayoutItem[];
+  kernel: Kernel;
+  madvise: boolean;
+  knobs: KnobSettings;
+  knobTexts: string[];
+  uffd: UffdMode | null;
+  windowText: string;
+  window: WindowItem[];
+  json: boolean;
+  help: boolean;
+}
+
+/** A bad command line; the message is one line for stderr. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Parse argv (without node and script). Throws UsageError or LayoutError. */
+export function parseArgs(argv: readonly string[]): CollapseArgs {
+  let layoutText: string | null = null;
+  let kernel: Kernel = 'after';
+  let madvise = false;
+  const knobTexts: string[] = [];
+  let uffd: UffdMode | null = null;
+  let windowText = '';
+  let json = false;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h') { help = true; continue; }
+    if (!arg.startsWith('--')) {
+      throw new UsageError(`unexpected argument "${arg}" (flags start with --; try --help)`);
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (!KNOWN_FLAGS.includes(flag)) {
+      throw new UsageError(`unknown flag ${flag}; known flags: ${KNOWN_FLAGS.join(', ')}`);
+    }
+    if ((BOOLEAN_FLAGS as readonly string[]).includes(flag)) {
+      if (eq >= 0) throw new UsageError(`${flag} takes no value`);
+      if (flag === '--madvise') madvise = true;
+      else if (flag === '--json') json = true;
+      else help = true;
+      continue;
+    }
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      value = argv[++i];
+    }
+    switch (flag) {
+      case '--layout':
+        if (layoutText !== null) throw new UsageError('--layout given twice');
+        layoutText = value;
+        break;
+      case '--kernel':
+        if (!(KERNELS as readonly string[]).includes(value)) {
+          throw new UsageError(`unknown kernel "${value}"; known kernels: ${KERNELS.join(', ')}`);
+        }
+        kernel = value as Kernel;
+        break;
+      case '--knob':
+        knobTexts.push(value);
+        break;
+      case '--uffd':
+        if (!(UFFD_MODES as readonly string[]).includes(value)) {
+          throw new UsageError(`unknown uffd mode "${value}"; known modes: ${UFFD_MODES.join(', ')}`);
+        }
+        uffd = value as UffdMode;
+        break;
+      case '--window':
+        windowText = windowText ? `${windowText},${value}` : value;
+        break;
+    }
+  }
+  if (help) {
+    return { layoutText: '', layout: [], kernel, madvise, knobs: {}, knobTexts, uffd, windowText, window: [], json, help };
+  }
+  if (layoutText === null) throw new UsageError('missing --layout (e.g. --layout "page*511,guard"); try --help');
+  const layout = parseLayout(layoutText);
+  const knobs = parseKnobs(knobTexts);
+  const window = parseWindow(windowText);
+  return { layoutText, layout, kernel, madvise, knobs, knobTexts, uffd, windowText, window, json, help };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------------------------
+
+const LAYOUT_CHAR: Readonly<Record<LayoutKind, string>> = Object.freeze({
+  'page': '.', 'old': 'o', 'shared': 's', 'zero': '0', 'none': '_', 'swap': 'S', 'swap+uffd': 'w',
+  'migration': 'm', 'migration-w': 'M', 'migration+uffd': 'u', 'device-private': 'd',
+  'device-exclusive': 'x', 'hwpoison': '!', 'guard': 'G', 'poison': 'P', 'uffd-marker': 'U', 'page+uffd': 'p',
+});
+
+const PTE_CHAR: Readonly<Record<PteKind, string>> = Object.freeze({
+  'present': '.', 'present-uffd-wp': 'p', 'protnone': 'n', 'zero': '0', 'none': '_', 'swap': 'S',
+  'swap-uffd-wp': 'w', 'hwpoison': '!', 'migration-read': 'm', 'migration-read-exclusive': 'e',
+  'migration-write': 'M', 'device-private-read': 'd', 'device-private-write': 'd', 'device-exclusive': 'x',
+  'marker-uffd-wp': 'U', 'marker-poisoned': 'P', 'marker-guard': 'G', 'marker-empty': '?',
+});
+
+/** 512 chars as 8 rows × 64, each row prefixed with its first slot. */
+export function drawGrid(chars: readonly string[], indent = '  '): string {
+  const rows: string[] = [];
+  for (let r = 0; r < chars.length; r += 64) {
+    rows.push(`${indent}${String(r).padStart(3)} ${chars.slice(r, r + 64).join('')}`);
+  }
+  return rows.join('\n');
+}
+
+function legend(pairs: Map<string, string>, indent = '  '): string {
+  const items = [...pairs].map(([c, label]) => `${c} ${label}`);
+  const lines: string[] = [];
+  let line = '';
+  for (const it of items) {
+    if (line && line.length + it.length + 3 > 96) { lines.push(line); line = ''; }
+    line = line ? `${line}   ${it}` : it;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => indent + l).join('\n');
+}
+
+/** Picture of a parsed layout with its legend (only the kinds that occur). */
+export function layoutPicture(layout: readonly LayoutItem[]): string {
+  const chars = layout.map((k) => LAYOUT_CHAR[k]);
+  const used = new Map<string, string>();
+  for (const k of LAYOUT_KINDS) if (layout.includes(k)) used.set(LAYOUT_CHAR[k], `${k} (${LAYOUT_KIND_DESCRIPTIONS[k]})`);
+  return `${drawGrid(chars)}\n${legend(used)}`;
+}
+
+/** Picture of real PTEs (classified from their bits) with its legend. */
+export function ptePicture(ptes: readonly pte_t[]): string {
+  const kinds = ptes.map((p) => classifyPte(p));
+  const used = new Map<string, string>();
+  for (const k of kinds) if (!used.has(PTE_CHAR[k])) used.set(PTE_CHAR[k], kindLabel(k));
+  return `${drawGrid(kinds.map((k) => PTE_CHAR[k]))}\n${legend(used)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output helpers
+// ---------------------------------------------------------------------------------------------
+
+/** JSON.stringify replacer: bigints as hex strings, Maps/Sets as arrays, no cycles into worlds. */
+function jsonSafe(): (key: string, value: unknown) => unknown {
+  const seen = new WeakSet<object>();
+  return (key, value) => {
+    if (typeof value === 'bigint') return '0x' + value.toString(16);
+    if (value instanceof Map) return [...value];
+    if (value instanceof Set) return [...value];
+    if (value && typeof value === 'object') {
+      if (isPte(value)) return value;
+      if (seen.has(value)) return '[circular]';
+      seen.add(value);
+      if (key === 'world' || key === 'vm_mm' || key === 'mm') return '[world]';
+    }
+    return value;
+  };
+}
+
+function short(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return '0x' + v.toString(16);
+  if (isPte(v)) return formatPte(v);
+  try {
+    return JSON.stringify(v, jsonSafe()) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+interface TraceEventLike {
+  seq: number;
+  thread: string;
+  name: string;
+  args: Record<string, unknown>;
+  locks: string[];
+}
+
+function describeEvent(ev: TraceEventLike): string {
+  const args = Object.entries(ev.args ?? {}).map(([k, v]) => `${k}=${short(v)}`).join(' ');
+  return `${ev.name}${args ? ' ' + args : ''}`;
+}
+
+/** The trace as numbered lines; runs of the same event by the same thread are folded. */
+export function narrate(trace: readonly TraceEventLike[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < trace.length) {
+    const ev = trace[i];
+    let j = i + 1;
+    while (j < trace.length && trace[j].name === ev.name && trace[j].thread === ev.thread &&
+      (ev.name === 'swap_in' || ev.name === 'do_swap_page' || ev.name === 'actor' || ev.name === 'blocked')) j++;
+    const locks = trace[j - 1].locks?.length ? `  {holds: ${trace[j - 1].locks.join(', ')}}` : '';
+    const n = j - i;
+    const what = describeEvent(ev) + (n > 1 ? `  (×${n}, up to #${trace[j - 1].seq})` : '');
+    out.push(`  #${String(ev.seq).padStart(3)} [${ev.thread}] ${what}${locks}`);
+    i = j;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+interface RunModule {
+  makeWorld: (opts: Record<string, unknown>) => unknown;
+  runCollapse: (world: unknown, opts: { madvise?: boolean }) => Record<string, unknown>;
+}
+
+function tableOf(world: unknown): { huge: boolean; none: boolean; ptes: pte_t[] | null } {
+  const w = world as { mm?: { pmds?: { entry?: { type?: string; table?: { ptes?: pte_t[] } } }[] } };
+  const e = w?.mm?.pmds?.[0]?.entry;
+  if (!e) return { huge: false, none: true, ptes: null };
+  if (e.type === 'huge') return { huge: true, none: false, ptes: null };
+  if (e.type === 'table' && e.table?.ptes) return { huge: false, none: false, ptes: [...e.table.ptes] };
+  return { huge: false, none: true, ptes: null };
+}
+
+function pmdSummary(t: { huge: boolean; none: boolean; ptes: pte_t[] | null }): { pmd: string; ptes?: string } {
+  if (t.huge) return { pmd: 'huge' };
+  if (!t.ptes) return { pmd: 'none' };
+  return { pmd: 'table', ptes: formatLayout(t.ptes.map((p) => classifyPte(p)) as unknown as LayoutItem[]) };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CollapseArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof LayoutError) {
+      process.stderr.write(`collapse: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+
+  const run = (await import('../engine/run.ts')) as unknown as RunModule;
+  const schedule = args.window.map((w) => ({ at: 'alloc', actor: 'set_pte', slot: w.slot, kind: w.kind }));
+  let world: unknown;
+  try {
+    world = run.makeWorld({
+      layout: args.layout,
+      kernel: args.kernel,
+      ...(args.uffd ? { uffd: args.uffd } : {}),
+      knobs: args.knobs,
+      schedule,
+    });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`collapse: ${msg.split('\n')[0]}\n`);
+    return e instanceof Error && e.name === 'LayoutError' ? 2 : 1;
+  }
+  const before = tableOf(world);
+  let report: Record<string, unknown>;
+  try {
+    report = run.runCollapse(world, { madvise: args.madvise });
+  } catch (e) {
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    process.stderr.write(`collapse: the engine failed: ${msg.split('\n')[0]}\n`);
+    return 1;
+  }
+  const after = tableOf(world);
+  const knobsInUse = (world as { knobs?: Record<string, number> }).knobs ?? args.knobs;
+  const input = {
+    layout: formatLayout(args.layout),
+    kernel: args.kernel,
+    madvise: args.madvise,
+    uffd: args.uffd,
+    knobs: knobsInUse,
+    window: args.window,
+  };
+
+  if (args.json) {
+    const out = { ...report, input, before: pmdSummary(before), after: pmdSummary(after) };
+    process.stdout.write(JSON.stringify(out, jsonSafe()) + '\n');
+    return 0;
+  }
+
+  const r = report as {
+    result?: string; scan_result?: string; collapsed?: boolean; allocated?: boolean; swapped_in?: number;
+    mmap_locked?: boolean; errno?: unknown; bugs?: { kind: string; message: string; path?: string[] }[];
+    trace?: TraceEventLike[]; counters?: Record<string, number>;
+    do_swap_page_calls?: { slot: number; entry: string; non_swap: boolean }[];
+  };
+  const lines: string[] = [];
+  const ctx = args.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
+  lines.push(`collapse attempt — kernel: ${args.kernel}, caller: ${ctx}${args.uffd ? `, uffd: ${args.uffd}` : ''}`);
+  lines.push(`layout: ${input.layout}`);
+  lines.push(`knobs: ${Object.entries(knobsInUse).map(([k, v]) => `${k}=${v}`).join(' ')}${args.madvise ? ' (MADV_COLLAPSE ignores them)' : ''}`);
+  if (args.window.length) {
+    lines.push(`window (while the mmap lock is dropped for the allocation): ${args.window.map((w) => `slot ${w.slot} → ${w.kind}`).join(', ')}`);
+  }
+  lines.push('');
+  lines.push('PMD before (one character per PTE, 8 rows × 64):');
+  lines.push(layoutPicture(args.layout));
+  lines.push('');
+  lines.push(`result:      ${r.result}${r.scan_result && r.scan_result !== r.result ? `   (scan phase: ${r.scan_result})` : ''}`);
+  lines.push(`collapsed:   ${r.collapsed ? 'yes — the PMD now maps one 2 MiB huge page' : 'no'}`);
+  lines.push(`allocated:   ${r.allocated ? 'yes (a huge page was allocated)' : 'no'}`);
+  lines.push(`swapped in:  ${r.swapped_in ?? 0}`);
+  lines.push(`mmap lock:   ${r.mmap_locked ? 'still held by the caller' : 'not held by the caller afterwards'}`);
+  if (args.madvise) lines.push(`errno:       ${String(r.errno ?? 0)}`);
+  const bugs = r.bugs ?? [];
+  lines.push(`bugs:        ${bugs.length ? bugs.length : 'none'}`);
+  for (const b of bugs) lines.push(`  ! ${b.kind}: ${b.message}${b.path?.length ? `  (in ${b.path.join(' → ')})` : ''}`);
+  const calls = r.do_swap_page_calls ?? [];
+  if (calls.length) {
+    const nonSwap = calls.filter((c) => c.non_swap);
+    lines.push(`do_swap_page calls: ${calls.length}${nonSwap.length ? `, ${nonSwap.length} with a NON-SWAP entry (slots ${nonSwap.map((c) => c.slot).join(', ')})` : ''}`);
+  }
+  lines.push('');
+  lines.push('what happened, in order:');
+  lines.push(...narrate(r.trace ?? []));
+  const counters = Object.entries(r.counters ?? {}).filter(([, v]) => v !== 0);
+  lines.push('');
+  lines.push(`counters: ${counters.length ? counters.map(([k, v]) => `${k}=${v}`).join(' ') : 'all zero'}`);
+  lines.push('');
+  if (after.huge) lines.push('PMD after: a huge PMD mapping (no PTE table any more).');
+  else if (after.ptes) {
+    const same = before.ptes && before.ptes.length === after.ptes.length &&
+      before.ptes.every((p, i) => p.lo === after.ptes![i].lo && p.hi === after.ptes![i].hi);
+    lines.push(`PMD after (decoded from the PTE bits${same ? '; unchanged' : ''}):`);
+    lines.push(ptePicture(after.ptes));
+  } else lines.push('PMD after: none (no page table).');
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+const isMain = (() => {
+  const entry = process.argv[1] ?? '';
+  return entry.endsWith('collapse.ts') || entry.endsWith('collapse.js');
+})();
+
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => {
+      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      process.stderr.write(`collapse: internal error: ${msg.split('\n')[0]}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
