@@ -1,0 +1,173 @@
+/**
+ * The bad-input cases, end to end through `node src/cli/grade.ts` (exit status, message, no stack
+ * trace), against the fixture exercise tests/grading/fixtures/toy-sum.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BAD, FIXTURES, TOY, grade, hasStackTrace } from './helpers.ts';
+
+const json = (s: string) => JSON.parse(s) as {
+  exercise: string; passed: number; failed: number; total: number;
+  tests: { name: string; status: string; message: string; output?: string }[];
+  compileError?: { line: number; column: number; message: string }; loadError?: string; stoppedAfterMs?: number;
+};
+
+describe('grade CLI: good and wrong answers', () => {
+  it('exits 0 and prints Score: 5/5 as the last line for the reference solution', async () => {
+    const r = await grade(['toy-sum', `${TOY}solution.ts`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('Score: 5/5');
+  });
+  it('exits 1 for the starter and shows the test\'s own message', async () => {
+    const r = await grade(['toy-sum', `${TOY}starter.ts`, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const j = json(r.stdout);
+    expect(j).toMatchObject({ exercise: 'toy-sum', passed: 4, failed: 1, total: 5 });
+    const failed = j.tests.find((t) => t.status === 'failed');
+    expect(failed?.name).toBe('count_present > counts the present slots');
+    expect(failed?.message).toContain('three of the four slots are present: expected +0 to be 3');
+  });
+});
+
+/** The syntax-error fixture is stored as .ts.txt so `tsc` over tests/ stays clean; graded as a .ts file. */
+function syntaxErrorFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'grade-syntax-'));
+  const file = join(dir, 'syntax-error.ts');
+  writeFileSync(file, readFileSync(`${BAD}syntax-error.ts.txt`, 'utf8'));
+  return file;
+}
+
+describe('grade CLI: bad input', () => {
+  it('a syntax error exits 2 with file:line:column and no stack trace', async () => {
+    const file = syntaxErrorFile();
+    const r = await grade(['toy-sum', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('syntax-error.ts:4:13: does not compile: Unexpected token');
+    expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+    const j = json((await grade(['toy-sum', file, '--format', 'json'])).stdout);
+    expect(j.compileError).toEqual({ line: 4, column: 13, message: 'Unexpected token' });
+  });
+
+  it('a misnamed export exits 2 and names the missing export and what was found', async () => {
+    const r = await grade(['toy-sum', `${BAD}misnamed.ts`]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('your file does not export `count_present` (found: countPresent, first_absent)');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('Score: 0/5');
+  });
+
+  it('`while (true) {}` is a timeout for that test only; the run continues and ends within the limit', async () => {
+    const r = await grade(['toy-sum', `${BAD}infinite-loop.ts`, '--format', 'json', '--timeout', '500']);
+    expect(r.code).toBe(1);
+    const j = json(r.stdout);
+    expect(j.tests.map((t) => t.status)).toEqual(['timeout', 'timeout', 'passed', 'passed', 'passed']);
+    expect(j.tests[0].message).toBe('stopped after 0.5 s — possibly an infinite loop');
+    // Two 0.5 s test limits (+0.25 s watchdog grace each) plus worker restarts; far below "hangs".
+    expect(r.ms).toBeLessThan(12_000);
+  });
+
+  it('the per-run limit caps the total and marks what did not run', async () => {
+    const r = await grade(['toy-sum', `${BAD}infinite-loop.ts`, '--format', 'json', '--timeout', '1000', '--run-timeout', '600']);
+    expect(r.code).toBe(1);
+    const j = json(r.stdout);
+    expect(j.stoppedAfterMs).toBeGreaterThanOrEqual(600);
+    expect(j.tests[0].status).toBe('timeout');
+    expect(j.tests[0].message).toMatch(/whole run reached its 0\.6 s limit/);
+    expect(j.tests.slice(1).every((t) => t.status === 'timeout' && t.message.startsWith('not run'))).toBe(true);
+    expect(r.ms).toBeLessThan(6000);
+  });
+
+  it('an infinite loop at the top level of the file exits 2 with a clear message', async () => {
+    const r = await grade(['toy-sum', `${BAD}top-level-loop.ts`, '--timeout', '500']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('possibly an infinite loop at the top level of your file');
+  });
+
+  it('throwing a string is an error that shows the string', async () => {
+    const r = await grade(['toy-sum', `${BAD}throws-string.ts`, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const t = json(r.stdout).tests[0];
+    expect(t).toMatchObject({ status: 'error', message: "threw a string: 'boom'" });
+  });
+
+  it('a TypeError in learner code is an error that points at the learner\'s line', async () => {
+    const j = json((await grade(['toy-sum', `${BAD}type-error.ts`, '--format', 'json'])).stdout);
+    expect(j.tests[0]).toMatchObject({ status: 'error', message: "TypeError: Cannot read properties of undefined (reading 'length') (at line 3 of your code)" });
+  });
+
+  it('1 MB of console output is captured and capped at 64 KB with a note', async () => {
+    const r = await grade(['toy-sum', `${BAD}chatty.ts`, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeLessThan(100_000);
+    const outputs = json(r.stdout).tests.map((t) => t.output ?? '');
+    expect(outputs[0].length).toBeLessThanOrEqual(64 * 1024 + 200);
+    expect(outputs[0]).toMatch(/output capped/);
+    expect(outputs[0].startsWith('x'.repeat(1023) + '\n')).toBe(true);
+  });
+
+  it('a non-existent file exits 2 with a clear message', async () => {
+    const r = await grade(['toy-sum', `${BAD}does-not-exist.ts`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`grade: cannot read file '${BAD}does-not-exist.ts': no such file`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown exercise id exits 2 and lists the known ones', async () => {
+    const r = await grade(['no-such-exercise', `${TOY}solution.ts`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown exercise 'no-such-exercise'. Known exercises: toy-sum");
+  });
+
+  it('learner code that replaces a built-in (Object.is) cannot fake a pass', async () => {
+    const r = await grade(['toy-sum', `${BAD}tamper.ts`]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('your code changed `Object.is`');
+  });
+
+  it('learner code cannot end the grader with process.exit', async () => {
+    const j = json((await grade(['toy-sum', `${BAD}exits.ts`, '--format', 'json'])).stdout);
+    expect(j.tests[0].status).toBe('error');
+    expect(j.passed).toBe(3);
+  });
+
+  it('an unknown option or format exits 2 with the usage', async () => {
+    const r = await grade(['toy-sum', `${TOY}solution.ts`, '--format', 'xml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown --format 'xml'");
+    expect(r.stderr).toContain('usage:');
+  });
+});
+
+describe('grade CLI: --extra-tests and --work', () => {
+  it('--extra-tests runs the instructor tests after the exercise\'s own, prefixed with their file', async () => {
+    const r = await grade(['toy-sum', `${TOY}wrong/off-by-one.ts`, '--format', 'json', '--extra-tests', `${FIXTURES}extra`]);
+    const j = json(r.stdout);
+    expect(j.total).toBe(6);
+    expect(j.tests.at(-1)).toMatchObject({ name: 'toy-sum/instructor.test.ts > hidden cases > counts a full table of 512 slots', status: 'failed' });
+  });
+
+  it('--work grades every exercise in an export and --format json gives one entry per exercise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grade-work-'));
+    const file = join(dir, 'work.json');
+    writeFileSync(file, JSON.stringify({
+      format: 'collapse-lab-work', version: 1, course: '0.1.0', exportedAt: '2026-11-25T18:00:00.000Z',
+      exercises: { 'toy-sum': { code: readFileSync(`${TOY}solution.ts`, 'utf8'), savedAt: '2026-11-25T17:59:00Z', passed: true } },
+    }));
+    const r = await grade(['--work', file, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ passed: 5, failed: 0, total: 5 });
+    expect(j.exercises[0].exercise).toBe('toy-sum');
+  });
+
+  it('--work rejects a file that is not an export, saying why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grade-work-'));
+    const file = join(dir, 'work.json');
+    writeFileSync(file, JSON.stringify({ format: 'something-else', version: 1 }));
+    const r = await grade(['--work', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"format" must be "collapse-lab-work"');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});
