@@ -294,7 +294,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const run = (await import('../engine/run.ts')) as unknown as RunModule;
+  // Loaded lazily so argument errors are reported even if the engine cannot load.
+  const runPath = '../engine/run.ts';
+  const run = (await import(runPath)) as unknown as RunModule;
   const schedule = args.window.map((w) => ({ at: 'alloc', actor: 'set_pte', slot: w.slot, kind: w.kind }));
   let world: unknown;
   try {
