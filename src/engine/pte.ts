@@ -170,6 +170,62 @@ function hex64(lo: number, hi: number): string {
 }
 
 /**
+ * Implementation class of a swap entry (`swp_entry_t`, see swapops.ts). It lives here so that a
+ * swap-format {@link pte_t} can carry its decoded entry without an import cycle.
+ */
+class SwpEntry {
+  /** Low 32 bits of `val` (unsigned number, cached at construction). */
+  readonly lo: number;
+  /** High 32 bits of `val` (unsigned number, cached at construction). */
+  readonly hi: number;
+  constructor(lo: number, hi: number) {
+    this.lo = lo >>> 0;
+    this.hi = hi >>> 0;
+    Object.freeze(this);
+  }
+  /** The 64-bit value as a bigint (the C `entry.val`). */
+  get val(): bigint {
+    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+  }
+  /** e.g. `0x6c00000000001234 type=27(SWP_MIGRATION_WRITE) offset=0x1234`. */
+  toString(): string {
+    return formatEntryHalves(this.lo, this.hi);
+  }
+  /** JSON form: the hex value of `val`. */
+  toJSON(): string {
+    return hex64(this.lo, this.hi);
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `swp_entry_t(${formatEntryHalves(this.lo, this.hi)})`;
+  }
+}
+Object.freeze(SwpEntry.prototype);
+
+/**
+ * A swap entry: an immutable value `{ val: bigint }` (plus cached halves `lo`/`hi`). Despite the
+ * name it also carries every non-swap special entry (migration, device, hwpoison, marker).
+ * Compare with `a.val === b.val`.
+ * @see https://elixir.bootlin.com/linux/v6.17/A/ident/swp_entry_t
+ */
+export type swp_entry_t = SwpEntry;
+
+/** Build a swp_entry_t from the two 32-bit halves of `val` (engine helper, no bigint work). */
+export function swpEntryFromHalves(lo: number, hi: number): swp_entry_t {
+  return new SwpEntry(lo, hi);
+}
+
+/** True if `x` is a swp_entry_t built by the engine. */
+export function isSwpEntry(x: unknown): x is swp_entry_t {
+  return x instanceof SwpEntry;
+}
+
+function formatEntryHalves(lo: number, hi: number): string {
+  const t = hi >>> 26;
+  const offset = (hi & 0x3ffffff) * 4294967296 + lo;
+  return `${hex64(lo, hi)} type=${t}(${swapTypeName(t)}) offset=0x${offset.toString(16)}`;
+}
+
+/**
  * Implementation class of {@link pte_t}. Use {@link __pte} or the constructors
  * ({@link pfn_pte}, `swp_entry_to_pte`, `make_pte_marker`) to build one.
  */
@@ -178,9 +234,22 @@ class Pte {
   readonly lo: number;
   /** High 32 bits of the value, as an unsigned number (cached at construction). */
   readonly hi: number;
+  /**
+   * Engine cache: for a swap-format PTE (not none, not present) the decoded entry that
+   * `pte_to_swp_entry()` returns (software bits stripped), built once here so that scanning
+   * allocates nothing; `null` for none and present PTEs.
+   */
+  readonly _entry: swp_entry_t | null;
   constructor(lo: number, hi: number) {
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
+    lo >>>= 0;
+    hi >>>= 0;
+    this.lo = lo;
+    this.hi = hi;
+    if ((lo === 0 && hi === 0) || (lo & (B_PRESENT | B_PROTNONE)) !== 0) this._entry = null;
+    else {
+      // offset = PTE bits 9..58 → entry bits 0..49; type = PTE bits 59..63 → entry bits 58..62
+      this._entry = new SwpEntry((lo >>> 9) | ((hi & 0x1ff) << 23), ((hi >>> 27) << 26) | ((hi >>> 9) & 0x3ffff));
+    }
     Object.freeze(this);
   }
   /** The 64-bit value as a bigint (the C `pte.pte`); same as `pte_val(pte)`. */

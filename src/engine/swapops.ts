@@ -18,7 +18,9 @@
 
 import {
   type pte_t,
+  type swp_entry_t,
   pteFromHalves,
+  swpEntryFromHalves,
   swapTypeName,
   MAX_SWAPFILES,
   SWP_HWPOISON,
@@ -35,6 +37,7 @@ import {
   PTE_MARKER_MASK,
 } from './pte.ts';
 
+export { type swp_entry_t, isSwpEntry, swpEntryFromHalves } from './pte.ts';
 export {
   MAX_SWAPFILES,
   SWP_HWPOISON,
@@ -71,53 +74,11 @@ function hex64(lo: number, hi: number): string {
   return '0x' + hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
-/** Implementation class of {@link swp_entry_t}. Build one with {@link swp_entry}. */
-class SwpEntry {
-  /** Low 32 bits of `val` (unsigned number, cached at construction). */
-  readonly lo: number;
-  /** High 32 bits of `val` (unsigned number, cached at construction). */
-  readonly hi: number;
-  constructor(lo: number, hi: number) {
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
-    Object.freeze(this);
-  }
-  /** The 64-bit value as a bigint (the C `entry.val`). */
-  get val(): bigint {
-    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
-  }
-  /** e.g. `swp_entry(27, 0x1234) = 0x6c00000000001234 (SWP_MIGRATION_WRITE)`. */
-  toString(): string {
-    return formatSwpEntry(this);
-  }
-  /** JSON form: the hex value of `val`. */
-  toJSON(): string {
-    return hex64(this.lo, this.hi);
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `swp_entry_t(${formatSwpEntry(this)})`;
-  }
-}
-Object.freeze(SwpEntry.prototype);
-
-/**
- * A swap entry: an immutable value `{ val: bigint }` (plus cached halves `lo`/`hi`). Despite the
- * name it also carries every non-swap special entry (migration, device, hwpoison, marker).
- * Compare with `a.val === b.val`.
- * @see https://elixir.bootlin.com/linux/v6.17/A/ident/swp_entry_t
- */
-export type swp_entry_t = SwpEntry;
-
-/** True if `x` is a {@link swp_entry_t} built by this module. */
-export function isSwpEntry(x: unknown): x is swp_entry_t {
-  return x instanceof SwpEntry;
-}
-
 function entryOf(type: number, offset: number): swp_entry_t {
   // offset < 2^58 in the kernel; we keep offsets < 2^50 so a number is exact.
   const lo = offset % TWO32;
   const hi = ((type & 0x3f) << 26) | (Math.floor(offset / TWO32) & 0x3ffffff);
-  return new SwpEntry(lo, hi);
+  return swpEntryFromHalves(lo, hi);
 }
 
 /**
@@ -132,7 +93,7 @@ export function swp_entry(type: number, offset: number): swp_entry_t {
 /** Build a swp_entry_t from a raw bigint `val` (the C `(swp_entry_t){ .val = v }`). */
 export function swpEntryFromVal(val: bigint): swp_entry_t {
   const v = BigInt.asUintN(64, val);
-  return new SwpEntry(Number(v & 0xffffffffn), Number(v >> 32n));
+  return swpEntryFromHalves(Number(v & 0xffffffffn), Number(v >> 32n));
 }
 
 /** `swp_type(entry)`: bits 58–63 of val — 0..23 a swap device, 24..31 a special entry. @see https://elixir.bootlin.com/linux/v6.17/A/ident/swp_type */
@@ -173,6 +134,8 @@ export function is_swap_pte(pte: pte_t): boolean {
  * @see https://elixir.bootlin.com/linux/v6.17/A/ident/pte_to_swp_entry
  */
 export function pte_to_swp_entry(pte: pte_t): swp_entry_t {
+  const cached = pte._entry;
+  if (cached !== null) return cached;
   const lo = pte.lo & ~(B_SWP_SOFT_DIRTY | B_SWP_UFFD_WP | B_SWP_EXCLUSIVE);
   const type = pte.hi >>> 27;
   const offset = (lo >>> 9) + (pte.hi & 0x7ffffff) * 0x800000;

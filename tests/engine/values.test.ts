@@ -238,6 +238,19 @@ describe('swp_entry_t values', () => {
     expect(pte_to_swp_entry(__pte(V.swap0_10 | 0x4n)).val).toBe(0x10n);
     expect(pte_to_swp_entry(__pte(V.swap0_10 | 0x8n)).val).toBe(0x10n);
   });
+  it('pte_to_swp_entry of a present PTE is junk computed from the bits (like the kernel)', () => {
+    // 0x1234067 without bits 1..3 = 0x1234061; >> 9 = 0x91a0; type bits 59..63 = 0
+    const e = pte_to_swp_entry(__pte(0x1234067n));
+    expect(e.val).toBe(0x91a0n);
+    expect(pte_to_swp_entry(__pte(0n)).val).toBe(0n);
+  });
+  it('the entry cached in a swap-format PTE equals the decoded one', () => {
+    const p = __pte(0xd800000000246806n); // migration write, pfn 0x1234, soft-dirty + uffd-wp bits
+    expect(p._entry?.val).toBe(0x6c00000000001234n);
+    expect(pte_to_swp_entry(p).val).toBe(0x6c00000000001234n);
+    expect(__pte(0x1234067n)._entry).toBe(null);
+    expect(String(pte_to_swp_entry(p))).toBe('0x6c00000000001234 type=27(SWP_MIGRATION_WRITE) offset=0x1234');
+  });
   it('entry makers give the hand-computed values', () => {
     expect(make_hwpoison_entry(5).val).toBe(EV.hwpoison5);
     expect(make_readable_migration_entry(1).val).toBe(EV.migRead1);
