@@ -115,11 +115,12 @@ const SCAN_NAMES: readonly string[] = Object.freeze([
 ]);
 
 /*
- * Trace strings. The ones for SCAN_PTE_NON_PRESENT, SCAN_PTE_UFFD_WP, SCAN_PTE_MAPPED_HUGEPAGE,
- * SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE, SCAN_PAGE_NULL and SCAN_SCAN_ABORT were checked against
- * a 2025 diff of include/trace/events/huge_memory.h (kernel-facts §2.2). The others are written
- * from the same header's SCAN_STATUS table as remembered (including its "ccgroup" spelling) and
- * are not independently verified; where in doubt they follow the constant's name in lower case.
+ * Trace strings (the SCAN_STATUS table of include/trace/events/huge_memory.h). Checked against a
+ * copy of that header from late 2025 (every string except SCAN_PAGE_RO's) and against older
+ * diffs of it for SCAN_PAGE_RO's "no_writable_page" (kernel-facts §2.2). Note the kernel's own
+ * spelling "ccgroup_charge_failed". That late-2025 copy no longer lists SCAN_PAGE_RO at all (Dev
+ * Jain's removal of the writable requirement), which renumbers everything after it; the course
+ * keeps the v6.17 numbering above, where SCAN_PAGE_RO = 11.
  */
 const SCAN_TRACE: readonly string[] = Object.freeze([
   'failed',
