@@ -1,6 +1,5 @@
 /**
  * collapse-lab/engine — the public API of the simulated kernel (see README.md in this folder).
- * Minimal version re-exporting the values layer; the kernel modules are added by their owner.
  * @module
  */
 export * from './pte.ts';
@@ -8,3 +7,10 @@ export * from './swapops.ts';
 export * from './softleaf.ts';
 export * from './scan_result.ts';
 export * from './layout.ts';
+export * from './mm.ts';
+export * from './locks.ts';
+export * from './trace.ts';
+export * from './memory.ts';
+export * from './khugepaged.ts';
+export * from './actors.ts';
+export * from './run.ts';

@@ -1,0 +1,628 @@
+/**
+ * locks.ts — lock state per thread, lockdep-like checks, function contracts, and the PTE-table
+ * access helpers (`pte_offset_map_lock`, `ptep_get`, …) that go through them.
+ *
+ * Every thread (the khugepaged thread, the process calling MADV_COLLAPSE, each actor) has a
+ * {@link ThreadState}: how it holds the `mmap_lock` (an rwsem), which PTE tables it has mapped
+ * (`pte_offset_map*` … `pte_unmap`; in the kernel this is an RCU read section plus a kmap), and
+ * which spinlocks (PTLs) it holds. Misuse is recorded as a {@link Bug} with the call path, and
+ * the simulation goes on doing what the kernel would do (it does not "fix" the mistake):
+ *
+ * - unlocking a lock the thread does not hold (`unlock-not-held`) or unlocking twice (`double-unlock`);
+ * - reading a PTE through a pointer whose table this thread has not (or no longer) mapped (`pte-read-unmapped`);
+ * - a thread ending with a lock still held (`leaked-lock`) or a table still mapped (`pte-mapping-leaked`);
+ * - taking the mmap_lock for read twice (`recursive-lock`), or a lock that can never be granted (`deadlock`);
+ * - a function breaking its documented contract (`contract`), see {@link checkSwapinExit} and {@link checkScanExit};
+ * - `do_swap_page()` being handed a non-swap entry by the collapse path (`non-swap-to-do_swap_page`, recorded in memory.ts).
+ *
+ * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mmap_lock.h
+ * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mm.h (pte_offset_map_lock)
+ * @module
+ */
+import type { pte_t } from './pte.ts';
+import { scan_result_name } from './scan_result.ts';
+import type { World, mm_struct, pmd_t, PteTable, spinlock_t, Ref } from './mm.ts';
+import { HPAGE_PMD_NR, pteIndex } from './mm.ts';
+import { traceEvent } from './trace.ts';
+
+/** Kinds of bug the engine reports. */
+export type BugKind =
+  | 'leaked-lock'
+  | 'double-unlock'
+  | 'unlock-not-held'
+  | 'pte-read-unmapped'
+  | 'contract'
+  | 'non-swap-to-do_swap_page'
+  | 'pte-mapping-leaked'
+  | 'recursive-lock'
+  | 'deadlock';
+
+/** A bug found by a check: what, in words, and where (call path, outermost first). */
+export interface Bug {
+  kind: BugKind;
+  message: string;
+  path: string[];
+}
+
+/** One `pte_offset_map*()` mapping of a PTE table (the C code's RCU section + kmap). */
+export interface PteMapping {
+  /** The table mapped. */
+  readonly table: PteTable;
+  /** Thread that mapped it. */
+  readonly thread: ThreadState;
+  /** Still mapped? */
+  live: boolean;
+  /** Function that mapped it (for messages). */
+  readonly by: string;
+}
+
+/** Lock state of one thread. */
+export interface ThreadState {
+  /** `khugepaged`, `madvise`, or an actor name. */
+  readonly name: string;
+  /** Read holds of the mmap_lock (more than 1 only after a bug). */
+  mmapRead: number;
+  /** Holds the mmap_lock for write. */
+  mmapWrite: boolean;
+  /** Live PTE-table mappings. */
+  mappings: PteMapping[];
+  /** Spinlocks held. */
+  spinlocks: spinlock_t[];
+  /** Call path (function names), outermost first. */
+  stack: string[];
+  /** Locks this thread released and has not taken again (to tell double unlock from never held). */
+  released: Set<string>;
+  /** Folios added to the LRU by this thread but not yet drained (per-CPU lru_add batch). */
+  lruPending: { lru: boolean; freed: boolean }[];
+  /** The current mmap_lock hold was already reported as a contract breach (avoid repeats). */
+  mmapLeakReported: boolean;
+}
+
+/** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */
+export class KernelHang extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelHang';
+  }
+}
+
+/** A fresh thread state. */
+export function newThread(name: string): ThreadState {
+  return {
+    name,
+    mmapRead: 0,
+    mmapWrite: false,
+    mappings: [],
+    spinlocks: [],
+    stack: [name],
+    released: new Set(),
+    lruPending: [],
+    mmapLeakReported: false,
+  };
+}
+
+/** Get (or create) the thread called `name`. */
+export function getThread(world: World, name: string): ThreadState {
+  let t = world.threads.get(name);
+  if (!t) {
+    t = newThread(name);
+    world.threads.set(name, t);
+  }
+  return t;
+}
+
+/** Run `fn` as thread `t` (the world's `current` is switched and restored). */
+export function runAs<T>(world: World, t: ThreadState, fn: () => T): T {
+  const prev = world.current;
+  world.current = t;
+  try {
+    return fn();
+  } finally {
+    world.current = prev;
+  }
+}
+
+/** Run `fn` with `name` pushed on the current thread's call path. */
+export function withFrame<T>(world: World, name: string, fn: () => T): T {
+  const st = world.current.stack;
+  const depth = st.length;
+  st.push(name);
+  try {
+    return fn();
+  } finally {
+    st.length = depth;
+  }
+}
+
+/** Record a bug (with the current call path) and a `bug` trace event. */
+export function reportBug(world: World, kind: BugKind, message: string): Bug {
+  const bug: Bug = { kind, message, path: world.current.stack.slice() };
+  world.bugs.push(bug);
+  traceEvent(world, 'bug', { kind, message });
+  return bug;
+}
+
+function isCollapseThread(world: World): boolean {
+  return world.current === world.collapseThread;
+}
+
+function lockEvent(world: World, name: Parameters<typeof traceEvent>[1], args: Record<string, unknown> = {}): void {
+  if (isCollapseThread(world)) traceEvent(world, name, args);
+}
+
+function where(world: World): string {
+  const st = world.current.stack;
+  return st[st.length - 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// mmap_lock (rwsem)
+// ---------------------------------------------------------------------------------------------
+
+/** Does thread `t` hold the mm's mmap_lock for read? */
+export function holdsMmapRead(mm: mm_struct, t: ThreadState): boolean {
+  return (mm.mmap_lock.readers.get(t.name) ?? 0) > 0;
+}
+
+/** Does thread `t` hold the mm's mmap_lock for write? */
+export function holdsMmapWrite(mm: mm_struct, t: ThreadState): boolean {
+  return mm.mmap_lock.writer === t;
+}
+
+/** Is the mmap_lock held for write by anyone? */
+export function mmapWriteHeld(mm: mm_struct): boolean {
+  return mm.mmap_lock.writer !== null;
+}
+
+/**
+ * `mmap_read_lock(mm)` — take the mmap_lock for read (sleeps while a writer holds it).
+ * Taking it again while already holding it for read is reported (`recursive-lock`: an rwsem
+ * read side is not recursive — a queued writer in between deadlocks both).
+ * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mmap_lock.h
+ */
+export function mmap_read_lock(mm: mm_struct): void {
+  const world = mm.world;
+  const t = world.current;
+  const lock = mm.mmap_lock;
+  if (lock.writer === t) {
+    reportBug(world, 'deadlock', `${where(world)}: mmap_read_lock while this thread holds mmap_lock for write — it would wait for itself forever`);
+    throw new KernelHang('mmap_read_lock while holding mmap_lock for write');
+  }
+  if (lock.writer) {
+    reportBug(world, 'deadlock', `${where(world)}: mmap_read_lock while ${lock.writer.name} holds mmap_lock for write and never releases it`);
+    throw new KernelHang('mmap_read_lock blocked forever');
+  }
+  const n = lock.readers.get(t.name) ?? 0;
+  if (n > 0) {
+    reportBug(
+      world,
+      'recursive-lock',
+      `${where(world)}: mmap_read_lock taken again while this thread already holds mmap_lock for read (it was never released — a leaked lock); an rwsem's read side is not recursive`,
+    );
+  }
+  lock.readers.set(t.name, n + 1);
+  t.mmapRead = n + 1;
+  t.mmapLeakReported = false;
+  t.released.delete('mmap_lock:read');
+  lockEvent(world, 'mmap_read_lock', { by: where(world) });
+}
+
+/** `mmap_read_trylock(mm)` — take it for read unless a writer holds it. */
+export function mmap_read_trylock(mm: mm_struct): boolean {
+  if (mm.mmap_lock.writer) return false;
+  mmap_read_lock(mm);
+  return true;
+}
+
+/** `mmap_read_unlock(mm)` — release a read hold. Releasing one not held is reported. */
+export function mmap_read_unlock(mm: mm_struct): void {
+  const world = mm.world;
+  const t = world.current;
+  const lock = mm.mmap_lock;
+  const n = lock.readers.get(t.name) ?? 0;
+  if (n === 0) {
+    if (lock.writer === t) {
+      reportBug(world, 'unlock-not-held', `${where(world)}: mmap_read_unlock while holding mmap_lock for write (use mmap_write_unlock)`);
+    } else if (t.released.has('mmap_lock:read')) {
+      reportBug(world, 'double-unlock', `${where(world)}: mmap_read_unlock of mmap_lock that this thread already released (double unlock)`);
+    } else {
+      reportBug(world, 'unlock-not-held', `${where(world)}: mmap_read_unlock of mmap_lock that this thread does not hold`);
+    }
+    return;
+  }
+  if (n === 1) lock.readers.delete(t.name);
+  else lock.readers.set(t.name, n - 1);
+  t.mmapRead = n - 1;
+  if (n === 1) t.released.add('mmap_lock:read');
+  lockEvent(world, 'mmap_read_unlock', { by: where(world) });
+}
+
+/**
+ * `mmap_write_lock(mm)` — take the mmap_lock for write: waits for every reader. If this very
+ * thread still holds it for read (a leak), it waits forever: recorded as `deadlock` and the
+ * attempt stops ({@link KernelHang}).
+ */
+export function mmap_write_lock(mm: mm_struct): void {
+  const world = mm.world;
+  const t = world.current;
+  const lock = mm.mmap_lock;
+  if ((lock.readers.get(t.name) ?? 0) > 0) {
+    reportBug(
+      world,
+      'deadlock',
+      `${where(world)}: mmap_write_lock while this thread still holds mmap_lock for read — it waits for itself forever (the read hold leaked earlier)`,
+    );
+    throw new KernelHang('mmap_write_lock while holding mmap_lock for read');
+  }
+  if (lock.writer === t) {
+    reportBug(world, 'deadlock', `${where(world)}: mmap_write_lock while already holding it for write`);
+    throw new KernelHang('mmap_write_lock twice');
+  }
+  if (lock.writer || lock.readers.size > 0) {
+    const who = lock.writer ? lock.writer.name : [...lock.readers.keys()].join(', ');
+    reportBug(world, 'deadlock', `${where(world)}: mmap_write_lock waits forever for ${who}, which never releases mmap_lock`);
+    throw new KernelHang('mmap_write_lock blocked forever');
+  }
+  lock.writer = t;
+  t.mmapWrite = true;
+  t.released.delete('mmap_lock:write');
+  lockEvent(world, 'mmap_write_lock', { by: where(world) });
+}
+
+/** `mmap_write_unlock(mm)`. Releasing one not held is reported. */
+export function mmap_write_unlock(mm: mm_struct): void {
+  const world = mm.world;
+  const t = world.current;
+  const lock = mm.mmap_lock;
+  if (lock.writer !== t) {
+    const kind = t.released.has('mmap_lock:write') ? 'double-unlock' : 'unlock-not-held';
+    reportBug(world, kind, `${where(world)}: mmap_write_unlock of mmap_lock that this thread does not hold for write`);
+    return;
+  }
+  lock.writer = null;
+  t.mmapWrite = false;
+  t.released.add('mmap_lock:write');
+  lockEvent(world, 'mmap_write_unlock', { by: where(world) });
+}
+
+/** `mmap_assert_locked(mm)` — lockdep assertion: read or write held by this thread. */
+export function mmap_assert_locked(mm: mm_struct): void {
+  const t = mm.world.current;
+  if (!holdsMmapRead(mm, t) && !holdsMmapWrite(mm, t)) {
+    reportBug(mm.world, 'contract', `${where(mm.world)}: mmap_assert_locked failed — mmap_lock not held`);
+  }
+}
+
+/** `mmap_assert_write_locked(mm)`. */
+export function mmap_assert_write_locked(mm: mm_struct): void {
+  if (!holdsMmapWrite(mm, mm.world.current)) {
+    reportBug(mm.world, 'contract', `${where(mm.world)}: mmap_assert_write_locked failed — mmap_lock not held for write`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spinlocks
+// ---------------------------------------------------------------------------------------------
+
+/** `spin_lock(lock)`. Taking a spinlock the thread already holds is an AA deadlock. */
+export function spin_lock(world: World, lock: spinlock_t): void {
+  const t = world.current;
+  if (lock.owner === t) {
+    reportBug(world, 'deadlock', `${where(world)}: spin_lock(${lock.name}) while already holding it (AA deadlock)`);
+    throw new KernelHang(`spin_lock(${lock.name}) twice`);
+  }
+  if (lock.owner) {
+    reportBug(world, 'deadlock', `${where(world)}: spin_lock(${lock.name}) held by ${lock.owner.name} forever`);
+    throw new KernelHang(`spin_lock(${lock.name}) blocked`);
+  }
+  lock.owner = t;
+  t.spinlocks.push(lock);
+  t.released.delete(lock.name);
+  lockEvent(world, 'ptl_lock', { lock: lock.name });
+}
+
+/** `spin_unlock(lock)`. Releasing one not held (or twice) is reported. */
+export function spin_unlock(world: World, lock: spinlock_t): void {
+  const t = world.current;
+  if (lock.owner !== t) {
+    const kind = t.released.has(lock.name) ? 'double-unlock' : 'unlock-not-held';
+    reportBug(world, kind, `${where(world)}: spin_unlock(${lock.name}) of a lock this thread does not hold${kind === 'double-unlock' ? ' (double unlock)' : ''}`);
+    return;
+  }
+  lock.owner = null;
+  const i = t.spinlocks.lastIndexOf(lock);
+  if (i >= 0) t.spinlocks.splice(i, 1);
+  t.released.add(lock.name);
+  lockEvent(world, 'ptl_unlock', { lock: lock.name });
+}
+
+// ---------------------------------------------------------------------------------------------
+// PTE pointers and mapping
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `pte_t *` — a pointer to one entry of a mapped PTE table. C pointer arithmetic becomes
+ * `pte.add(i)` (`pte + i`) and `pte.next()` (`pte + 1`, the loop's `_pte++`); `pte.index` is
+ * the slot (0..511) and `a.index < b.index` compares pointers. Read through it with
+ * {@link ptep_get}; the table must be mapped by the reading thread.
+ */
+export class pte_ptr {
+  /** The table pointed into. */
+  readonly table: PteTable;
+  /** Slot 0..511 (may run one past the end, like a C end pointer; reading there throws). */
+  readonly index: number;
+  /** The `pte_offset_map*()` mapping this pointer came from. */
+  readonly map: PteMapping;
+  constructor(table: PteTable, index: number, map: PteMapping) {
+    this.table = table;
+    this.index = index;
+    this.map = map;
+  }
+  /** `pte + i`. */
+  add(i: number): pte_ptr {
+    return new pte_ptr(this.table, this.index + i, this.map);
+  }
+  /** `pte + 1` (the C `_pte++`). */
+  next(): pte_ptr {
+    return new pte_ptr(this.table, this.index + 1, this.map);
+  }
+  /** `a - b`: distance in entries. */
+  sub(other: pte_ptr): number {
+    return this.index - other.index;
+  }
+}
+
+function mapTable(world: World, table: PteTable, by: string): PteMapping {
+  const t = world.current;
+  const m: PteMapping = { table, thread: t, live: true, by };
+  t.mappings.push(m);
+  lockEvent(world, 'pte_map', { by, table: table.id });
+  return m;
+}
+
+function doMap(mm: mm_struct, pmd: pmd_t | null, addr: number, by: string): pte_ptr | null {
+  if (!pmd || pmd.entry.type !== 'table') return null;
+  const table = pmd.entry.table;
+  const m = mapTable(mm.world, table, by);
+  return new pte_ptr(table, pteIndex(addr), m);
+}
+
+function resolvePtl(ptl: spinlock_t | Ref<spinlock_t | null> | null | undefined): spinlock_t | null {
+  if (!ptl) return null;
+  if ('value' in ptl) return ptl.value;
+  return ptl;
+}
+
+/**
+ * `pte_offset_map(pmd, addr)` — map the PTE table `pmd` points to (RCU read section) and
+ * return a pointer to the entry for `addr`; null if the PMD holds no table (none or huge).
+ * Pair with {@link pte_unmap}.
+ */
+export function pte_offset_map(pmd: pmd_t, addr: number): pte_ptr | null {
+  return doMap(pmd.mm, pmd, addr, pmd.mm.world.current.stack[pmd.mm.world.current.stack.length - 1]);
+}
+
+/**
+ * `pte_offset_map_nolock(mm, pmd, addr, &ptl)` — map the table without taking its lock;
+ * `ptl.value` is set to the table's lock so the caller may take it later. v6.13+ spells it
+ * `pte_offset_map_ro_nolock`. Pair with {@link pte_unmap}.
+ */
+export function pte_offset_map_nolock(mm: mm_struct, pmd: pmd_t | null, addr: number, ptl: Ref<spinlock_t | null>): pte_ptr | null {
+  const p = doMap(mm, pmd, addr, where(mm.world));
+  ptl.value = p ? p.table.ptl : null;
+  return p;
+}
+
+/** `pte_offset_map_ro_nolock(mm, pmd, addr, &ptl)` — the v6.13+ name of {@link pte_offset_map_nolock}. */
+export const pte_offset_map_ro_nolock = pte_offset_map_nolock;
+
+/**
+ * `pte_offset_map_lock(mm, pmd, addr, &ptl)` — map the table and take its PTL
+ * (`ptl.value` = the lock). Returns null (nothing mapped or locked) if the PMD holds no table.
+ * Pair with {@link pte_unmap_unlock}.
+ */
+export function pte_offset_map_lock(mm: mm_struct, pmd: pmd_t | null, addr: number, ptl: Ref<spinlock_t | null>): pte_ptr | null {
+  const p = doMap(mm, pmd, addr, where(mm.world));
+  if (!p) {
+    ptl.value = null;
+    return null;
+  }
+  ptl.value = p.table.ptl;
+  spin_lock(mm.world, p.table.ptl);
+  return p;
+}
+
+/**
+ * `pte_unmap(pte)` — end the mapping `pte` came from. Unmapping twice is reported.
+ */
+export function pte_unmap(pte: pte_ptr | null): void {
+  if (!pte) return;
+  const world = pte.table.world;
+  const m = pte.map;
+  if (!m.live) {
+    reportBug(world, 'double-unlock', `${where(world)}: pte_unmap of a PTE table mapping that was already unmapped (double unmap)`);
+    return;
+  }
+  if (m.thread !== world.current) {
+    reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap of a mapping made by ${m.thread.name}`);
+    return;
+  }
+  m.live = false;
+  const ms = m.thread.mappings;
+  const i = ms.lastIndexOf(m);
+  if (i >= 0) ms.splice(i, 1);
+  lockEvent(world, 'pte_unmap', { table: pte.table.id });
+}
+
+/**
+ * `pte_unmap_unlock(pte, ptl)` — release the PTL and unmap. `ptl` may be the lock or the
+ * `Ref` that `pte_offset_map_lock` filled.
+ */
+export function pte_unmap_unlock(pte: pte_ptr, ptl: spinlock_t | Ref<spinlock_t | null> | null): void {
+  const lock = resolvePtl(ptl);
+  const world = pte.table.world;
+  if (lock) spin_unlock(world, lock);
+  else reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap_unlock with no lock (ptl is null)`);
+  pte_unmap(pte);
+}
+
+function badRead(pte: pte_ptr, fn: string): void {
+  const world = pte.table.world;
+  const m = pte.map;
+  const why = !m.live
+    ? `its mapping (made by ${m.by}) was already unmapped`
+    : `it was mapped by ${m.thread.name}, not by ${world.current.name}`;
+  reportBug(world, 'pte-read-unmapped', `${where(world)}: ${fn} of slot ${pte.index} through a PTE pointer whose table is not mapped: ${why}`);
+}
+
+function outOfRange(pte: pte_ptr, fn: string): never {
+  throw new RangeError(`${fn}: PTE pointer index ${pte.index} is outside the table (0..${HPAGE_PMD_NR - 1}) — a loop ran past the end`);
+}
+
+/**
+ * `ptep_get(pte)` — read the entry `pte` points to (the table must be mapped by this thread;
+ * otherwise a `pte-read-unmapped` bug is recorded and the stale value returned).
+ */
+export function ptep_get(pte: pte_ptr): pte_t {
+  const m = pte.map;
+  const i = pte.index;
+  if (!m.live || m.thread !== pte.table.world.current) badRead(pte, 'ptep_get');
+  if (i < 0 || i >= HPAGE_PMD_NR) outOfRange(pte, 'ptep_get');
+  return pte.table.ptes[i];
+}
+
+/**
+ * `ptep_get_lockless(pte)` — read an entry without the PTL (other CPUs may change it at any
+ * time). Inside `__collapse_huge_page_swapin` this is the preemption point `swapin:<slot>`:
+ * scheduled actors run just before the slot is read.
+ */
+export function ptep_get_lockless(pte: pte_ptr): pte_t {
+  const world = pte.table.world;
+  const st = world.current.stack;
+  if (st[st.length - 1] === '__collapse_huge_page_swapin' && pte.index >= 0 && pte.index < HPAGE_PMD_NR) {
+    world.preemptHook(world, 'swapin', pte.index);
+  }
+  const m = pte.map;
+  if (!m.live || m.thread !== world.current) badRead(pte, 'ptep_get_lockless');
+  if (pte.index < 0 || pte.index >= HPAGE_PMD_NR) outOfRange(pte, 'ptep_get_lockless');
+  return pte.table.ptes[pte.index];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contracts
+// ---------------------------------------------------------------------------------------------
+
+/** What a thread holds, at one moment. */
+export interface LockSnapshot {
+  read: number;
+  write: boolean;
+  mappings: number;
+  spinlocks: number;
+}
+
+/** Snapshot the current thread's locks. */
+export function lockSnapshot(world: World): LockSnapshot {
+  const t = world.current;
+  return { read: t.mmapRead, write: t.mmapWrite, mappings: t.mappings.length, spinlocks: t.spinlocks.length };
+}
+
+/**
+ * Contract of `__collapse_huge_page_swapin` on entry (kernel comment above the function,
+ * mm/khugepaged.c v6.17): called with the mmap_lock held for read and no PTE mapped or
+ * spinlock held.
+ */
+export function checkSwapinEntry(world: World): LockSnapshot {
+  const s = lockSnapshot(world);
+  if (s.read === 0) reportBug(world, 'contract', '__collapse_huge_page_swapin called without mmap_lock held for read (its contract: entered with it held)');
+  if (s.mappings > 0) reportBug(world, 'contract', '__collapse_huge_page_swapin called with a PTE table mapped (its contract: no PTE mapped on entry)');
+  if (s.spinlocks > 0) reportBug(world, 'contract', '__collapse_huge_page_swapin called with a spinlock held');
+  return s;
+}
+
+/**
+ * Contract of `__collapse_huge_page_swapin` on return: no PTE mapped and no spinlock held; if
+ * the result is not SCAN_SUCCEED the mmap_lock has been released; on SCAN_SUCCEED it is still
+ * held for read.
+ */
+export function checkSwapinExit(world: World, before: LockSnapshot, result: number): void {
+  const t = world.current;
+  const name = scan_result_name(result);
+  if (t.mappings.length > before.mappings) {
+    reportBug(world, 'contract', `__collapse_huge_page_swapin returned ${name} with a PTE table still mapped (its contract: returns without pte mapped; pte_offset_map also holds rcu_read_lock)`);
+  }
+  if (t.spinlocks.length > before.spinlocks) {
+    reportBug(world, 'contract', `__collapse_huge_page_swapin returned ${name} with a spinlock still held (its contract: returns without spinlocks held)`);
+  }
+  if (result !== 1) {
+    if (t.mmapRead > 0) {
+      reportBug(world, 'contract', `__collapse_huge_page_swapin returned ${name} with mmap_lock still held for read (its contract: released on failure)`);
+      t.mmapLeakReported = true;
+    }
+  } else if (t.mmapRead === 0) {
+    reportBug(world, 'contract', `__collapse_huge_page_swapin returned SCAN_SUCCEED without mmap_lock held (its contract: still held for read on success)`);
+  }
+}
+
+/** Contract of `hpage_collapse_scan_pmd` on entry: mmap_lock held for read. */
+export function checkScanEntry(world: World): LockSnapshot {
+  const s = lockSnapshot(world);
+  if (s.read === 0 && !s.write) reportBug(world, 'contract', 'hpage_collapse_scan_pmd called without mmap_lock held for read');
+  return s;
+}
+
+/**
+ * Contract of `hpage_collapse_scan_pmd` on return: no PTE mapped and no PTL held; if it called
+ * `collapse_huge_page()` then `*mmap_locked` is false and the lock is really released;
+ * otherwise `*mmap_locked` is still true and the lock still held.
+ */
+export function checkScanExit(world: World, before: LockSnapshot, result: number, mmapLocked: boolean, calledCollapse: boolean): void {
+  const t = world.current;
+  const name = scan_result_name(result);
+  if (t.mappings.length > before.mappings && !t.mappings.every((m) => m.by === '__collapse_huge_page_swapin')) {
+    reportBug(world, 'contract', `hpage_collapse_scan_pmd returned ${name} with a PTE table still mapped (pte_unmap_unlock missing on this path)`);
+  }
+  if (t.spinlocks.length > before.spinlocks) {
+    reportBug(world, 'contract', `hpage_collapse_scan_pmd returned ${name} with the PTL still held (pte_unmap_unlock missing on this path)`);
+  }
+  if (calledCollapse) {
+    if (mmapLocked) {
+      reportBug(world, 'contract', `hpage_collapse_scan_pmd called collapse_huge_page but left *mmap_locked = true (collapse_huge_page always returns with mmap_lock released)`);
+    } else if (t.mmapRead > 0 && !t.mmapLeakReported) {
+      reportBug(world, 'contract', `hpage_collapse_scan_pmd returned ${name} with *mmap_locked = false but mmap_lock still held for read`);
+      t.mmapLeakReported = true;
+    }
+  } else {
+    if (!mmapLocked) reportBug(world, 'contract', `hpage_collapse_scan_pmd set *mmap_locked = false without calling collapse_huge_page`);
+    else if (t.mmapRead === 0 && !t.mmapWrite) reportBug(world, 'contract', `hpage_collapse_scan_pmd returned ${name} having released mmap_lock while *mmap_locked is still true`);
+  }
+}
+
+/**
+ * End of a thread (end of an attempt): anything still held is a leak. The leaked state is
+ * then cleaned up so the world can be inspected (and the next attempt can run).
+ */
+export function threadExit(world: World, t: ThreadState): void {
+  runAs(world, t, () => {
+    const mm = world.mm;
+    if (t.mmapRead > 0) {
+      reportBug(world, 'leaked-lock', `${t.name} finished the attempt still holding mmap_lock for read${t.mmapRead > 1 ? ` (${t.mmapRead} times)` : ''}: every later mmap_write_lock (munmap, mprotect, the next collapse) would hang`);
+      mm.mmap_lock.readers.delete(t.name);
+      t.mmapRead = 0;
+    }
+    if (t.mmapWrite) {
+      reportBug(world, 'leaked-lock', `${t.name} finished the attempt still holding mmap_lock for write`);
+      mm.mmap_lock.writer = null;
+      t.mmapWrite = false;
+    }
+    for (const l of t.spinlocks) {
+      reportBug(world, 'leaked-lock', `${t.name} finished the attempt still holding spinlock ${l.name}`);
+      l.owner = null;
+    }
+    t.spinlocks = [];
+    for (const m of t.mappings) {
+      reportBug(world, 'pte-mapping-leaked', `${t.name} finished the attempt with a PTE table still mapped (mapped in ${m.by}, never pte_unmap()ed; the RCU read section never ends)`);
+      m.live = false;
+    }
+    t.mappings = [];
+  });
+}

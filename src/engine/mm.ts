@@ -1,0 +1,1061 @@
+/**
+ * mm.ts — the memory-management state of the simulated machine: the {@link World}, the
+ * `mm_struct` with its `mmap_lock`, one anonymous `vm_area_struct`, the PMDs and their PTE
+ * tables, folios and pages (each page carries a `content` string so tests can prove data
+ * survives), the shared zero page, one swap device, the khugepaged knobs and the
+ * `collapse_control`.
+ *
+ * There is no module-level mutable state: everything lives in a `World`, and every
+ * kernel-named function reaches its world through its `mm` / `vma` argument
+ * (`vma.vm_mm.world`).
+ *
+ * How each layout KIND is materialised (see {@link materializeKind}):
+ * - `page` / `old`: a private anon folio, on the LRU, refcount 1, mapcount 1, writable PTE;
+ *   `page` is young (`_PAGE_ACCESSED`), `old` is neither young nor referenced.
+ * - `shared`: mapped by this mm and by a forked child (mapcount 2, refcount 2), write-protected
+ *   like any anon PTE after fork — `folio_maybe_mapped_shared()` is true.
+ * - `zero`: a present special PTE of the shared zero page (`ZERO_PFN`), read-only.
+ * - `none`: the empty PTE (value 0).
+ * - `swap` / `swap+uffd`: a slot of swap device 0 holds the page content; PTE = swap entry with
+ *   the exclusive bit (and the swap uffd-wp bit for `+uffd`).
+ * - `migration` / `migration-w` / `migration+uffd`: the folio is under migration: unmapped
+ *   (mapcount 0), locked, off the LRU, its refcount held by the migration; the entry carries
+ *   the PFN. `migration+uffd` keeps the uffd-wp protection as the swap uffd-wp bit.
+ * - `device-private`: the data lives in a device-private (ZONE_DEVICE) page; the writable
+ *   device-private entry carries its PFN.
+ * - `device-exclusive`: a normal anon folio, still mapped (v6.15+), the PTE replaced by a
+ *   device-exclusive entry carrying its PFN.
+ * - `hwpoison`: the page was poisoned by memory failure: content lost, entry carries the PFN.
+ * - `guard` / `poison` / `uffd-marker`: PTE markers GUARD / POISONED / UFFD_WP (no page).
+ * - `page+uffd`: a present page write-protected by userfaultfd (`_PAGE_UFFD_WP`, read-only).
+ *
+ * Page contents are deterministic: the page that slot 17 of PMD 0 maps holds `"P17"` (PMD 1:
+ * `"P1.17"`). Zero-filled memory reads as {@link ZERO_CONTENT}.
+ *
+ * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mm_types.h
+ * @module
+ */
+import {
+  type pte_t,
+  __pte,
+  pfn_pte,
+  pte_mkold,
+  pte_mkspecial,
+  pte_mkuffd_wp,
+  pte_wrprotect,
+  pte_present,
+  pte_none,
+  pte_pfn,
+  is_zero_pfn,
+  ZERO_PFN,
+  PAGE_ANON_DIRTY,
+  PAGE_READONLY,
+  type pgprot_t,
+} from './pte.ts';
+import {
+  swp_entry,
+  swp_entry_to_pte,
+  pte_swp_mkexclusive,
+  pte_swp_mkuffd_wp,
+  make_readable_migration_entry,
+  make_writable_migration_entry,
+  make_writable_device_private_entry,
+  make_device_exclusive_entry,
+  make_hwpoison_entry,
+  make_pte_marker,
+  PTE_MARKER_GUARD,
+  PTE_MARKER_POISONED,
+  PTE_MARKER_UFFD_WP,
+} from './swapops.ts';
+import type { LayoutItem } from './layout.ts';
+import type { TraceEvent } from './trace.ts';
+import { newCounters } from './trace.ts';
+import type { Bug, ThreadState } from './locks.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Geometry
+// ---------------------------------------------------------------------------------------------
+
+/** `PAGE_SHIFT` = 12 (4 KiB pages). */
+export const PAGE_SHIFT = 12;
+/** `PAGE_SIZE` = 4096 bytes. */
+export const PAGE_SIZE = 4096;
+/** `HPAGE_PMD_ORDER` = 9 (PMD_SHIFT 21 − PAGE_SHIFT 12). */
+export const HPAGE_PMD_ORDER = 9;
+/** `HPAGE_PMD_NR` = 512 PTEs per PMD, pages per PMD-sized THP. */
+export const HPAGE_PMD_NR = 512;
+/** `HPAGE_PMD_SIZE` = 2 MiB. */
+export const HPAGE_PMD_SIZE = HPAGE_PMD_NR * PAGE_SIZE;
+/** Start address of the simulated VMA (2 MiB aligned, looks like a typical mmap address). */
+export const VMA_START = 0x7f0000000000;
+/** What zero-filled memory (the zero page, a none PTE after collapse) reads as. */
+export const ZERO_CONTENT = '0';
+/** `RECLAIM_DISTANCE` (include/linux/topology.h): nodes further apart are "distant". */
+export const RECLAIM_DISTANCE = 30;
+/** `MAX_NUMNODES` of the simulated machine. */
+export const MAX_NUMNODES = 4;
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+/** A C out-parameter (`bool *mmap_locked`, `spinlock_t **ptl`) as a mutable box. */
+export interface Ref<T> {
+  value: T;
+}
+
+/** `khugepaged` sysfs knobs (/sys/kernel/mm/transparent_hugepage/khugepaged/), kernel defaults. */
+export interface Knobs {
+  /** `max_ptes_none`, default HPAGE_PMD_NR − 1 = 511. */
+  max_ptes_none: number;
+  /** `max_ptes_swap`, default HPAGE_PMD_NR / 8 = 64. */
+  max_ptes_swap: number;
+  /** `max_ptes_shared`, default HPAGE_PMD_NR / 2 = 256. */
+  max_ptes_shared: number;
+}
+
+/** Kernel defaults of the knobs (x86-64, 4 KiB pages). */
+export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
+  max_ptes_none: HPAGE_PMD_NR - 1,
+  max_ptes_swap: HPAGE_PMD_NR / 8,
+  max_ptes_shared: HPAGE_PMD_NR / 2,
+});
+
+/** Which side of the patch the world's kernel functions come from. */
+export type KernelName = 'before' | 'after' | 'v3-as-posted';
+
+/** `spinlock_t` — a PTE-table lock (split PTL) or the PMD lock. */
+export interface spinlock_t {
+  /** e.g. `ptl` (the PTE table of PMD 0) or `ptl[1]`. */
+  readonly name: string;
+  /** Thread holding it, or null. */
+  owner: ThreadState | null;
+}
+
+/** `struct rw_semaphore` — the `mmap_lock`. */
+export interface rw_semaphore {
+  /** Read holds per thread name (a thread may — wrongly — hold it more than once). */
+  readers: Map<string, number>;
+  /** Thread holding it for write, or null. */
+  writer: ThreadState | null;
+}
+
+/** `struct page`: one 4 KiB page. */
+export interface page {
+  /** Page frame number. */
+  readonly pfn: number;
+  /** The folio this page belongs to. */
+  readonly folio: folio;
+  /** The page's data (a deterministic label, e.g. "P17"); {@link ZERO_CONTENT} when zero-filled; null when lost (hwpoison). */
+  content: string | null;
+}
+
+/** `struct folio`: one or more pages managed as a unit (here: small folios, plus the new THP). */
+export interface folio {
+  /** Folio id (allocation order). */
+  readonly id: number;
+  /** PFN of the first page. */
+  readonly pfn: number;
+  /** 1 or HPAGE_PMD_NR. */
+  readonly nr_pages: number;
+  /** The pages, `pages[0]` being the head. */
+  readonly pages: page[];
+  /** `folio_ref_count()`. */
+  _refcount: number;
+  /** Number of page-table mappings, over all mms (`folio_mapcount()`). */
+  _mapcount: number;
+  /** PG_lru: on an LRU list. */
+  lru: boolean;
+  /** PG_locked. */
+  locked: boolean;
+  /** PG_young (page idle tracking). */
+  young: boolean;
+  /** PG_referenced. */
+  referenced: boolean;
+  /** PG_swapcache. */
+  swapcache: boolean;
+  /** Anonymous (`folio_test_anon`). */
+  anon: boolean;
+  /** NUMA node. */
+  nid: number;
+  /** ZONE_DEVICE page (device-private memory). */
+  zone_device: boolean;
+  /** PG_hwpoison. */
+  hwpoison: boolean;
+  /** Under migration (an entry replaced its PTE; `migration_finish` completes it). */
+  migrating: boolean;
+  /** The zero page (never freed). */
+  readonly zero: boolean;
+  /** Freed back to the allocator. */
+  freed: boolean;
+}
+
+/** A PTE table (a page of 512 `pte_t`) hanging off a PMD. */
+export interface PteTable {
+  /** Table id (allocation order). */
+  readonly id: number;
+  /** The 512 entries. Write them through {@link set_pte_at} (engine code) — reading goes through `ptep_get`. */
+  readonly ptes: pte_t[];
+  /** Its split page-table lock (`pte_lockptr`). */
+  readonly ptl: spinlock_t;
+  /** The world. */
+  readonly world: World;
+  /** Index of the PMD it was created for. */
+  readonly pmdIndex: number;
+}
+
+/** What a PMD entry holds. */
+export type PmdEntry =
+  | { readonly type: 'none' }
+  | { readonly type: 'table'; readonly table: PteTable }
+  | { readonly type: 'huge'; readonly folio: folio };
+
+/**
+ * `pmd_t *` — a PMD slot in the page tables (the C code passes a pointer; so does the engine).
+ * `entry` is the current value (`pmdp_get(pmd)`).
+ */
+export interface pmd_t {
+  /** Which PMD of the VMA (0-based). */
+  readonly index: number;
+  /** Virtual address the PMD maps (2 MiB aligned). */
+  readonly addr: number;
+  /** Current value. */
+  entry: PmdEntry;
+  /** The mm. */
+  readonly mm: mm_struct;
+}
+
+/** `struct mm_struct` (what the engine models of it). */
+export interface mm_struct {
+  /** The world this mm lives in. */
+  readonly world: World;
+  /** `mmap_lock`, a read-write semaphore. */
+  readonly mmap_lock: rw_semaphore;
+  /** The PMD slots covering the VMA, in address order. */
+  readonly pmds: pmd_t[];
+  /** `pmd_lock()` of this mm. */
+  readonly pmd_ptl: spinlock_t;
+}
+
+/** `struct vm_userfaultfd_ctx` — non-null `ctx` when the VMA is registered with userfaultfd. */
+export interface vm_userfaultfd_ctx {
+  /** Registration mode, or null when not registered. */
+  ctx: 'wp' | 'missing' | null;
+}
+
+/** `struct vm_area_struct` — one anonymous, private, read-write VMA. */
+export interface vm_area_struct {
+  /** First address. */
+  readonly vm_start: number;
+  /** One past the last address. */
+  readonly vm_end: number;
+  /** Page offset (anon: vm_start >> PAGE_SHIFT). */
+  readonly vm_pgoff: number;
+  /** The mm. */
+  readonly vm_mm: mm_struct;
+  /** userfaultfd registration. */
+  readonly vm_userfaultfd_ctx: vm_userfaultfd_ctx;
+  /** Anonymous VMA (always true here). */
+  readonly anon: true;
+}
+
+/** `struct collapse_control` (mm/khugepaged.c). */
+export interface collapse_control {
+  /** True for the khugepaged thread, false for MADV_COLLAPSE. */
+  is_khugepaged: boolean;
+  /** Per-node count of pages seen by the scan. */
+  node_load: number[];
+  /** Nodes allowed for the allocation (ids). */
+  alloc_nmask: number[];
+  /** The world (no kernel twin: the kernel's cc needs no back pointer because its state is global). */
+  readonly world: World;
+}
+
+/** `struct swap_info_struct` of swap device type 0 (a zram-like SWP_SYNCHRONOUS_IO device). */
+export interface swap_info_struct {
+  /** Swap type (0). */
+  readonly type: number;
+  /** Use count per slot (0 = free). Offset 0 is the header and never used. */
+  readonly swap_map: number[];
+  /** Data held per slot. */
+  readonly contents: (string | null)[];
+}
+
+/** Names of the actors a schedule can place at a preemption point. */
+export type ActorName =
+  | 'migration_start'
+  | 'migration_finish'
+  | 'reclaim_swap_out'
+  | 'memory_failure'
+  | 'owner_fault'
+  | 'madv_guard_install'
+  | 'uffdio_writeprotect'
+  | 'device_exclusive'
+  | 'set_pte';
+
+/** One scheduled step: at preemption point `at`, `actor` acts on PTE `slot` (of PMD `pmd`, default 0). */
+export interface ScheduleStep {
+  /** `scan-unlocked`, `alloc`, `upgrade`, or `swapin:<slot>`. */
+  at: string;
+  /** Who acts. */
+  actor: ActorName;
+  /** PTE index 0..511 in the PMD. */
+  slot: number;
+  /** For `set_pte`: the layout KIND to install. */
+  kind?: string;
+  /** Which PMD (default 0). */
+  pmd?: number;
+}
+
+/** A list of scheduled steps. */
+export type Schedule = ScheduleStep[];
+
+/**
+ * The functions a kernel variant (or a learner) supplies. The engine calls them through
+ * `mm.world.ops`, wrapped in contract checks.
+ */
+export interface KernelOps {
+  /** Scan one PMD; on SCAN_SUCCEED call collapse_huge_page and set `mmap_locked.value = false`. */
+  hpage_collapse_scan_pmd(
+    mm: mm_struct,
+    vma: vm_area_struct,
+    start_addr: number,
+    mmap_locked: Ref<boolean>,
+    cc: collapse_control,
+  ): number;
+  /** Bring the PMD's swapped-out pages back in; contract: see locks.ts. */
+  __collapse_huge_page_swapin(
+    mm: mm_struct,
+    vma: vm_area_struct,
+    haddr: number,
+    pmd: pmd_t,
+    referenced: number,
+  ): number;
+}
+
+/** One `do_swap_page()` call made by the collapsing thread (for the report). */
+export interface DoSwapPageCall {
+  /** PTE index. */
+  slot: number;
+  /** `formatPte` of the entry handed over. */
+  entry: string;
+  /** Was it a non-swap entry? */
+  non_swap: boolean;
+}
+
+/** Per-attempt bookkeeping (reset by `runCollapse`). */
+export interface AttemptState {
+  /** collapse_huge_page() calls. */
+  collapseCalls: number;
+  /** Huge folios allocated. */
+  allocated: number;
+  /** PMDs turned huge. */
+  collapsed: number;
+  /** Successful swap-ins in `__collapse_huge_page_swapin` (ret without error). */
+  swappedIn: number;
+  /** Real swap-ins (a slot read into a new folio) by the collapsing thread. */
+  realSwapins: number;
+  /** do_swap_page() calls by the collapsing thread. */
+  doSwapPageCalls: DoSwapPageCall[];
+  /** Result of the last hpage_collapse_scan_pmd scan phase (before collapse_huge_page). */
+  lastScanPhase: number | null;
+  /** Result of the last collapse_huge_page. */
+  lastCollapse: number | null;
+  /** Outcome of the last madvise_collapse call, if any. */
+  madvise: MadviseOutcome | null;
+}
+
+/** Outcome details of a `madvise_collapse` call (engine bookkeeping). */
+export interface MadviseOutcome {
+  /** Ranges that ended up PMD-mapped. */
+  thps: number;
+  /** Ranges in [start, end). */
+  ranges: number;
+  /** Last failing scan_result. */
+  last_fail: number;
+  /** Last value of the mmap_locked out-parameter. */
+  mmap_locked: boolean;
+  /** Result per range, in order. */
+  results: number[];
+}
+
+/** Options the world was built with (kept for replays). */
+export interface WorldOptions {
+  /** Kernel side. */
+  kernel: KernelName;
+  /** VMA userfaultfd mode. */
+  uffd: 'wp' | 'missing' | null;
+  /** v6.17 SCAN_PAGE_RO rule. */
+  require_writable: boolean;
+  /** Make the huge-page allocation fail (SCAN_ALLOC_HUGE_PAGE_FAIL). */
+  fail_alloc: boolean;
+  /** /proc/sys/vm/zone_reclaim_mode (node_reclaim_mode) — enables hpage_collapse_scan_abort. */
+  node_reclaim_mode: number;
+}
+
+/** All state of one simulated machine. */
+export interface World {
+  /** Options. */
+  readonly options: WorldOptions;
+  /** Which kernel (shortcut for options.kernel). */
+  readonly kernel: KernelName;
+  /** The process's mm. */
+  mm: mm_struct;
+  /** Its one anonymous VMA. */
+  vma: vm_area_struct;
+  /** The collapse_control of the current attempt. */
+  cc: collapse_control;
+  /** Knobs (sysfs). */
+  readonly knobs: Knobs;
+  /** Swap device type 0. */
+  readonly swap: swap_info_struct;
+  /** The shared zero page. */
+  readonly zero_page: page;
+  /** PFN → page. */
+  readonly pages: Map<number, page>;
+  /** Next free PFN. */
+  nextPfn: number;
+  /** Next folio id. */
+  nextFolioId: number;
+  /** Next PTE table id. */
+  nextTableId: number;
+  /** Kernel functions in use (a variant's, or a learner's). */
+  ops: KernelOps;
+  /** The scheduled actor steps. */
+  readonly schedule: Schedule;
+  /** Which schedule steps already ran. */
+  readonly scheduleDone: boolean[];
+  /** Trace. */
+  readonly trace: TraceEvent[];
+  /** Counters (see trace.ts). */
+  readonly counters: Record<string, number>;
+  /** Bugs found (lockdep-like checks, contracts). */
+  readonly bugs: Bug[];
+  /** Threads by name. */
+  readonly threads: Map<string, ThreadState>;
+  /** The thread running now. */
+  current: ThreadState;
+  /** The collapsing thread (khugepaged or madvise), whose locks the trace shows. */
+  collapseThread: ThreadState | null;
+  /** Per-attempt bookkeeping. */
+  attempt: AttemptState;
+  /** Expected content per PMD per slot (what a correct collapse must produce); null = no data. */
+  readonly expected: (string | null)[][];
+  /** The layouts (kinds per PMD) the world was built from. */
+  readonly layouts: string[][];
+  /** Engine hook: run the schedule at a preemption point (installed by run.ts). */
+  preemptHook: (world: World, name: string, slot?: number) => void;
+}
+
+/** Fresh per-attempt state. */
+export function newAttempt(): AttemptState {
+  return {
+    collapseCalls: 0,
+    allocated: 0,
+    collapsed: 0,
+    swappedIn: 0,
+    realSwapins: 0,
+    doSwapPageCalls: [],
+    lastScanPhase: null,
+    lastCollapse: null,
+    madvise: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folios and pages
+// ---------------------------------------------------------------------------------------------
+
+/** Content label of slot `slot` of PMD `pmd` ("P17", "P1.17"). */
+export function slotContent(pmd: number, slot: number): string {
+  return pmd === 0 ? `P${slot}` : `P${pmd}.${slot}`;
+}
+
+/**
+ * Allocate a folio of `nr` pages (engine-internal; the kernel's page allocator). PFNs are
+ * handed out upwards from 0x10000 (huge folios aligned to 512), well away from ZERO_PFN and
+ * from values whose "junk PFN" (pte_pfn of a swap-format PTE) could collide with it.
+ */
+export function allocFolio(world: World, nr: number, contents: (string | null)[] | string | null): folio {
+  let pfn = world.nextPfn;
+  if (nr > 1) pfn = Math.ceil(pfn / nr) * nr;
+  world.nextPfn = pfn + nr;
+  const pages: page[] = [];
+  const f: folio = {
+    id: world.nextFolioId++,
+    pfn,
+    nr_pages: nr,
+    pages,
+    _refcount: 1,
+    _mapcount: 0,
+    lru: false,
+    locked: false,
+    young: false,
+    referenced: false,
+    swapcache: false,
+    anon: true,
+    nid: 0,
+    zone_device: false,
+    hwpoison: false,
+    migrating: false,
+    zero: false,
+    freed: false,
+  };
+  for (let i = 0; i < nr; i++) {
+    const c = Array.isArray(contents) ? (contents[i] ?? null) : contents;
+    const p: page = { pfn: pfn + i, folio: f, content: c };
+    pages.push(p);
+    world.pages.set(pfn + i, p);
+  }
+  return f;
+}
+
+/** Free a folio (engine-internal): its pages leave the PFN map. */
+export function freeFolio(world: World, f: folio): void {
+  if (f.zero || f.freed) return;
+  f.freed = true;
+  f.lru = false;
+  for (const p of f.pages) world.pages.delete(p.pfn);
+}
+
+/** `pfn_to_page(pfn)` — the page at a PFN, or null if none is allocated there. */
+export function pfn_to_page(mm: { world: World }, pfn: number): page | null {
+  return mm.world.pages.get(pfn) ?? null;
+}
+
+/** `page_folio(page)` — the folio a page belongs to. */
+export function page_folio(page: page): folio {
+  return page.folio;
+}
+
+/** `folio_test_anon(folio)` — anonymous memory? */
+export function folio_test_anon(folio: folio): boolean {
+  return folio.anon;
+}
+
+/** `folio_test_large(folio)` — more than one page? */
+export function folio_test_large(folio: folio): boolean {
+  return folio.nr_pages > 1;
+}
+
+/** `folio_nr_pages(folio)`. */
+export function folio_nr_pages(folio: folio): number {
+  return folio.nr_pages;
+}
+
+/** `folio_mapcount(folio)` — page-table mappings over all processes. */
+export function folio_mapcount(folio: folio): number {
+  return folio._mapcount;
+}
+
+/** `folio_ref_count(folio)`. */
+export function folio_ref_count(folio: folio): number {
+  return folio._refcount;
+}
+
+/**
+ * `folio_maybe_mapped_shared(folio)` (v6.15+; earlier `folio_likely_mapped_shared`): might the
+ * folio be mapped by more than one process? For a small folio: mapcount > 1.
+ * @see https://elixir.bootlin.com/linux/v6.17/A/ident/folio_maybe_mapped_shared
+ */
+export function folio_maybe_mapped_shared(folio: folio): boolean {
+  return folio._mapcount > 1;
+}
+
+/** `folio_nid(folio)` — NUMA node of the folio. */
+export function folio_nid(folio: folio): number {
+  return folio.nid;
+}
+
+/** `folio_test_lru(folio)` — PG_lru. */
+export function folio_test_lru(folio: folio): boolean {
+  return folio.lru;
+}
+
+/** `folio_test_locked(folio)` — PG_locked. */
+export function folio_test_locked(folio: folio): boolean {
+  return folio.locked;
+}
+
+/** `folio_test_swapcache(folio)` — PG_swapcache. */
+export function folio_test_swapcache(folio: folio): boolean {
+  return folio.swapcache;
+}
+
+/** `folio_test_young(folio)` — PG_young (idle page tracking). */
+export function folio_test_young(folio: folio): boolean {
+  return folio.young;
+}
+
+/** `folio_test_referenced(folio)` — PG_referenced. */
+export function folio_test_referenced(folio: folio): boolean {
+  return folio.referenced;
+}
+
+/** `folio_trylock(folio)` — take PG_locked if free. */
+export function folio_trylock(folio: folio): boolean {
+  if (folio.locked) return false;
+  folio.locked = true;
+  return true;
+}
+
+/** `folio_unlock(folio)`. */
+export function folio_unlock(folio: folio): void {
+  folio.locked = false;
+}
+
+/** `is_zone_device_page(page)` — device memory (device-private). */
+export function is_zone_device_page(page: page): boolean {
+  return page.folio.zone_device;
+}
+
+/**
+ * `is_refcount_suitable(folio)` (mm/khugepaged.c): no extra pins — the refcount equals the
+ * mapcount, plus the folio's pages if it is in the swap cache.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c
+ */
+export function is_refcount_suitable(folio: folio): boolean {
+  let expected = folio_mapcount(folio);
+  if (folio_test_swapcache(folio)) expected += folio_nr_pages(folio);
+  return folio_ref_count(folio) === expected;
+}
+
+/**
+ * `vm_normal_page(vma, addr, pte)` — the page a present PTE maps, or null for "special"
+ * mappings (the zero page). Call it only on present PTEs, as the kernel does.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/memory.c
+ */
+export function vm_normal_page(vma: vm_area_struct, _addr: number, pte: pte_t): page | null {
+  if (!pte_present(pte)) return null;
+  const pfn = pte_pfn(pte);
+  if (is_zero_pfn(pfn)) return null;
+  return vma.vm_mm.world.pages.get(pfn) ?? null;
+}
+
+/**
+ * `mmu_notifier_test_young(mm, addr)` — did a secondary MMU (KVM, a device) touch the page?
+ * The simulated machine has no secondary MMU: always false.
+ */
+export function mmu_notifier_test_young(_mm: mm_struct, _addr: number): boolean {
+  return false;
+}
+
+/**
+ * `userfaultfd_armed(vma)` — is the VMA registered with userfaultfd (missing, wp or minor)?
+ * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/userfaultfd_k.h
+ */
+export function userfaultfd_armed(vma: vm_area_struct): boolean {
+  return vma.vm_userfaultfd_ctx.ctx !== null;
+}
+
+/** `userfaultfd_missing(vma)` — registered in missing-page mode? */
+export function userfaultfd_missing(vma: vm_area_struct): boolean {
+  return vma.vm_userfaultfd_ctx.ctx === 'missing';
+}
+
+/** `userfaultfd_wp(vma)` — registered in write-protect mode? */
+export function userfaultfd_wp(vma: vm_area_struct): boolean {
+  return vma.vm_userfaultfd_ctx.ctx === 'wp';
+}
+
+/** `linear_page_index(vma, address)` — page offset of `address` in the VMA's object. */
+export function linear_page_index(vma: vm_area_struct, address: number): number {
+  return Math.floor((address - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
+}
+
+/** `khugepaged_max_ptes_none` (sysfs knob) of the mm's world. */
+export function khugepaged_max_ptes_none(mm: mm_struct): number {
+  return mm.world.knobs.max_ptes_none;
+}
+
+/** `khugepaged_max_ptes_swap` (sysfs knob) of the mm's world. */
+export function khugepaged_max_ptes_swap(mm: mm_struct): number {
+  return mm.world.knobs.max_ptes_swap;
+}
+
+/** `khugepaged_max_ptes_shared` (sysfs knob) of the mm's world. */
+export function khugepaged_max_ptes_shared(mm: mm_struct): number {
+  return mm.world.knobs.max_ptes_shared;
+}
+
+/** `node_distance(a, b)`: 10 on the same node, 20 between nodes (a two-socket box). */
+export function node_distance(a: number, b: number): number {
+  return a === b ? 10 : 20;
+}
+
+/**
+ * `hpage_collapse_scan_abort(nid, cc)` (mm/khugepaged.c): with node reclaim enabled, stop the
+ * scan when this folio's node is distant (> RECLAIM_DISTANCE) from a node already seen.
+ * Off by default (node_reclaim_mode 0), as on most machines.
+ */
+export function hpage_collapse_scan_abort(nid: number, cc: collapse_control): boolean {
+  if (!cc.world.options.node_reclaim_mode) return false;
+  if (cc.node_load[nid]) return false;
+  for (let i = 0; i < MAX_NUMNODES; i++) {
+    if (!cc.node_load[i]) continue;
+    if (node_distance(nid, i) > RECLAIM_DISTANCE) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page tables
+// ---------------------------------------------------------------------------------------------
+
+/** Index (0..511) of `addr` within its PMD. */
+export function pteIndex(addr: number): number {
+  return Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR;
+}
+
+/** The PMD slot covering `address`, or null outside the page tables. */
+export function pmd_off(mm: mm_struct, address: number): pmd_t | null {
+  const i = Math.floor((address - VMA_START) / HPAGE_PMD_SIZE);
+  if (address < VMA_START || i >= mm.pmds.length) return null;
+  return mm.pmds[i];
+}
+
+/** Results of {@link find_pmd_or_thp_or_none} use the scan_result numbers. */
+const R_SUCCEED = 1;
+const R_PMD_NULL = 2;
+const R_PMD_NONE = 3;
+const R_PMD_MAPPED = 4;
+
+/**
+ * `find_pmd_or_thp_or_none(mm, address, &pmd)` (mm/khugepaged.c): find the PMD for
+ * `address`. Returns SCAN_SUCCEED with `pmd.value` set when it points to a PTE table;
+ * SCAN_PMD_NULL if there is no PMD, SCAN_PMD_NONE if it is empty, SCAN_PMD_MAPPED if it
+ * already maps a THP.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c
+ */
+export function find_pmd_or_thp_or_none(mm: mm_struct, address: number, pmd: Ref<pmd_t | null>): number {
+  const p = pmd_off(mm, address);
+  pmd.value = p;
+  if (!p) return R_PMD_NULL;
+  if (p.entry.type === 'none') return R_PMD_NONE;
+  if (p.entry.type === 'huge') return R_PMD_MAPPED;
+  return R_SUCCEED;
+}
+
+/** `pmd_none(*pmd)`. */
+export function pmd_none(pmd: pmd_t): boolean {
+  return pmd.entry.type === 'none';
+}
+
+/** `pmd_trans_huge(*pmd)`. */
+export function pmd_trans_huge(pmd: pmd_t): boolean {
+  return pmd.entry.type === 'huge';
+}
+
+/** The PTE table a PMD points to, or null. Engine-internal. */
+export function pmdTable(pmd: pmd_t): PteTable | null {
+  return pmd.entry.type === 'table' ? pmd.entry.table : null;
+}
+
+/** Write a PTE (engine-internal twin of `set_pte_at`; no lock checks — callers hold the PTL). */
+export function set_pte_at(table: PteTable, index: number, pte: pte_t): void {
+  table.ptes[index] = pte;
+}
+
+/** A new, empty PTE table. */
+export function newPteTable(world: World, pmdIndex: number): PteTable {
+  const id = world.nextTableId++;
+  const ptes: pte_t[] = new Array(HPAGE_PMD_NR);
+  const none = __pte(0n);
+  for (let i = 0; i < HPAGE_PMD_NR; i++) ptes[i] = none;
+  return { id, ptes, ptl: { name: pmdIndex === 0 ? 'ptl' : `ptl[${pmdIndex}]`, owner: null }, world, pmdIndex };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Swap device
+// ---------------------------------------------------------------------------------------------
+
+/** First swap offset handed out (offset 0 is the swap header). */
+export const FIRST_SWAP_OFFSET = 1;
+
+/** Allocate a swap slot holding `content` (engine-internal; `folio_alloc_swap`). */
+export function allocSwapSlot(world: World, content: string | null): number {
+  const s = world.swap;
+  let off = FIRST_SWAP_OFFSET;
+  while (off < s.swap_map.length && s.swap_map[off] !== 0) off++;
+  if (off >= s.swap_map.length) {
+    s.swap_map.push(0);
+    s.contents.push(null);
+  }
+  s.swap_map[off] = 1;
+  s.contents[off] = content;
+  return off;
+}
+
+/** Drop one reference to a swap slot (`swap_free`); the slot is free at 0. */
+export function swapFree(world: World, offset: number): void {
+  const s = world.swap;
+  if (s.swap_map[offset] > 0) s.swap_map[offset]--;
+  if (s.swap_map[offset] === 0) s.contents[offset] = null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Materialising layout kinds
+// ---------------------------------------------------------------------------------------------
+
+/** Expected collapsed content for a kind at a slot (null: no data, collapse must not succeed). */
+export function expectedContentOf(kind: string, pmd: number, slot: number): string | null {
+  switch (kind) {
+    case 'zero':
+    case 'none':
+    case 'uffd-marker':
+      return ZERO_CONTENT;
+    case 'guard':
+    case 'poison':
+    case 'hwpoison':
+      return null;
+    default:
+      return slotContent(pmd, slot);
+  }
+}
+
+/** PTE protection of a private anon page (present, rw, user, accessed, dirty, nx). */
+const ANON_PROT: pgprot_t = PAGE_ANON_DIRTY;
+
+/** A present PTE for an anon page. */
+export function anonPte(pfn: number, opts: { young?: boolean; write?: boolean; uffd_wp?: boolean } = {}): pte_t {
+  let pte = pfn_pte(pfn, ANON_PROT);
+  if (opts.young === false) pte = pte_mkold(pte);
+  if (opts.write === false || opts.uffd_wp) pte = pte_wrprotect(pte);
+  if (opts.uffd_wp) pte = pte_mkuffd_wp(pte);
+  return pte;
+}
+
+/** Make a private anon folio holding `content`, on the LRU, mapped once. */
+function mappedAnonFolio(world: World, content: string | null, young: boolean): folio {
+  const f = allocFolio(world, 1, content);
+  f._mapcount = 1;
+  f._refcount = 1;
+  f.lru = true;
+  f.referenced = false;
+  f.young = false;
+  void young;
+  return f;
+}
+
+/**
+ * Put the given layout KIND at `slot` of PMD `pmdIndex` (whatever was there must already have
+ * been released by the caller). Used by `makeWorld` and by the `set_pte` actor.
+ * Returns the new PTE. Throws on an unknown kind.
+ */
+export function materializeKind(world: World, pmdIndex: number, slot: number, kind: string): pte_t {
+  const pmd = world.mm.pmds[pmdIndex];
+  const table = pmdTable(pmd);
+  if (!table) throw new Error(`PMD ${pmdIndex} has no PTE table`);
+  const content = slotContent(pmdIndex, slot);
+  let pte: pte_t;
+  switch (kind) {
+    case 'page':
+    case 'old': {
+      const f = mappedAnonFolio(world, content, kind === 'page');
+      pte = anonPte(f.pfn, { young: kind === 'page' });
+      break;
+    }
+    case 'page+uffd': {
+      const f = mappedAnonFolio(world, content, true);
+      pte = anonPte(f.pfn, { uffd_wp: true });
+      break;
+    }
+    case 'shared': {
+      // Mapped by this mm and by a forked child: both PTEs write-protected (COW).
+      const f = mappedAnonFolio(world, content, true);
+      f._mapcount = 2;
+      f._refcount = 2;
+      pte = anonPte(f.pfn, { write: false });
+      break;
+    }
+    case 'zero':
+      pte = pte_mkspecial(pfn_pte(ZERO_PFN, PAGE_READONLY));
+      break;
+    case 'none':
+      pte = __pte(0n);
+      break;
+    case 'swap':
+    case 'swap+uffd': {
+      const off = allocSwapSlot(world, content);
+      pte = pte_swp_mkexclusive(swp_entry_to_pte(swp_entry(world.swap.type, off)));
+      if (kind === 'swap+uffd') pte = pte_swp_mkuffd_wp(pte);
+      break;
+    }
+    case 'migration':
+    case 'migration-w':
+    case 'migration+uffd': {
+      // try_to_migrate(): folio locked, isolated from the LRU, unmapped; the migration holds a ref.
+      const f = allocFolio(world, 1, content);
+      f.locked = true;
+      f.migrating = true;
+      f._mapcount = 0;
+      f._refcount = 1;
+      const e = kind === 'migration-w' ? make_writable_migration_entry(f.pfn) : make_readable_migration_entry(f.pfn);
+      pte = swp_entry_to_pte(e);
+      if (kind === 'migration+uffd') pte = pte_swp_mkuffd_wp(pte);
+      break;
+    }
+    case 'device-private': {
+      const f = allocFolio(world, 1, content);
+      f.zone_device = true;
+      f._mapcount = 1;
+      f._refcount = 1;
+      pte = swp_entry_to_pte(make_writable_device_private_entry(f.pfn));
+      break;
+    }
+    case 'device-exclusive': {
+      const f = mappedAnonFolio(world, content, true);
+      pte = swp_entry_to_pte(make_device_exclusive_entry(f.pfn));
+      break;
+    }
+    case 'hwpoison': {
+      const f = allocFolio(world, 1, null);
+      f.hwpoison = true;
+      f._mapcount = 0;
+      f._refcount = 1;
+      pte = swp_entry_to_pte(make_hwpoison_entry(f.pfn));
+      break;
+    }
+    case 'guard':
+      pte = make_pte_marker(PTE_MARKER_GUARD);
+      break;
+    case 'poison':
+      pte = make_pte_marker(PTE_MARKER_POISONED);
+      break;
+    case 'uffd-marker':
+      pte = make_pte_marker(PTE_MARKER_UFFD_WP);
+      break;
+    default:
+      throw new Error(`unknown layout kind "${kind}"`);
+  }
+  set_pte_at(table, slot, pte);
+  world.expected[pmdIndex][slot] = expectedContentOf(kind, pmdIndex, slot);
+  world.layouts[pmdIndex][slot] = kind;
+  return pte;
+}
+
+/**
+ * Release whatever a PTE holds (engine-internal, used by actors before replacing a PTE):
+ * unmap a present page (freeing a private folio), free a swap slot, end a migration or
+ * device entry's hold on its folio. The PTE itself is left for the caller to overwrite.
+ */
+export function releasePte(world: World, pte: pte_t, pteIsSwapEntry: { type: number; offset: number } | null): void {
+  if (pte_none(pte)) return;
+  if (pte_present(pte)) {
+    const pfn = pte_pfn(pte);
+    if (is_zero_pfn(pfn)) return;
+    const p = world.pages.get(pfn);
+    if (!p) return;
+    const f = p.folio;
+    f._mapcount = Math.max(0, f._mapcount - 1);
+    f._refcount = Math.max(0, f._refcount - 1);
+    if (f._refcount === 0) freeFolio(world, f);
+    return;
+  }
+  if (!pteIsSwapEntry) return;
+  const { type, offset } = pteIsSwapEntry;
+  if (type < 24) {
+    swapFree(world, offset);
+    return;
+  }
+  if (type === 31) return; // marker: nothing behind it
+  const p = world.pages.get(offset);
+  if (!p) return;
+  const f = p.folio;
+  if (type === 30) {
+    // device-exclusive: the folio is still mapped
+    f._mapcount = Math.max(0, f._mapcount - 1);
+  }
+  f._refcount = Math.max(0, f._refcount - 1);
+  f.locked = false;
+  f.migrating = false;
+  if (f._refcount === 0) freeFolio(world, f);
+}
+
+/** Raw value equality of two PTEs (`pte_same`). */
+export function pte_same(a: pte_t, b: pte_t): boolean {
+  return a.lo === b.lo && a.hi === b.hi;
+}
+
+// ---------------------------------------------------------------------------------------------
+// World construction (the PMDs from layouts); run.ts adds kernel ops and the schedule
+// ---------------------------------------------------------------------------------------------
+
+/** Everything {@link createWorld} needs (run.ts's `makeWorld` resolves defaults). */
+export interface CreateWorldArgs {
+  layouts: (readonly LayoutItem[])[];
+  options: WorldOptions;
+  knobs: Knobs;
+  ops: KernelOps;
+  schedule: Schedule;
+  mainThread: ThreadState;
+}
+
+/** One KIND per slot (parseLayout already returns 512 kinds; this copies and checks). */
+export function expandLayout(items: readonly LayoutItem[]): string[] {
+  if (items.length !== HPAGE_PMD_NR) throw new Error(`a PMD layout needs ${HPAGE_PMD_NR} kinds, got ${items.length}`);
+  return items.slice();
+}
+
+/** Build the state of a world (engine-internal; use `makeWorld` from run.ts). */
+export function createWorld(args: CreateWorldArgs): World {
+  const nPmds = args.layouts.length;
+  const world = {
+    options: args.options,
+    kernel: args.options.kernel,
+    knobs: args.knobs,
+    swap: { type: 0, swap_map: [0, 0], contents: [null, null] },
+    pages: new Map<number, page>(),
+    nextPfn: 0x10000,
+    nextFolioId: 1,
+    nextTableId: 1,
+    ops: args.ops,
+    schedule: args.schedule,
+    scheduleDone: args.schedule.map(() => false),
+    trace: [],
+    counters: newCounters(),
+    bugs: [],
+    threads: new Map<string, ThreadState>(),
+    current: args.mainThread,
+    collapseThread: null,
+    attempt: newAttempt(),
+    expected: [] as (string | null)[][],
+    layouts: [] as string[][],
+    preemptHook: () => {},
+  } as unknown as World;
+  world.threads.set(args.mainThread.name, args.mainThread);
+  const zeroFolio: folio = {
+    id: 0, pfn: ZERO_PFN, nr_pages: 1, pages: [], _refcount: 1, _mapcount: 0, lru: false, locked: false,
+    young: false, referenced: false, swapcache: false, anon: false, nid: 0, zone_device: false, hwpoison: false,
+    migrating: false, zero: true, freed: false,
+  };
+  const zp: page = { pfn: ZERO_PFN, folio: zeroFolio, content: ZERO_CONTENT };
+  zeroFolio.pages.push(zp);
+  (world as { zero_page: page }).zero_page = zp;
+  world.pages.set(ZERO_PFN, zp);
+  const mm: mm_struct = {
+    world,
+    mmap_lock: { readers: new Map(), writer: null },
+    pmds: [],
+    pmd_ptl: { name: 'pmd_lock', owner: null },
+  };
+  world.mm = mm;
+  world.vma = {
+    vm_start: VMA_START,
+    vm_end: VMA_START + nPmds * HPAGE_PMD_SIZE,
+    vm_pgoff: VMA_START / PAGE_SIZE,
+    vm_mm: mm,
+    vm_userfaultfd_ctx: { ctx: args.options.uffd },
+    anon: true,
+  };
+  world.cc = { is_khugepaged: true, node_load: new Array(MAX_NUMNODES).fill(0), alloc_nmask: [], world };
+  for (let p = 0; p < nPmds; p++) {
+    const table = newPteTable(world, p);
+    mm.pmds.push({ index: p, addr: VMA_START + p * HPAGE_PMD_SIZE, entry: { type: 'table', table }, mm });
+    world.expected.push(new Array(HPAGE_PMD_NR).fill(null));
+    world.layouts.push(new Array(HPAGE_PMD_NR).fill('none'));
+    const kinds = expandLayout(args.layouts[p]);
+    for (let s = 0; s < HPAGE_PMD_NR; s++) materializeKind(world, p, s, kinds[s]);
+  }
+  return world;
+}
