@@ -162,6 +162,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         loadOutput = loaded.msg.output || undefined;
       }
       let restart = false;
+      if (index < names.length) box.handle.post({ type: 'run', from: index });
       while (index < names.length) {
         if (left() <= 0) {
           stopRest(index, `not run: the whole run reached its ${seconds(perRunMs)} limit`);
@@ -169,7 +170,6 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         }
         const limit = Math.min(perTestMs + WATCHDOG_GRACE_MS, left());
         const runLimited = limit < perTestMs + WATCHDOG_GRACE_MS;
-        box.handle.post({ type: 'run', nonce, index });
         const i = index;
         const got = await box.next(
           (m): m is Extract<WorkerMessage, { type: 'result' }> => m.type === 'result' && m.nonce === nonce && m.index === i,

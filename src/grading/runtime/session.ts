@@ -4,8 +4,10 @@
  *   worker → parent  {type:'ready'}                       once the runtime is initialised
  *   parent → worker  {type:'load', nonce, payload}         compile + evaluate learner module and tests
  *   worker → parent  {type:'loaded', nonce, names, output} | {type:'load-failed', nonce, compileError?, loadError?, output}
- *   parent → worker  {type:'run', nonce, index}            run ONE test (with its hooks)
- *   worker → parent  {type:'result', nonce, index, result}
+ *   parent → worker  {type:'run', from}                    run the tests from index `from` on, one at a time
+ * The nonce travels parent → worker only in 'load', which is handled before any learner code runs,
+ * so learner code listening for messages never sees it and cannot forge a result.
+ *   worker → parent  {type:'result', nonce, index, result}  after each test (the parent's watchdog restarts on each)
  * A worker serves one run; after a timeout the parent starts a fresh one and loads again.
  */
 import * as chai from 'chai';
@@ -18,7 +20,7 @@ import { capMessage, createSuite, describeThrownForLoad, runTest, type Collected
 
 export type ParentMessage =
   | { type: 'load'; nonce: string; payload: RunPayload }
-  | { type: 'run'; nonce: string; index: number };
+  | { type: 'run'; from: number };
 
 export type WorkerMessage =
   | { type: 'ready' }
@@ -125,24 +127,53 @@ export function createSession(opts: SessionOptions): (msg: ParentMessage) => voi
   };
 
   const guard = new IntegrityGuard();
-  for (const [label, t] of builtinTargets(globalThis)) guard.watch(label, t);
+  // New keys matter on Object.prototype / Function.prototype (e.g. an inherited `asymmetricMatch`
+  // would make every value "equal"); elsewhere only replaced properties do, which is cheaper to check.
+  for (const [label, t] of builtinTargets(globalThis)) {
+    guard.watch(label, t, label === 'Object.prototype' || label === 'Function.prototype' ? undefined : Reflect.ownKeys(t as object));
+  }
   guard.watch('globalThis', globalThis, WATCHED_GLOBALS.filter((k) => k in globalThis));
-  guard.watch('chai.Assertion.prototype', chai.Assertion.prototype);
+  guard.watch('chai.Assertion.prototype', chai.Assertion.prototype, Reflect.ownKeys(chai.Assertion.prototype));
   guard.watch('expect', expect);
   if (engine) {
+    // Engine functions are frozen (nothing to compare later); frozen constants need no watching;
+    // class prototypes and any unfrozen object are watched.
     for (const [name, value] of Object.entries(engine)) {
       if (typeof value === 'function') {
-        guard.watch(`engine.${name}`, value);
-        if (value.prototype) guard.watch(`engine.${name}.prototype`, value.prototype);
-      } else if (value && typeof value === 'object') {
+        Object.freeze(value);
+        const proto = (value as { prototype?: unknown }).prototype;
+        if (proto && typeof proto === 'object' && !Object.isFrozen(proto) && Object.getOwnPropertyNames(proto).length > 1) {
+          guard.watch(`engine.${name}.prototype`, proto);
+        }
+      } else if (value && typeof value === 'object' && !Object.isFrozen(value)) {
         guard.watch(`engine.${name}`, value);
       }
     }
   }
 
+  // Prime the JIT (a fresh worker runs everything cold): a small compile, a few assertions and a
+  // test collection, so the learner's first run does not pay for it. Errors here are ignored.
+  try {
+    compileTs("import { a } from 'collapse-lab/engine';\ninterface P { x: number }\nexport function f(p: P, q?: string): number { const r = a(p) as number; return r ?? q?.length ?? 0; }\n");
+    const prime = createSuite(inspect);
+    prime.api.describe('prime', () => prime.api.it('prime', () => {}));
+    expect(1).toBe(1);
+    expect({ a: [1n, 'x'] }).toEqual({ a: [1n, 'x'] });
+    expect([1, 2]).toContain(2);
+    try {
+      expect(1, 'prime').toBe(2);
+    } catch {
+      /* expected */
+    }
+  } catch {
+    /* priming is best effort */
+  }
+  output.take();
+
   let nonce: string | null = null;
   let tests: CollectedTest[] = [];
   let perTestMs = 2000;
+  let running = false;
 
   function tamperMessage(changed: string[]): string {
     const shown = changed.slice(0, 5).map((c) => `\`${c}\``).join(', ');
@@ -241,11 +272,20 @@ export function createSession(opts: SessionOptions): (msg: ParentMessage) => voi
       }
       post(reply);
     } else if (msg.type === 'run') {
-      if (msg.nonce !== nonce) return;
-      run(msg.index).then(
-        (result) => post({ type: 'result', nonce: msg.nonce, index: msg.index, result }),
-        (e) => post({ type: 'result', nonce: msg.nonce, index: msg.index, result: { name: tests[msg.index]?.name ?? `#${msg.index}`, status: 'error', message: String(e) } }),
-      );
+      const n = nonce;
+      if (n === null || running) return;
+      running = true;
+      void (async () => {
+        for (let i = msg.from; i < tests.length; i++) {
+          let result: TestResult;
+          try {
+            result = await run(i);
+          } catch (e) {
+            result = { name: tests[i].name, status: 'error', message: String(e) };
+          }
+          post({ type: 'result', nonce: n, index: i, result });
+        }
+      })();
     }
   };
 }
