@@ -3,6 +3,8 @@ import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
 import mdx from '@astrojs/mdx';
 import { fileURLToPath } from 'node:url';
+// S1: editor plugins (the engine's .d.ts generated at build time; Monaco CSS kept off reading pages).
+import { editorVitePlugins } from './src/editor/vite-plugins.ts';
 
 const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
 
@@ -14,13 +16,20 @@ export default defineConfig({
       title: 'collapse-lab',
       description:
         'Write the khugepaged non-swap-entry patch yourself, against a faithful simulator, graded in your browser.',
-      sidebar: [{ label: 'Course', items: [{ autogenerate: { directory: '.' } }] }],
+      // S1: autogenerate paths are relative to the project root when content/ is outside src/content/docs
+      // (starlight utils/navigation.js), so the directory is 'content', not '.' (the sidebar was empty).
+      sidebar: [{ label: 'Course', items: [{ autogenerate: { directory: 'content' } }] }],
       // S2: site-wide CSS (screen-reader utility) and the print stylesheet for the lab handout.
       customCss: ['./src/styles/course.css', './src/styles/print.css'],
+      // S1: the default sidebar plus progress marks (✓ on chapters whose exercises passed).
+      components: { Sidebar: './src/components/overrides/Sidebar.astro' },
     }),
     mdx(),
   ],
   vite: {
+    plugins: [editorVitePlugins(engine)],
     resolve: { alias: { 'collapse-lab/engine': engine } },
+    // Grading runner (src/grading/browser/worker.ts) is a classic Worker: bundle workers as IIFE.
+    worker: { format: 'iife' },
   },
 });

@@ -1,0 +1,143 @@
+/**
+ * The only exercise script a reader pays for (bundled into the page by Exercise.astro). It must
+ * stay tiny and import nothing heavy: no Monaco, sucrase, chai, engine or diff — those arrive by
+ * dynamic import() when the learner asks for them (page budget: ≤ 50 KB gzip JS+CSS before any
+ * editor opens, architecture.md "Budgets").
+ *
+ * It: shows saved-work / storage notices and the "passed" badge, runs the hint ladder, and wires
+ * "Open editor" (→ ./session.ts) and "Reveal solution" (→ ./reveal.ts).
+ */
+import { hasPassed, loadExercise, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
+import { action, isMac, notice, part, sessions, templateText } from './dom.ts';
+
+function formatWhen(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function loadSession() {
+  return import('./session.ts');
+}
+
+function setupHints(root: HTMLElement): void {
+  const btn = action(root, 'hint');
+  const hints = [...root.querySelectorAll<HTMLDetailsElement>('details.cl-hint')];
+  if (!btn || hints.length === 0) {
+    btn?.remove();
+    return;
+  }
+  // Without JS every hint is a closed <details>; with JS they come one at a time (a ladder).
+  let shown = 0;
+  for (const d of hints) d.hidden = true;
+  const label = () => {
+    btn.textContent = shown < hints.length ? `Show hint ${shown + 1} of ${hints.length}` : `All ${hints.length} hints shown`;
+    btn.disabled = shown >= hints.length;
+  };
+  label();
+  btn.addEventListener('click', () => {
+    const d = hints[shown];
+    if (!d) return;
+    d.hidden = false;
+    d.open = true;
+    shown++;
+    label();
+    d.querySelector('summary')?.focus();
+  });
+}
+
+function setupReveal(root: HTMLElement, saved: LoadResult): void {
+  const btn = action(root, 'reveal');
+  if (!btn) return;
+  const area = part(root, 'reveal');
+  btn.addEventListener('click', () => {
+    if (area.querySelector('.cl-confirm')) return;
+    // Ask first, inline (no modal dialog): the ladder of hints is usually the better next step.
+    const box = document.createElement('div');
+    box.className = 'cl-confirm';
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Confirm revealing the solution');
+    const p = document.createElement('p');
+    p.textContent =
+      'Show the reference solution, as a diff against your code? Trying the hints first usually teaches more.';
+    const yes = document.createElement('button');
+    yes.type = 'button';
+    yes.className = 'cl-btn';
+    yes.textContent = 'Yes, show the solution';
+    const no = document.createElement('button');
+    no.type = 'button';
+    no.className = 'cl-btn cl-btn--quiet';
+    no.textContent = 'Not yet';
+    box.append(p, yes, no);
+    area.replaceChildren(box);
+    yes.focus();
+    no.addEventListener('click', () => {
+      area.replaceChildren();
+      btn.focus();
+    });
+    yes.addEventListener('click', async () => {
+      const code =
+        sessions.get(root)?.code() ?? saved.state?.code ?? templateText(root, 'starter') ?? '';
+      const { showSolution } = await import('./reveal.ts');
+      showSolution(root, code);
+    });
+  });
+}
+
+function setup(root: HTMLElement): void {
+  const id = root.dataset.exercise!;
+  const starterHash = root.dataset.starterHash;
+  const saved = loadExercise(id);
+
+  if (saved.problem) notice(root, 'storage', 'warn', saved.problem.message);
+  const st = saved.state;
+  if (st && st.code !== templateText(root, 'starter')) {
+    notice(root, 'restored', 'info', `Your code from ${formatWhen(st.savedAt)} is saved in this browser; it opens in the editor.`);
+    const open = action(root, 'open');
+    if (open) open.textContent = 'Continue editing';
+  }
+  if (st && starterHash && st.starterHash && st.starterHash !== starterHash) {
+    notice(
+      root,
+      'starter-changed',
+      'warn',
+      'The starter code of this exercise has changed since you saved your work (the course was updated). ' +
+        'Your code is kept; use “Reset to starter” in the editor to see the new starter (you can undo).',
+    );
+  }
+  const markPassed = () => {
+    part(root, 'status').hidden = !hasPassed(id);
+  };
+  markPassed();
+  window.addEventListener(PROGRESS_EVENT, markPassed);
+  window.addEventListener('storage', markPassed);
+
+  const kbd = root.querySelector('[data-part="run-key"]');
+  if (kbd && isMac) kbd.textContent = '⌘ Enter';
+
+  setupHints(root);
+  setupReveal(root, saved);
+
+  const open = action(root, 'open');
+  // Intent: start fetching the session code on hover/focus, open on click.
+  const warm = () => void loadSession();
+  open?.addEventListener('pointerenter', warm, { once: true });
+  open?.addEventListener('focus', warm, { once: true });
+  open?.addEventListener('click', async () => {
+    const t0 = performance.now();
+    open.disabled = true;
+    const { openSession } = await loadSession();
+    await openSession(root, { saved: saved.state, t0 });
+  });
+  part(root, 'toolbar').hidden = false;
+  root.dataset.ready = 'true';
+}
+
+for (const root of document.querySelectorAll<HTMLElement>('section.cl-exercise[data-exercise]')) {
+  try {
+    setup(root);
+  } catch (e) {
+    console.error('collapse-lab: exercise setup failed', e);
+  }
+}

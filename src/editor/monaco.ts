@@ -1,0 +1,183 @@
+/**
+ * Monaco for the exercises. Imported ONLY through dynamic `import()` when a learner asks for the
+ * editor: it is ~1 MB gzip of JS plus a 1.4 MB TypeScript worker (anchors-courses.md §5.2), and a
+ * reading page must not pay for that.
+ *
+ * Recipe (measured in §5.2): the 0.56+ tree-shakeable entries, the workers through Vite's `?worker`
+ * (without `MonacoEnvironment.getWorker` the editor worker fails in a production build), the
+ * `monaco.typescript` namespace (moved out of `monaco.languages` in 0.55), target ESNext
+ * (`ScriptTarget.ES2022` does not exist there and silently means ES5).
+ */
+import * as monaco from 'monaco-editor/editor';
+import 'monaco-editor/features/register.all';
+import 'monaco-editor/languages/definitions/typescript/register';
+import * as ts from 'monaco-editor/languages/features/typescript/register';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import TsWorker from 'monaco-editor/languages/features/typescript/ts.worker?worker';
+import engineDts from 'virtual:collapse-lab/engine-dts';
+
+declare global {
+  interface Window {
+    MonacoEnvironment?: monaco.Environment;
+  }
+}
+
+self.MonacoEnvironment = {
+  getWorker: (_id: string, label: string) =>
+    label === 'typescript' || label === 'javascript' ? new TsWorker() : new EditorWorker(),
+};
+
+ts.typescriptDefaults.setCompilerOptions({
+  target: ts.ScriptTarget.ESNext,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeJs,
+  strict: true,
+  noEmit: true,
+  allowNonTsExtensions: true,
+  // The learner's file is a module graded on its own; unused locals are fine while working.
+  noUnusedLocals: false,
+});
+// One extra lib holding every engine module (see src/editor/engine-dts.ts for why one file).
+ts.typescriptDefaults.setExtraLibs([
+  { content: engineDts, filePath: 'file:///node_modules/@types/collapse-lab__engine/index.d.ts' },
+]);
+ts.typescriptDefaults.setEagerModelSync(true);
+
+function currentTheme(): string {
+  return document.documentElement.dataset.theme === 'light' ? 'vs' : 'vs-dark';
+}
+
+// Follow Starlight's theme switch (it sets data-theme on <html>).
+let themeObserver: MutationObserver | undefined;
+function followTheme(): void {
+  monaco.editor.setTheme(currentTheme());
+  if (themeObserver) return;
+  themeObserver = new MutationObserver(() => monaco.editor.setTheme(currentTheme()));
+  themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+}
+
+export interface EditorOptions {
+  /** Exercise id: the model URI is file:///exercises/<id>/solution.ts. */
+  id: string;
+  value: string;
+  ariaLabel: string;
+  onChange(code: string): void;
+  /** Ctrl/Cmd+Enter. */
+  onRun(): void;
+  /** Esc (when no widget is open) or Ctrl+M: move focus out of the editor. */
+  onLeave(): void;
+}
+
+export interface EditorHandle {
+  getValue(): string;
+  /** Replace the whole text as one undoable edit (Ctrl+Z brings the old text back). */
+  replaceAll(code: string): void;
+  /** Mark (or clear, with null) the syntax error reported by the last run. */
+  setRunError(err: { line: number; column: number; message: string } | null): void;
+  /** Number of TypeScript errors currently shown. */
+  typeErrorCount(): number;
+  onTypeErrorsChanged(cb: (n: number) => void): void;
+  focus(): void;
+  dispose(): void;
+}
+
+const RUN_MARKER_OWNER = 'collapse-lab-run';
+
+export function createEditor(container: HTMLElement, opts: EditorOptions): EditorHandle {
+  followTheme();
+  const uri = monaco.Uri.parse(`file:///exercises/${opts.id}/solution.ts`);
+  const model =
+    monaco.editor.getModel(uri) ?? monaco.editor.createModel(opts.value, 'typescript', uri);
+  if (model.getValue() !== opts.value) model.setValue(opts.value);
+
+  const editor = monaco.editor.create(container, {
+    model,
+    ariaLabel: opts.ariaLabel,
+    automaticLayout: true,
+    minimap: { enabled: false },
+    scrollBeyondLastLine: false,
+    fontSize: 14,
+    tabSize: 2,
+    insertSpaces: true,
+    fixedOverflowWidgets: true,
+    renderLineHighlight: 'line',
+    scrollbar: { alwaysConsumeMouseWheel: false },
+    theme: currentTheme(),
+  });
+
+  // Grow with the code (between 12 and 40 lines tall) so the page, not the editor, scrolls.
+  const lineHeight = editor.getOption(monaco.editor.EditorOption.lineHeight);
+  const fit = () => {
+    const h = Math.min(Math.max(editor.getContentHeight(), lineHeight * 12), lineHeight * 40);
+    container.style.height = `${h}px`;
+  };
+  editor.onDidContentSizeChange(fit);
+  fit();
+
+  editor.onDidChangeModelContent(() => opts.onChange(model.getValue()));
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => opts.onRun());
+  // Leaving the editor without a mouse (WCAG 2.1.2, no keyboard trap). Esc only when no
+  // suggestion/find/hover widget would have used it first.
+  editor.addCommand(
+    monaco.KeyCode.Escape,
+    () => opts.onLeave(),
+    '!suggestWidgetVisible && !findWidgetVisible && !parameterHintsVisible && !renameInputVisible && ' +
+      '!referenceSearchVisible && !inSnippetMode && !editorHasMultipleSelections && !markersNavigationVisible',
+  );
+  // Ctrl+M is Monaco's "toggle Tab moves focus"; here it leaves the editor outright (on macOS
+  // WinCtrl is the Control key, so the shortcut is the same everywhere).
+  editor.addCommand(monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM, () => opts.onLeave());
+
+  const markerListeners: ((n: number) => void)[] = [];
+  const countTypeErrors = () =>
+    monaco.editor
+      .getModelMarkers({ resource: uri })
+      .filter((m) => m.owner !== RUN_MARKER_OWNER && m.severity === monaco.MarkerSeverity.Error).length;
+  const markerSub = monaco.editor.onDidChangeMarkers((uris) => {
+    if (!uris.some((u) => u.toString() === uri.toString())) return;
+    const n = countTypeErrors();
+    for (const cb of markerListeners) cb(n);
+  });
+
+  return {
+    getValue: () => model.getValue(),
+    replaceAll(code) {
+      editor.pushUndoStop();
+      editor.executeEdits('reset', [{ range: model.getFullModelRange(), text: code }]);
+      editor.pushUndoStop();
+    },
+    setRunError(err) {
+      if (!err) {
+        monaco.editor.setModelMarkers(model, RUN_MARKER_OWNER, []);
+        return;
+      }
+      const line = Math.min(Math.max(1, err.line), model.getLineCount());
+      const col = Math.max(1, err.column);
+      monaco.editor.setModelMarkers(model, RUN_MARKER_OWNER, [
+        {
+          severity: monaco.MarkerSeverity.Error,
+          message: err.message,
+          startLineNumber: line,
+          startColumn: col,
+          endLineNumber: line,
+          endColumn: Math.max(col + 1, model.getLineMaxColumn(line)),
+        },
+      ]);
+      editor.revealLineInCenterIfOutsideViewport(line);
+    },
+    typeErrorCount: countTypeErrors,
+    onTypeErrorsChanged(cb) {
+      markerListeners.push(cb);
+    },
+    focus: () => editor.focus(),
+    dispose() {
+      markerSub.dispose();
+      editor.dispose();
+    },
+  };
+}
+
+// For the browser test suite (tests/browser): set the code through the model, as a learner's paste would.
+(window as unknown as { __clMonaco?: typeof monaco }).__clMonaco = monaco;
+
+export { monaco };

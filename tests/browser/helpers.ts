@@ -1,0 +1,134 @@
+/** Shared helpers for the Chromium suite (tests/browser/*.test.ts). */
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { inject } from 'vitest';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+export function baseUrl(): string {
+  return inject('baseUrl');
+}
+
+export function distDir(): string {
+  return inject('distDir');
+}
+
+/** Launch flags from the team brief (Debian Chromium, no sandbox in this container). */
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface OpenedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and console errors seen so far. */
+  errors: string[];
+  /** Every URL the page requested. */
+  requests: string[];
+}
+
+export async function newPage(browser: Browser, opts: BrowserContextOptions = {}): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => requests.push(r.url()));
+  return { context, page, errors, requests };
+}
+
+export function readExerciseFile(id: string, file: string): string {
+  return fs.readFileSync(path.join(ROOT, 'exercises', id, file), 'utf8');
+}
+
+export function exerciseMeta(id: string): { id: string; title: string; chapter: string; exports: string[] } {
+  return JSON.parse(readExerciseFile(id, 'exercise.json')) as { id: string; title: string; chapter: string; exports: string[] };
+}
+
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean; selector?: string } = {}): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name);
+  if (opts.selector) await page.locator(opts.selector).first().screenshot({ path: file });
+  else await page.screenshot({ path: file, fullPage: opts.fullPage ?? false });
+  return file;
+}
+
+/** The exercise block for `id` on the current page. */
+export function exercise(page: Page, id: string) {
+  return page.locator(`section.cl-exercise[data-exercise="${id}"]`);
+}
+
+/** Open the editor of exercise `id` and wait until Monaco (or the textarea) is ready. */
+export async function openEditor(page: Page, id: string): Promise<void> {
+  const ex = exercise(page, id);
+  await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', id);
+  await ex.locator('button[data-action="open"]').click();
+  await page.waitForFunction(
+    (x) => !!document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-editor-ms'),
+    id,
+    { timeout: 30_000 },
+  );
+}
+
+/** Replace the editor's whole text (Monaco model or textarea). */
+export async function setCode(page: Page, id: string, code: string): Promise<void> {
+  await page.evaluate(
+    ([x, text]) => {
+      const root = document.querySelector<HTMLElement>(`section.cl-exercise[data-exercise="${x}"]`)!;
+      const ta = root.querySelector<HTMLTextAreaElement>('textarea.cl-textarea');
+      if (ta) {
+        ta.value = text;
+        ta.dispatchEvent(new Event('input', { bubbles: true }));
+        return;
+      }
+      // Monaco: the model registered for this exercise.
+      const w = window as unknown as { __clMonaco?: { editor: { getModels(): { uri: { path: string }; setValue(v: string): void }[] } } };
+      const model = w.__clMonaco?.editor.getModels().find((m) => m.uri.path === `/exercises/${x}/solution.ts`);
+      if (!model) throw new Error('no Monaco model for ' + x);
+      model.setValue(text);
+    },
+    [id, code] as const,
+  );
+}
+
+export async function getCode(page: Page, id: string): Promise<string> {
+  return page.evaluate((x) => {
+    const root = document.querySelector<HTMLElement>(`section.cl-exercise[data-exercise="${x}"]`)!;
+    const ta = root.querySelector<HTMLTextAreaElement>('textarea.cl-textarea');
+    if (ta) return ta.value;
+    const w = window as unknown as { __clMonaco?: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } };
+    return w.__clMonaco!.editor.getModels().find((m) => m.uri.path === `/exercises/${x}/solution.ts`)!.getValue();
+  }, id);
+}
+
+/** Run the tests with the keyboard shortcut from inside the editor and wait for the results. */
+export async function runWithShortcut(page: Page, id: string, timeout = 30_000): Promise<void> {
+  const ex = exercise(page, id);
+  await page.evaluate((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.removeAttribute('data-state'), id);
+  await ex.locator('.monaco-editor textarea, textarea.cl-textarea').first().focus();
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(
+    (x) => {
+      const s = document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-state');
+      return s === 'passed' || s === 'failed' || s === 'error';
+    },
+    id,
+    { timeout },
+  );
+}
