@@ -145,11 +145,11 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         let output: string | undefined;
         if (loaded.kind === 'timeout') why = `loading your code was stopped after ${seconds(perTestMs)} — possibly an infinite loop at the top level of your file`;
         else if (loaded.kind === 'exit') why = `the test runner stopped while loading your code: ${loaded.reason}`;
-        else {
+        else if (loaded.msg.type === 'load-failed') {
           why = loaded.msg.loadError ?? '';
           compileError = loaded.msg.compileError;
           output = loaded.msg.output || undefined;
-        }
+        } else why = 'unexpected reply from the test runner';
         if (!names) {
           if (compileError) return summarise(payload.exercise, [], started, { compileError, output });
           return summarise(payload.exercise, [{ name: 'loading your code', status: 'error', message: why }], started, { loadError: why, output });

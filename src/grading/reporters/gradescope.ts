@@ -2,7 +2,9 @@
  * Gradescope autograder results (/autograder/results/results.json): one point per test.
  * Spec: https://gradescope-autograders.readthedocs.io/en/latest/specs/
  */
-import { score, scoredTests, setupFailure, type Graded } from './common.ts';
+import { scoredTests, setupFailure, type Graded } from './common.ts';
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 export interface GradescopeTest {
   name: string;
@@ -24,30 +26,38 @@ export interface GradescopeResults {
   tests: GradescopeTest[];
 }
 
-export function gradescopeResults(graded: Graded[], executionMs: number, multi = graded.length !== 1): GradescopeResults {
+/**
+ * @param pointsPerExercise when set, each exercise is worth this many points, split evenly over
+ *   its tests (otherwise every test is worth 1 point).
+ */
+export function gradescopeResults(graded: Graded[], executionMs: number, multi = graded.length !== 1, pointsPerExercise?: number): GradescopeResults {
   const tests: GradescopeTest[] = [];
   const summary: string[] = [];
+  let earned = 0;
+  let max = 0;
   for (const g of graded) {
     const failure = setupFailure(g);
     const ts = scoredTests(g);
+    const each = pointsPerExercise && ts.length ? pointsPerExercise / ts.length : 1;
     summary.push(`${g.result.exercise}: ${ts.filter((t) => t.passed).length}/${ts.length} tests passed${failure ? ` — ${failure}` : ''}`);
     for (const t of ts) {
       const parts = [t.passed ? '' : `${t.status}: ${t.message}`];
       if (t.output) parts.push(`your code printed:\n${t.output}`);
       tests.push({
         name: multi ? `${g.result.exercise}: ${t.name}` : t.name,
-        score: t.passed ? 1 : 0,
-        max_score: 1,
+        score: t.passed ? round(each) : 0,
+        max_score: round(each),
         status: t.passed ? 'passed' : 'failed',
         output: parts.filter(Boolean).join('\n\n'),
         visibility: 'visible',
       });
+      max += each;
+      if (t.passed) earned += each;
     }
   }
-  const s = score(graded);
   return {
-    score: s.earned,
-    max_score: s.max,
+    score: round(earned),
+    max_score: round(max),
     execution_time: Math.round(executionMs) / 1000,
     output: summary.join('\n'),
     output_format: 'text',
