@@ -22,6 +22,8 @@ import {
   type WindowItem,
 } from '../engine/layout.ts';
 import { classifyPte, kindLabel, isPte, formatPte, type PteKind, type pte_t } from '../engine/pte.ts';
+import type { CollapseReport, MakeWorldOptions } from '../engine/run.ts';
+import type { World } from '../engine/mm.ts';
 
 const KERNELS = ['before', 'after', 'v3-as-posted'] as const;
 type Kernel = (typeof KERNELS)[number];
@@ -236,21 +238,72 @@ function describeEvent(ev: TraceEventLike): string {
   return `${ev.name}${args ? ' ' + args : ''}`;
 }
 
-/** The trace as numbered lines; runs of the same event by the same thread are folded. */
+/** Page-table map/lock bookkeeping events: left out of the readable story (all are in --json). */
+const PLUMBING = new Set(['pte_map', 'pte_unmap', 'ptl_lock', 'ptl_unlock']);
+
+function ordinarySwapEvent(ev: TraceEventLike): boolean {
+  if (ev.name === 'swap_in') return true;
+  if (ev.name !== 'do_swap_page') return false;
+  const ret = String(ev.args?.ret ?? '');
+  return ev.args?.non_swap !== true && (ret === '0' || ret === 'VM_FAULT_MAJOR' || ret === '');
+}
+
+function slotRange(slots: number[]): string {
+  if (!slots.length) return '';
+  const parts: string[] = [];
+  let start = slots[0];
+  let prev = slots[0];
+  for (const s of [...slots.slice(1), NaN]) {
+    if (s === prev + 1) { prev = s; continue; }
+    parts.push(start === prev ? `${start}` : `${start}–${prev}`);
+    start = prev = s;
+  }
+  return parts.join(', ');
+}
+
+/**
+ * The trace as numbered lines for people: page-table map/lock plumbing is left out (counted at
+ * the end), runs of ordinary swap-ins are folded into one line, and anything unusual (a
+ * non-swap entry handed to do_swap_page, an error, a bug, an actor) is shown on its own.
+ */
 export function narrate(trace: readonly TraceEventLike[]): string[] {
   const out: string[] = [];
+  let hidden = 0;
+  const line = (ev: TraceEventLike, what: string) => {
+    const locks = ev.locks?.length ? `  {holds: ${ev.locks.join(', ')}}` : '';
+    out.push(`  #${String(ev.seq).padStart(3)} [${ev.thread}] ${what}${locks}`);
+  };
   let i = 0;
   while (i < trace.length) {
     const ev = trace[i];
-    let j = i + 1;
-    while (j < trace.length && trace[j].name === ev.name && trace[j].thread === ev.thread &&
-      (ev.name === 'swap_in' || ev.name === 'do_swap_page' || ev.name === 'actor' || ev.name === 'blocked')) j++;
-    const locks = trace[j - 1].locks?.length ? `  {holds: ${trace[j - 1].locks.join(', ')}}` : '';
-    const n = j - i;
-    const what = describeEvent(ev) + (n > 1 ? `  (×${n}, up to #${trace[j - 1].seq})` : '');
-    out.push(`  #${String(ev.seq).padStart(3)} [${ev.thread}] ${what}${locks}`);
-    i = j;
+    if (PLUMBING.has(ev.name)) { hidden++; i++; continue; }
+    if (ordinarySwapEvent(ev)) {
+      const slots: number[] = [];
+      let calls = 0;
+      let reads = 0;
+      let last = ev;
+      let j = i;
+      while (j < trace.length && (PLUMBING.has(trace[j].name) || ordinarySwapEvent(trace[j]))) {
+        const e = trace[j];
+        if (PLUMBING.has(e.name)) hidden++;
+        else {
+          last = e;
+          if (e.name === 'do_swap_page') { calls++; if (typeof e.args?.slot === 'number') slots.push(e.args.slot as number); }
+          else reads++;
+        }
+        j++;
+      }
+      const what = calls
+        ? `swap-in: do_swap_page on ${calls} swap entr${calls === 1 ? 'y' : 'ies'} (slot${slots.length === 1 ? '' : 's'} ${slotRange(slots)}), ${reads} read from the swap device`
+        : `swap_in ×${reads}`;
+      line(ev, `${what}  (events #${ev.seq}–#${last.seq})`);
+      i = j;
+      continue;
+    }
+    line(ev, describeEvent(ev));
+    i++;
   }
+  if (hidden) out.push(`  (${hidden} page-table map/lock events not shown; --json has the full trace)`);
   return out;
 }
 
@@ -258,17 +311,12 @@ export function narrate(trace: readonly TraceEventLike[]): string[] {
 // Main
 // ---------------------------------------------------------------------------------------------
 
-interface RunModule {
-  makeWorld: (opts: Record<string, unknown>) => unknown;
-  runCollapse: (world: unknown, opts: { madvise?: boolean }) => Record<string, unknown>;
-}
 
-function tableOf(world: unknown): { huge: boolean; none: boolean; ptes: pte_t[] | null } {
-  const w = world as { mm?: { pmds?: { entry?: { type?: string; table?: { ptes?: pte_t[] } } }[] } };
-  const e = w?.mm?.pmds?.[0]?.entry;
+function tableOf(world: World): { huge: boolean; none: boolean; ptes: pte_t[] | null } {
+  const e = world.mm.pmds[0]?.entry;
   if (!e) return { huge: false, none: true, ptes: null };
   if (e.type === 'huge') return { huge: true, none: false, ptes: null };
-  if (e.type === 'table' && e.table?.ptes) return { huge: false, none: false, ptes: [...e.table.ptes] };
+  if (e.type === 'table') return { huge: false, none: false, ptes: [...e.table.ptes] };
   return { huge: false, none: true, ptes: null };
 }
 
@@ -295,25 +343,24 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   // Loaded lazily so argument errors are reported even if the engine cannot load.
-  const runPath = '../engine/run.ts';
-  const run = (await import(runPath)) as unknown as RunModule;
-  const schedule = args.window.map((w) => ({ at: 'alloc', actor: 'set_pte', slot: w.slot, kind: w.kind }));
-  let world: unknown;
+  const run = await import('../engine/run.ts');
+  const opts: MakeWorldOptions = {
+    layout: args.layout,
+    kernel: args.kernel,
+    ...(args.uffd ? { uffd: args.uffd } : {}),
+    knobs: args.knobs,
+    ...(args.windowText ? { window: args.windowText } : {}),
+  };
+  let world: World;
   try {
-    world = run.makeWorld({
-      layout: args.layout,
-      kernel: args.kernel,
-      ...(args.uffd ? { uffd: args.uffd } : {}),
-      knobs: args.knobs,
-      schedule,
-    });
+    world = run.makeWorld(opts);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`collapse: ${msg.split('\n')[0]}\n`);
     return e instanceof Error && e.name === 'LayoutError' ? 2 : 1;
   }
   const before = tableOf(world);
-  let report: Record<string, unknown>;
+  let report: CollapseReport;
   try {
     report = run.runCollapse(world, { madvise: args.madvise });
   } catch (e) {
@@ -322,7 +369,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const after = tableOf(world);
-  const knobsInUse = (world as { knobs?: Record<string, number> }).knobs ?? args.knobs;
+  const knobsInUse: Record<string, number> = { ...world.knobs };
   const input = {
     layout: formatLayout(args.layout),
     kernel: args.kernel,
@@ -338,12 +385,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const r = report as {
-    result?: string; scan_result?: string; collapsed?: boolean; allocated?: boolean; swapped_in?: number;
-    mmap_locked?: boolean; errno?: unknown; bugs?: { kind: string; message: string; path?: string[] }[];
-    trace?: TraceEventLike[]; counters?: Record<string, number>;
-    do_swap_page_calls?: { slot: number; entry: string; non_swap: boolean }[];
-  };
+  const r = report;
   const lines: string[] = [];
   const ctx = args.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
   lines.push(`collapse attempt — kernel: ${args.kernel}, caller: ${ctx}${args.uffd ? `, uffd: ${args.uffd}` : ''}`);
@@ -361,6 +403,8 @@ async function main(argv: readonly string[]): Promise<number> {
   lines.push(`allocated:   ${r.allocated ? 'yes (a huge page was allocated)' : 'no'}`);
   lines.push(`swapped in:  ${r.swapped_in ?? 0}`);
   lines.push(`mmap lock:   ${r.mmap_locked ? 'still held by the caller' : 'not held by the caller afterwards'}`);
+  if (r.hung) lines.push('DEADLOCK:    the collapsing thread would have hung; the attempt was stopped there');
+  if (r.collapsed) lines.push(`contents:    ${r.contents_ok ? 'every page kept its data' : 'WRONG — the huge page does not hold the original data'}`);
   if (args.madvise) lines.push(`errno:       ${String(r.errno ?? 0)}`);
   const bugs = r.bugs ?? [];
   lines.push(`bugs:        ${bugs.length ? bugs.length : 'none'}`);
