@@ -129,6 +129,7 @@ export function preempt_point(mm: mm_struct, name: string, slot?: number): void 
 /** Engine hook installed as `world.preemptHook`. */
 export function runPreempt(world: World, name: string, slot?: number): void {
   const full = slot === undefined ? name : `${name}:${slot}`;
+  world.reachedPoints.add(full);
   const sched = world.schedule;
   let any = false;
   for (let i = 0; i < sched.length; i++) {

@@ -14,3 +14,4 @@ export * from './memory.ts';
 export * from './khugepaged.ts';
 export * from './actors.ts';
 export * from './run.ts';
+export * from './explore.ts';

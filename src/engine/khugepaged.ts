@@ -20,8 +20,6 @@
  * @module
  */
 import {
-  type pte_t,
-  __pte,
   pte_none,
   pte_present,
   pte_pfn,
@@ -72,6 +70,7 @@ import {
   HPAGE_PMD_SIZE,
   PAGE_SIZE,
   ZERO_CONTENT,
+  PTE_NONE,
   allocFolio,
   find_pmd_or_thp_or_none,
   folio_maybe_mapped_shared,
@@ -311,15 +310,25 @@ export function hpage_collapse_scan_pmd_before(
             break out_unmap;
           }
         }
-        const r = scanPresentPte(mm, vma, addr, pteval, cc, require_writable);
-        if (r.result !== SCAN_SUCCEED) {
-          folio = r.folio ?? folio;
-          result = r.result;
+        if (pte_uffd_wp(pteval)) {
+          // Don't collapse a uffd-wp protected page: the per-PTE protection would be lost.
+          result = SCAN_PTE_UFFD_WP;
           break out_unmap;
         }
-        folio = r.folio;
-        if (r.writable) writable = true;
-        if (r.shared) {
+        if (require_writable && pte_write(pteval)) writable = true;
+
+        const page = vm_normal_page(vma, addr, pteval);
+        if (!page || is_zone_device_page(page)) {
+          result = SCAN_PAGE_NULL;
+          break out_unmap;
+        }
+        folio = page_folio(page);
+        if (!folio_test_anon(folio)) {
+          result = SCAN_PAGE_ANON;
+          break out_unmap;
+        }
+        // We treat a single page as shared if any part of the folio is shared with another process.
+        if (folio_maybe_mapped_shared(folio)) {
           ++shared;
           if (cc.is_khugepaged && shared > khugepaged_max_ptes_shared(mm)) {
             result = SCAN_EXCEED_SHARED_PTE;
@@ -327,16 +336,39 @@ export function hpage_collapse_scan_pmd_before(
             break out_unmap;
           }
         }
-        const late = scanPresentTail(mm, vma, addr, pteval, r.folio!, cc);
-        if (late !== SCAN_SUCCEED) {
-          result = late;
+        // Record which node the original page is from, to allocate the huge page near it.
+        const node = folio_nid(folio);
+        if (hpage_collapse_scan_abort(node, cc)) {
+          result = SCAN_SCAN_ABORT;
           break out_unmap;
         }
-        if (cc.is_khugepaged && (pte_young(pteval) || folio_test_young(r.folio!) || folio_test_referenced(r.folio!) || mmu_notifier_test_young(vma.vm_mm, addr))) {
+        cc.node_load[node]++;
+        if (!folio_test_lru(folio)) {
+          result = SCAN_PAGE_LRU;
+          break out_unmap;
+        }
+        if (folio_test_locked(folio)) {
+          result = SCAN_PAGE_LOCK;
+          break out_unmap;
+        }
+        // Extra pins (GUP, LRU batches, swap cache) make the refcount unsuitable.
+        if (!is_refcount_suitable(folio)) {
+          result = SCAN_PAGE_COUNT;
+          break out_unmap;
+        }
+        // Page idle tracking, the PTE's accessed bit, PG_referenced or a secondary MMU.
+        if (cc.is_khugepaged && (pte_young(pteval) || folio_test_young(folio) || folio_test_referenced(folio) || mmu_notifier_test_young(vma.vm_mm, addr))) {
           referenced++;
         }
       }
-      result = scanVerdict(cc, require_writable, writable, referenced, unmapped);
+      if (require_writable && !writable) {
+        result = SCAN_PAGE_RO;
+      } else if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
+        // khugepaged only: nothing referenced, or swap-ins not justified by enough young pages.
+        result = SCAN_LACK_REFERENCED_PAGE;
+      } else {
+        result = SCAN_SUCCEED;
+      }
     }
     pte_unmap_unlock(pte, ptl);
     if (result === SCAN_SUCCEED) {
@@ -423,15 +455,25 @@ export function hpage_collapse_scan_pmd_after(
             break out_unmap;
           }
         }
-        const r = scanPresentPte(mm, vma, addr, pteval, cc, require_writable);
-        if (r.result !== SCAN_SUCCEED) {
-          folio = r.folio ?? folio;
-          result = r.result;
+        if (pte_uffd_wp(pteval)) {
+          // Don't collapse a uffd-wp protected page: the per-PTE protection would be lost.
+          result = SCAN_PTE_UFFD_WP;
           break out_unmap;
         }
-        folio = r.folio;
-        if (r.writable) writable = true;
-        if (r.shared) {
+        if (require_writable && pte_write(pteval)) writable = true;
+
+        const page = vm_normal_page(vma, addr, pteval);
+        if (!page || is_zone_device_page(page)) {
+          result = SCAN_PAGE_NULL;
+          break out_unmap;
+        }
+        folio = page_folio(page);
+        if (!folio_test_anon(folio)) {
+          result = SCAN_PAGE_ANON;
+          break out_unmap;
+        }
+        // We treat a single page as shared if any part of the folio is shared with another process.
+        if (folio_maybe_mapped_shared(folio)) {
           ++shared;
           if (cc.is_khugepaged && shared > khugepaged_max_ptes_shared(mm)) {
             result = SCAN_EXCEED_SHARED_PTE;
@@ -439,16 +481,39 @@ export function hpage_collapse_scan_pmd_after(
             break out_unmap;
           }
         }
-        const late = scanPresentTail(mm, vma, addr, pteval, r.folio!, cc);
-        if (late !== SCAN_SUCCEED) {
-          result = late;
+        // Record which node the original page is from, to allocate the huge page near it.
+        const node = folio_nid(folio);
+        if (hpage_collapse_scan_abort(node, cc)) {
+          result = SCAN_SCAN_ABORT;
           break out_unmap;
         }
-        if (cc.is_khugepaged && (pte_young(pteval) || folio_test_young(r.folio!) || folio_test_referenced(r.folio!) || mmu_notifier_test_young(vma.vm_mm, addr))) {
+        cc.node_load[node]++;
+        if (!folio_test_lru(folio)) {
+          result = SCAN_PAGE_LRU;
+          break out_unmap;
+        }
+        if (folio_test_locked(folio)) {
+          result = SCAN_PAGE_LOCK;
+          break out_unmap;
+        }
+        // Extra pins (GUP, LRU batches, swap cache) make the refcount unsuitable.
+        if (!is_refcount_suitable(folio)) {
+          result = SCAN_PAGE_COUNT;
+          break out_unmap;
+        }
+        // Page idle tracking, the PTE's accessed bit, PG_referenced or a secondary MMU.
+        if (cc.is_khugepaged && (pte_young(pteval) || folio_test_young(folio) || folio_test_referenced(folio) || mmu_notifier_test_young(vma.vm_mm, addr))) {
           referenced++;
         }
       }
-      result = scanVerdict(cc, require_writable, writable, referenced, unmapped);
+      if (require_writable && !writable) {
+        result = SCAN_PAGE_RO;
+      } else if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
+        // khugepaged only: nothing referenced, or swap-ins not justified by enough young pages.
+        result = SCAN_LACK_REFERENCED_PAGE;
+      } else {
+        result = SCAN_SUCCEED;
+      }
     }
     pte_unmap_unlock(pte, ptl);
     if (result === SCAN_SUCCEED) {
@@ -458,55 +523,6 @@ export function hpage_collapse_scan_pmd_after(
   }
   trace_mm_khugepaged_scan_pmd(mm, folio, referenced, none_or_zero, result, unmapped);
   return result;
-}
-
-// The present-PTE part of the scan loop is the same in both kernels; it is split into two
-// helpers around the "shared" counter so the order of checks stays exactly the kernel's:
-// uffd-wp, [writable], vm_normal_page, anon, shared (caller), node, lru, locked, refcount.
-
-interface PresentScan {
-  result: number;
-  folio: folio | null;
-  writable: boolean;
-  shared: boolean;
-}
-
-function scanPresentPte(
-  _mm: mm_struct,
-  vma: vm_area_struct,
-  addr: number,
-  pteval: pte_t,
-  _cc: collapse_control,
-  _require_writable: boolean,
-): PresentScan {
-  if (pte_uffd_wp(pteval)) {
-    // Don't collapse a uffd-wp protected page: collapsing would lose the per-PTE protection.
-    return { result: SCAN_PTE_UFFD_WP, folio: null, writable: false, shared: false };
-  }
-  const writable = pte_write(pteval);
-  const page = vm_normal_page(vma, addr, pteval);
-  if (!page || is_zone_device_page(page)) return { result: SCAN_PAGE_NULL, folio: null, writable, shared: false };
-  const folio = page_folio(page);
-  if (!folio_test_anon(folio)) return { result: SCAN_PAGE_ANON, folio, writable, shared: false };
-  return { result: SCAN_SUCCEED, folio, writable, shared: folio_maybe_mapped_shared(folio) };
-}
-
-function scanPresentTail(_mm: mm_struct, _vma: vm_area_struct, _addr: number, _pteval: pte_t, folio: folio, cc: collapse_control): number {
-  // Record which node the original page is from, to allocate the huge page near it.
-  const node = folio_nid(folio);
-  if (hpage_collapse_scan_abort(node, cc)) return SCAN_SCAN_ABORT;
-  cc.node_load[node]++;
-  if (!folio_test_lru(folio)) return SCAN_PAGE_LRU;
-  if (folio_test_locked(folio)) return SCAN_PAGE_LOCK;
-  // Extra pins (GUP, swap cache without the swap count, LRU batches) make the refcount unsuitable.
-  if (!is_refcount_suitable(folio)) return SCAN_PAGE_COUNT;
-  return SCAN_SUCCEED;
-}
-
-function scanVerdict(cc: collapse_control, require_writable: boolean, writable: boolean, referenced: number, unmapped: number): number {
-  if (require_writable && !writable) return SCAN_PAGE_RO;
-  if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) return SCAN_LACK_REFERENCED_PAGE;
-  return SCAN_SUCCEED;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +548,7 @@ function swapinImpl(variant: SwapinVariant, mm: mm_struct, vma: vm_area_struct, 
         pgoff: linear_page_index(vma, address),
         flags: FAULT_FLAG_ALLOW_RETRY,
         pmd,
-        orig_pte: __pte(0n),
+        orig_pte: PTE_NONE,
         pte: null,
         ptl: null,
       };
@@ -816,7 +832,7 @@ function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, iso
   spin_lock(world, ptl);
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     const pteval = table.ptes[i];
-    table.ptes[i] = __pte(0n);
+    table.ptes[i] = PTE_NONE;
     if (pte_none(pteval) || is_zero_pfn(pte_pfn(pteval))) continue;
     const src = world.pages.get(pte_pfn(pteval));
     if (!src) continue;

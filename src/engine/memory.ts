@@ -74,6 +74,8 @@ import {
   swapFree,
   userfaultfd_wp,
   ZERO_CONTENT,
+  anonPfnPte,
+  PTE_NONE,
 } from './mm.ts';
 import {
   type pte_ptr,
@@ -378,7 +380,7 @@ export function pte_marker_clear(vmf: vm_fault): number {
   const ptl: Ref<spinlock_t | null> = { value: null };
   const ptep = pte_offset_map_lock(vmf.vma.vm_mm, vmf.pmd, vmf.address, ptl);
   if (!ptep) return 0;
-  if (pte_same(ptep_get(ptep), vmf.orig_pte)) set_pte_at(ptep.table, ptep.index, __pte(0n));
+  if (pte_same(ptep_get(ptep), vmf.orig_pte)) set_pte_at(ptep.table, ptep.index, PTE_NONE);
   pte_unmap_unlock(ptep, ptl);
   return 0;
 }
@@ -445,7 +447,7 @@ export function do_swap_page(vmf: vm_fault): number {
     } else {
       ret = swapInReal(world, vmf, entry, slot);
     }
-    traceEvent(world, 'do_swap_page', { slot, entry: classifyPte(orig), non_swap: nonSwap, ret: vmFaultName(ret) });
+    traceEvent(world, 'do_swap_page', { slot, entry: classifyPte(orig), non_swap: nonSwap, ret: ret === VM_FAULT_MAJOR ? 'VM_FAULT_MAJOR' : vmFaultName(ret) });
     return ret;
   });
 }
@@ -469,7 +471,7 @@ function swapInReal(world: World, vmf: vm_fault, entry: ReturnType<typeof pte_to
     freeFolio(world, f);
     return 0;
   }
-  let pte = pfn_pte(f.pfn, PAGE_ANON_DIRTY);
+  let pte = anonPfnPte(f.pfn);
   const exclusive = pte_swp_exclusive(vmf.orig_pte);
   const uffd = pte_swp_uffd_wp(vmf.orig_pte);
   if (!exclusive || uffd) pte = pte_wrprotect(pte);

@@ -51,6 +51,7 @@ import {
   PAGE_ANON_DIRTY,
   PAGE_READONLY,
   type pgprot_t,
+  pteFromHalves,
 } from './pte.ts';
 import {
   swp_entry,
@@ -443,6 +444,8 @@ export interface World {
   readonly expected: (string | null)[][];
   /** The layouts (kinds per PMD) the world was built from. */
   readonly layouts: string[][];
+  /** Preemption points reached so far (`alloc`, `swapin:448`, …), for the explorer. */
+  readonly reachedPoints: Set<string>;
   /** Engine hook: run the schedule at a preemption point (installed by run.ts). */
   preemptHook: (world: World, name: string, slot?: number) => void;
 }
@@ -759,9 +762,7 @@ export function set_pte_at(table: PteTable, index: number, pte: pte_t): void {
 /** A new, empty PTE table. */
 export function newPteTable(world: World, pmdIndex: number): PteTable {
   const id = world.nextTableId++;
-  const ptes: pte_t[] = new Array(HPAGE_PMD_NR);
-  const none = __pte(0n);
-  for (let i = 0; i < HPAGE_PMD_NR; i++) ptes[i] = none;
+  const ptes: pte_t[] = new Array(HPAGE_PMD_NR).fill(PTE_NONE);
   return { id, ptes, ptl: { name: pmdIndex === 0 ? 'ptl' : `ptl[${pmdIndex}]`, owner: null }, world, pmdIndex };
 }
 
@@ -815,10 +816,25 @@ export function expectedContentOf(kind: string, pmd: number, slot: number): stri
 
 /** PTE protection of a private anon page (present, rw, user, accessed, dirty, nx). */
 const ANON_PROT: pgprot_t = PAGE_ANON_DIRTY;
+const ANON_PROT_LO = Number(ANON_PROT & 0xfffn);
+const ANON_PROT_HI = Number(ANON_PROT >> 32n);
+
+/** The none PTE (value 0); one shared immutable value. */
+export const PTE_NONE: pte_t = __pte(0n);
+
+/**
+ * `pfn_pte(pfn, PAGE_ANON_DIRTY)` without bigint work (same value; PFNs below 2^40).
+ * Engine-internal fast path for building worlds.
+ */
+export function anonPfnPte(pfn: number): pte_t {
+  const lo = ((pfn % 0x100000) * 0x1000 + ANON_PROT_LO) >>> 0;
+  const hi = (Math.floor(pfn / 0x100000) | ANON_PROT_HI) >>> 0;
+  return pteFromHalves(lo, hi);
+}
 
 /** A present PTE for an anon page. */
 export function anonPte(pfn: number, opts: { young?: boolean; write?: boolean; uffd_wp?: boolean } = {}): pte_t {
-  let pte = pfn_pte(pfn, ANON_PROT);
+  let pte = anonPfnPte(pfn);
   if (opts.young === false) pte = pte_mkold(pte);
   if (opts.write === false || opts.uffd_wp) pte = pte_wrprotect(pte);
   if (opts.uffd_wp) pte = pte_mkuffd_wp(pte);
@@ -872,7 +888,7 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       pte = pte_mkspecial(pfn_pte(ZERO_PFN, PAGE_READONLY));
       break;
     case 'none':
-      pte = __pte(0n);
+      pte = PTE_NONE;
       break;
     case 'swap':
     case 'swap+uffd': {
@@ -1021,6 +1037,7 @@ export function createWorld(args: CreateWorldArgs): World {
     attempt: newAttempt(),
     expected: [] as (string | null)[][],
     layouts: [] as string[][],
+    reachedPoints: new Set<string>(),
     preemptHook: () => {},
   } as unknown as World;
   world.threads.set(args.mainThread.name, args.mainThread);
