@@ -102,6 +102,8 @@ function capTotalOutput(tests: TestResult[]): void {
 export interface OrchestrateOptions extends GradeLimits {
   /** A worker already started (browser warm-up); used for the first attempt if given. */
   prestarted?: WorkerHandle;
+  /** Stop at the first test that does not pass (the result then lists only the tests run). */
+  bail?: boolean;
 }
 
 export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, opts: OrchestrateOptions = {}): Promise<RunResult> {
@@ -178,6 +180,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         if (got.kind === 'message') {
           results[index] = { ...got.msg.result, name: names[index] };
           index++;
+          if (opts.bail && got.msg.result.status !== 'passed') return finish();
           continue;
         }
         if (got.kind === 'timeout') {
@@ -192,6 +195,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
           results[index] = { name: names[index], status: 'error', message: `the test runner stopped during this test: ${got.reason}` };
         }
         index++;
+        if (opts.bail) return finish();
         restart = true;
         break;
       }

@@ -34,7 +34,7 @@ function fakeAutograder(files: Record<string, string>): string {
 
 const read = (root: string) => JSON.parse(readFileSync(join(root, 'results', 'results.json'), 'utf8')) as Results;
 
-describe('autograder/run_autograder', () => {
+describe('autograder/run_autograder', { timeout: 60_000 }, () => {
   it('grades <id>.ts submissions into results.json', async () => {
     const root = fakeAutograder({ 'toy-sum.ts': readFileSync(`${TOY}wrong/off-by-one.ts`, 'utf8') });
     const r = await runAutograder({ AUTOGRADER_ROOT: root });

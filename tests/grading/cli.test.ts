@@ -14,7 +14,7 @@ const json = (s: string) => JSON.parse(s) as {
   compileError?: { line: number; column: number; message: string }; loadError?: string; stoppedAfterMs?: number;
 };
 
-describe('grade CLI: good and wrong answers', () => {
+describe('grade CLI: good and wrong answers', { timeout: 60_000 }, () => {
   it('exits 0 and prints Score: 5/5 as the last line for the reference solution', async () => {
     const r = await grade(['toy-sum', `${TOY}solution.ts`]);
     expect(r.code).toBe(0);
@@ -39,7 +39,7 @@ function syntaxErrorFile(): string {
   return file;
 }
 
-describe('grade CLI: bad input', () => {
+describe('grade CLI: bad input', { timeout: 60_000 }, () => {
   it('a syntax error exits 2 with file:line:column and no stack trace', async () => {
     const file = syntaxErrorFile();
     const r = await grade(['toy-sum', file]);
@@ -139,7 +139,7 @@ describe('grade CLI: bad input', () => {
   });
 });
 
-describe('grade CLI: --extra-tests and --work', () => {
+describe('grade CLI: --extra-tests and --work', { timeout: 60_000 }, () => {
   it('--extra-tests runs the instructor tests after the exercise\'s own, prefixed with their file', async () => {
     const r = await grade(['toy-sum', `${TOY}wrong/off-by-one.ts`, '--format', 'json', '--extra-tests', `${FIXTURES}extra`]);
     const j = json(r.stdout);

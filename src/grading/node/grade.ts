@@ -8,6 +8,8 @@ import { spawnNodeWorker } from './spawn.ts';
 
 export interface GradeOptions extends GradeLimits {
   extraTests?: TestSource[];
+  /** Stop at the first test that does not pass (the meta-suite's "fails at least one test"). */
+  bail?: boolean;
 }
 
 function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) {
@@ -15,7 +17,7 @@ function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) 
 }
 
 export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
-  return orchestrate(spawnNodeWorker, payloadFor(exercise, code, opts), { perTestMs: opts.perTestMs, perRunMs: opts.perRunMs });
+  return orchestrate(spawnNodeWorker, payloadFor(exercise, code, opts), { perTestMs: opts.perTestMs, perRunMs: opts.perRunMs, bail: opts.bail });
 }
 
 /**
