@@ -1,0 +1,240 @@
+/**
+ * <PteGrid> rendering, as a pure function of a scenario run: 512 PTEs as a 32×16 grid of cells
+ * coloured *and lettered* by kind (SVG patterns, so a run of equal kinds is one <rect> and the DOM
+ * stays small), the slot where the scan stopped and why, the slots other actors changed, the
+ * slots the scan never reached, a legend, a text summary for screen readers, and the data the
+ * client script needs to show any slot's bits (formatPte) on hover/focus.
+ */
+import { formatPte, pte_val, type pte_t } from 'collapse-lab/engine';
+import { CELL, COLS, HEIGHT, LEFT, ROWS, TOP, WIDTH, cellXY } from './geometry.ts';
+import { esc, kindDescription, kindStyle, runsOf, slotRange } from './kinds.ts';
+import { claimMismatch, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
+import { slotHeadline, slotNotes, slotSentence, type SlotFacts } from './slot-detail.ts';
+import { actorChanges, describeOutcome, scanStop, type ActorChange, type ScanStop } from './trace-read.ts';
+
+export interface PteGridRender {
+  /** Engine result of the whole attempt (`CollapseReport.result`). */
+  result: string;
+  scanResult: string;
+  /** Slot where the scan stopped (null: it accepted all 512, or never reached the table). */
+  stopSlot: number | null;
+  /** Kind per slot at the start of the attempt. */
+  kinds: string[];
+  changes: ActorChange[];
+  /** The <svg> element. */
+  svg: string;
+  /** The legend (<ul>). */
+  legend: string;
+  /** Plain-text summary for screen readers. */
+  summary: string;
+  /** One sentence on how the attempt ended. */
+  outcome: string;
+  /** The slot the details panel shows first, and its facts. */
+  shownSlot: number;
+  shown: SlotFacts;
+  /** Data attributes for the client script. */
+  data: { ptes: string; runs: string; desc: string; stop: string; changes: string; vmStart: string };
+  scenario: Scenario;
+}
+
+export interface PteGridOptions {
+  /** Unique per page; prefixes SVG ids. */
+  id: string;
+  /** Tag name used in error messages. */
+  tag?: string;
+  /** Where the picture is (page path), for error messages. */
+  where?: string;
+}
+
+function hex16(p: pte_t): string {
+  return pte_val(p).toString(16).padStart(16, '0');
+}
+
+export function patternId(id: string, kind: string): string {
+  return `${id}-k-${kind.replace(/\+/g, 'p')}`;
+}
+
+/** Row-aligned rectangles covering slots [start, start+count). */
+function spanRects(start: number, count: number): { x: number; y: number; w: number; h: number }[] {
+  const rects: { x: number; y: number; w: number; h: number }[] = [];
+  let s = start;
+  const end = start + count;
+  while (s < end) {
+    const col = s % COLS;
+    if (col === 0 && end - s >= COLS) {
+      // whole rows at once
+      const rows = Math.floor((end - s) / COLS);
+      const { x, y } = cellXY(s);
+      rects.push({ x, y, w: COLS * CELL, h: rows * CELL });
+      s += rows * COLS;
+    } else {
+      const n = Math.min(COLS - col, end - s);
+      const { x, y } = cellXY(s);
+      rects.push({ x, y, w: n * CELL, h: CELL });
+      s += n;
+    }
+  }
+  return rects;
+}
+
+function patternDef(id: string, kind: string): string {
+  const st = kindStyle(kind);
+  const inner =
+    kind === 'none'
+      ? `<rect x="1.5" y="1.5" width="${CELL - 3}" height="${CELL - 3}" fill="none" stroke="${st.text}" stroke-width="1" stroke-dasharray="2 2"/>`
+      : `<rect x="1" y="1" width="${CELL - 2}" height="${CELL - 2}" rx="2" fill="${st.fill}"/>` +
+        (st.letter
+          ? `<text x="${CELL / 2}" y="${CELL / 2 + 3.5}" text-anchor="middle" font-size="${st.letter.length > 1 ? 8.5 : 10}" font-family="ui-monospace,monospace" font-weight="700" fill="${st.text}">${esc(st.letter)}</text>`
+          : '');
+  return `<pattern id="${patternId(id, kind)}" width="${CELL}" height="${CELL}" patternUnits="userSpaceOnUse" x="${LEFT}" y="${TOP}">${inner}</pattern>`;
+}
+
+/** Facts about one slot (what the details panel says). */
+export function slotFacts(
+  slot: number,
+  s: { kinds: readonly string[]; ptes: readonly pte_t[]; vmStart: number; stop: ScanStop; changes: readonly ActorChange[] },
+): SlotFacts {
+  const change = s.changes.find((c) => c.slot === slot);
+  return {
+    slot,
+    addr: s.vmStart + slot * 4096,
+    kind: s.kinds[slot],
+    desc: kindDescription(s.kinds[slot]),
+    bits: formatPte(s.ptes[slot]),
+    change: change ? { after: change.after, actor: change.actor, at: change.at } : undefined,
+    stoppedHere: s.stop.slot === slot ? s.stop.result : undefined,
+    unreached: s.stop.slot !== null && slot > s.stop.slot,
+  };
+}
+
+/** Render a <PteGrid> from its props. Throws if `expect` disagrees with the engine. */
+export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGridRender {
+  const tag = opts.tag ?? 'PteGrid';
+  const scenario = runScenario(props);
+  const mismatch = claimMismatch(tag, scenario);
+  if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
+  const { report } = scenario;
+  const { kinds, ptes } = scenario.initial;
+  const vmStart = scenario.world.vma.vm_start;
+  const stop = scanStop(report, scenario.scanReads);
+  const changes = actorChanges(report);
+  const id = opts.id;
+
+  const runs = runsOf(kinds);
+  const used = [...new Set(kinds)];
+  const defs: string[] = used.map((k) => patternDef(id, k));
+  defs.push(
+    `<pattern id="${id}-unreached" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff" fill-opacity="0.55"/><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-opacity="0.35" stroke-width="2"/></pattern>`,
+  );
+
+  const body: string[] = [];
+  // column and row labels
+  for (let c = 0; c < COLS; c += 8) {
+    body.push(`<text class="cl-axis" x="${LEFT + c * CELL + CELL / 2}" y="${TOP - 5}" text-anchor="middle">${c}</text>`);
+  }
+  for (let r = 0; r < ROWS; r += 2) {
+    body.push(`<text class="cl-axis" x="${LEFT - 4}" y="${TOP + r * CELL + CELL / 2 + 3}" text-anchor="end">${r * COLS}</text>`);
+  }
+  // cells: one <rect> per row-aligned run, filled with the kind's pattern; <title> for mouse users without JS
+  for (const run of runs) {
+    const title = `<title>${esc(slotRange(run.start, run.count))}: ${esc(run.kind)} (${esc(kindDescription(run.kind))})</title>`;
+    for (const r of spanRects(run.start, run.count)) {
+      body.push(`<rect x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" fill="url(#${patternId(id, run.kind)})">${title}</rect>`);
+    }
+  }
+  // slots the scan never looked at
+  if (stop.slot !== null && stop.slot < 511) {
+    for (const r of spanRects(stop.slot + 1, 511 - stop.slot)) {
+      body.push(`<rect class="cl-unreached" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" fill="url(#${id}-unreached)"/>`);
+    }
+  }
+  // slots other actors changed during the attempt: dashed outline and a corner flag
+  for (const c of changes) {
+    const { x, y } = cellXY(c.slot);
+    body.push(
+      `<g class="cl-changed"><rect x="${x + 0.5}" y="${y + 0.5}" width="${CELL - 1}" height="${CELL - 1}" fill="none" stroke-dasharray="3 2"/><path d="M${x + 1} ${y + 1}h7l-7 7z"><title>${esc(`slot ${c.slot}: ${c.before} → ${c.after} (${c.actor} at ${c.at})`)}</title></path></g>`,
+    );
+  }
+  // the scan cursor: where it stopped
+  if (stop.slot !== null) {
+    const { x, y } = cellXY(stop.slot);
+    body.push(
+      `<rect class="cl-stop" x="${x - 1}" y="${y - 1}" width="${CELL + 2}" height="${CELL + 2}" rx="3" fill="none"><title>${esc(`scan stopped at slot ${stop.slot}: ${stop.result}`)}</title></rect>`,
+    );
+  }
+  const focus = props.focus === undefined || props.focus === '' ? null : Number(props.focus);
+  if (focus !== null && !(Number.isInteger(focus) && focus >= 0 && focus < 512)) {
+    throw new Error(`${opts.where ? opts.where + ': ' : ''}<${tag} layout="${props.layout}">: focus must be a slot 0..511, got ${String(props.focus)}`);
+  }
+  if (focus !== null) {
+    const { x, y } = cellXY(focus);
+    body.push(`<rect class="cl-focus" x="${x - 2.5}" y="${y - 2.5}" width="${CELL + 5}" height="${CELL + 5}" rx="4" fill="none"/>`);
+  }
+  // the interactive cursor (moved by the client script)
+  body.push(`<rect class="cl-cursor" x="0" y="0" width="${CELL + 2}" height="${CELL + 2}" rx="3" fill="none" visibility="hidden" data-cl-cursor/>`);
+
+  const summaryParts = [
+    `A grid of the 512 page-table entries of one PMD, 32 per row, slot 0 at the top left.`,
+    runs.map((r) => `${slotRange(r.start, r.count)}: ${r.kind} (${kindDescription(r.kind)})`).join('; ') + '.',
+  ];
+  if (changes.length) summaryParts.push(`Changed during the attempt: ${changes.map((c) => `slot ${c.slot} became ${c.after} (${c.actor} at ${c.at})`).join('; ')}.`);
+  const outcome = describeOutcome(report, stop, scenario.madvise);
+  const kernelWords = { before: 'before the patch', after: 'with the patch', 'v3-as-posted': 'v3 as posted' }[scenario.kernel];
+  summaryParts.push(`Kernel: ${kernelWords}; ${scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged'}. ${outcome} Result: ${report.result}.`);
+  const summary = summaryParts.join(' ');
+
+  const svg =
+    `<svg class="cl-ptegrid-svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="${id}-sum" data-cl-svg>` +
+    `<defs>${defs.join('')}</defs>${body.join('')}</svg>`;
+
+  const legendItems = used.map((k) => {
+    const st = kindStyle(k);
+    const n = kinds.filter((x) => x === k).length;
+    return `<li><svg width="${CELL}" height="${CELL}" viewBox="${LEFT} ${TOP} ${CELL} ${CELL}" aria-hidden="true"><rect x="${LEFT}" y="${TOP}" width="${CELL}" height="${CELL}" fill="url(#${patternId(id, k)})"/></svg> <code>${esc(k)}</code> ×${n}${st.letter ? '' : ''} <span class="cl-legend-desc">${esc(kindDescription(k))}</span></li>`;
+  });
+  if (stop.slot !== null) legendItems.push(`<li><span class="cl-key cl-key-stop" aria-hidden="true"></span> scan stopped here (slot ${stop.slot}): <code>${esc(stop.result)}</code></li>`);
+  if (stop.slot !== null && stop.slot < 511) legendItems.push(`<li><span class="cl-key cl-key-unreached" aria-hidden="true"></span> hatched: not reached by the scan</li>`);
+  if (changes.length) legendItems.push(`<li><span class="cl-key cl-key-changed" aria-hidden="true"></span> changed by another actor during the attempt</li>`);
+  if (focus !== null) legendItems.push(`<li><span class="cl-key cl-key-focus" aria-hidden="true"></span> slot ${focus}, discussed in the text</li>`);
+  const legend = `<ul class="cl-legend">${legendItems.join('')}</ul>`;
+
+  const ctx = { kinds, ptes, vmStart, stop, changes };
+  const shownSlot = focus ?? stop.slot ?? changes[0]?.slot ?? Math.max(0, kinds.findIndex((k) => k !== 'page'));
+  const shown = slotFacts(shownSlot, ctx);
+
+  const desc: Record<string, string> = {};
+  for (const k of used) desc[k] = kindDescription(k);
+  for (const c of changes) desc[c.after] = kindDescription(c.after);
+  return {
+    result: report.result,
+    scanResult: report.scan_result,
+    stopSlot: stop.slot,
+    kinds,
+    changes,
+    svg,
+    legend,
+    summary,
+    outcome,
+    shownSlot,
+    shown,
+    data: {
+      ptes: ptes.map(hex16).join(''),
+      runs: JSON.stringify(runs.map((r) => [r.kind, r.count])),
+      desc: JSON.stringify(desc),
+      stop: stop.slot === null ? '' : `${stop.slot}:${stop.result}`,
+      changes: JSON.stringify(changes.map((c) => [c.slot, c.after, c.actor, c.at])),
+      vmStart: String(vmStart),
+    },
+    scenario,
+  };
+}
+
+/** The details panel's inner HTML for a slot (server side; the client builds the same text). */
+export function detailHtml(f: SlotFacts): string {
+  return (
+    `<p class="cl-detail-head">${esc(slotHeadline(f))}</p><p><code class="cl-bits">${esc(f.bits)}</code></p>` +
+    slotNotes(f).map((n) => `<p>${esc(n)}</p>`).join('')
+  );
+}
+
+export { slotSentence };

@@ -1,0 +1,53 @@
+/**
+ * Client side of <Timeline> (no framework): Prev/Next buttons (and ←/→ when the buttons' toolbar
+ * has focus) step through the attempt; the current step is highlighted in the SVG and described
+ * in an aria-live region. Without JavaScript every step is listed (static HTML).
+ */
+export function initTimelines(root: ParentNode): void {
+  for (const fig of Array.from(root.querySelectorAll<HTMLElement>('[data-cl-timeline]'))) {
+    if (fig.dataset.clReady) continue;
+    fig.dataset.clReady = '1';
+    const controls = fig.querySelector<HTMLElement>('[data-cl-controls]');
+    const live = fig.querySelector<HTMLElement>('[data-cl-live]');
+    const current = fig.querySelector<SVGRectElement>('[data-cl-current]');
+    const items = Array.from(fig.querySelectorAll<HTMLLIElement>('[data-cl-steps] > li'));
+    const cols = Array.from(fig.querySelectorAll<SVGGElement>('svg [data-step]'));
+    const prev = fig.querySelector<HTMLButtonElement>('[data-cl-prev]');
+    const next = fig.querySelector<HTMLButtonElement>('[data-cl-next]');
+    const pos = fig.querySelector<HTMLElement>('[data-cl-pos]');
+    if (!controls || !live || !current || !prev || !next || !pos || items.length === 0) continue;
+    let i = 0;
+    const show = (to: number, announce: boolean) => {
+      i = Math.max(0, Math.min(items.length - 1, to));
+      items.forEach((li, k) => {
+        li.classList.toggle('cl-now', k === i);
+        li.classList.toggle('cl-past', k < i);
+        if (k === i) li.setAttribute('aria-current', 'step');
+        else li.removeAttribute('aria-current');
+      });
+      cols.forEach((g, k) => g.classList.toggle('cl-dim', k > i));
+      const col = cols[i]?.querySelector('.cl-col');
+      if (col) {
+        current.setAttribute('x', col.getAttribute('x') ?? '0');
+        current.setAttribute('visibility', 'visible');
+      }
+      prev.disabled = i === 0;
+      next.disabled = i === items.length - 1;
+      pos.textContent = `Step ${i + 1} of ${items.length}`;
+      if (announce) live.textContent = `Step ${i + 1} of ${items.length}: ${items[i].textContent ?? ''}`;
+    };
+    prev.addEventListener('click', () => show(i - 1, true));
+    next.addEventListener('click', () => show(i + 1, true));
+    controls.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowLeft') show(i - 1, true);
+      else if (e.key === 'ArrowRight') show(i + 1, true);
+      else if (e.key === 'Home') show(0, true);
+      else if (e.key === 'End') show(items.length - 1, true);
+      else return;
+      e.preventDefault();
+    });
+    controls.hidden = false;
+    fig.classList.add('cl-live');
+    show(0, false);
+  }
+}
