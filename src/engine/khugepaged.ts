@@ -829,7 +829,7 @@ function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, iso
     huge.pages[i].content = src.content;
   }
   // __collapse_huge_page_copy_succeeded(): (the sim takes the PTL once for the whole loop)
-  spin_lock(world, ptl);
+  spin_lock(ptl);
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     const pteval = table.ptes[i];
     table.ptes[i] = PTE_NONE;
@@ -849,7 +849,7 @@ function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, iso
       freeFolio(world, f);
     }
   }
-  spin_unlock(world, ptl);
+  spin_unlock(ptl);
   isolated.length = 0;
   return SCAN_SUCCEED;
 }
@@ -917,16 +917,16 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
         const p = pmd.value!;
         // pmdp_collapse_flush(): clear the PMD (under the PMD lock) and flush the TLB; GUP-fast
         // and rmap walks now see no PTE table here.
-        spin_lock(world, mm.pmd_ptl);
+        spin_lock(mm.pmd_ptl);
         const table = pmdTable(p)!;
         p.entry = { type: 'none' };
-        spin_unlock(world, mm.pmd_ptl);
+        spin_unlock(mm.pmd_ptl);
 
         const detached: pmd_t = { index: p.index, addr: p.addr, entry: { type: 'table', table }, mm };
         const pte = pte_offset_map_lock(mm, detached, address, pte_ptl);
         if (pte) {
           result = __collapse_huge_page_isolate(vma.value!, address, pte, cc, isolated);
-          spin_unlock(world, pte_ptl.value!);
+          spin_unlock(pte_ptl.value!);
         } else {
           result = SCAN_PMD_NULL;
         }
@@ -934,18 +934,18 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
         if (result !== SCAN_SUCCEED) {
           if (pte) pte_unmap(pte);
           // pmd_populate(): put the old page table back.
-          spin_lock(world, mm.pmd_ptl);
+          spin_lock(mm.pmd_ptl);
           p.entry = { type: 'table', table };
-          spin_unlock(world, mm.pmd_ptl);
+          spin_unlock(mm.pmd_ptl);
           break out_up_write;
         }
 
         result = __collapse_huge_page_copy(mm, pte!, folio.value!, isolated, pte_ptl.value!);
         pte_unmap(pte!);
         if (result !== SCAN_SUCCEED) {
-          spin_lock(world, mm.pmd_ptl);
+          spin_lock(mm.pmd_ptl);
           p.entry = { type: 'table', table };
-          spin_unlock(world, mm.pmd_ptl);
+          spin_unlock(mm.pmd_ptl);
           break out_up_write;
         }
 
@@ -955,9 +955,9 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
         huge._mapcount = 1;
         huge._refcount = 1;
         huge.lru = true;
-        spin_lock(world, mm.pmd_ptl);
+        spin_lock(mm.pmd_ptl);
         p.entry = { type: 'huge', folio: huge };
-        spin_unlock(world, mm.pmd_ptl);
+        spin_unlock(mm.pmd_ptl);
         traceEvent(world, 'install_pmd', { pmd: p.index, pfn: huge.pfn });
         folio.value = null;
         world.attempt.collapsed++;

@@ -305,7 +305,8 @@ export function mmap_assert_write_locked(mm: mm_struct): void {
 // ---------------------------------------------------------------------------------------------
 
 /** `spin_lock(lock)`. Taking a spinlock the thread already holds is an AA deadlock. */
-export function spin_lock(world: World, lock: spinlock_t): void {
+export function spin_lock(lock: spinlock_t): void {
+  const world = lock.world;
   const t = world.current;
   if (lock.owner === t) {
     reportBug(world, 'deadlock', `${where(world)}: spin_lock(${lock.name}) while already holding it (AA deadlock)`);
@@ -322,7 +323,8 @@ export function spin_lock(world: World, lock: spinlock_t): void {
 }
 
 /** `spin_unlock(lock)`. Releasing one not held (or twice) is reported. */
-export function spin_unlock(world: World, lock: spinlock_t): void {
+export function spin_unlock(lock: spinlock_t): void {
+  const world = lock.world;
   const t = world.current;
   if (lock.owner !== t) {
     const kind = t.released.has(lock.name) ? 'double-unlock' : 'unlock-not-held';
@@ -428,7 +430,7 @@ export function pte_offset_map_lock(mm: mm_struct, pmd: pmd_t | null, addr: numb
     return null;
   }
   ptl.value = p.table.ptl;
-  spin_lock(mm.world, p.table.ptl);
+  spin_lock(p.table.ptl);
   return p;
 }
 
@@ -461,7 +463,7 @@ export function pte_unmap(pte: pte_ptr | null): void {
 export function pte_unmap_unlock(pte: pte_ptr, ptl: spinlock_t | Ref<spinlock_t | null> | null): void {
   const lock = resolvePtl(ptl);
   const world = pte.table.world;
-  if (lock) spin_unlock(world, lock);
+  if (lock) spin_unlock(lock);
   else reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap_unlock with no lock (ptl is null)`);
   pte_unmap(pte);
 }

@@ -131,6 +131,8 @@ export interface spinlock_t {
   readonly name: string;
   /** Thread holding it, or null. */
   owner: ThreadState | null;
+  /** The world it lives in (so `spin_lock(lock)` needs no other argument). */
+  readonly world: World;
 }
 
 /** `struct rw_semaphore` — the `mmap_lock`. */
@@ -763,7 +765,7 @@ export function set_pte_at(table: PteTable, index: number, pte: pte_t): void {
 export function newPteTable(world: World, pmdIndex: number): PteTable {
   const id = world.nextTableId++;
   const ptes: pte_t[] = new Array(HPAGE_PMD_NR).fill(PTE_NONE);
-  return { id, ptes, ptl: { name: pmdIndex === 0 ? 'ptl' : `ptl[${pmdIndex}]`, owner: null }, world, pmdIndex };
+  return { id, ptes, ptl: { name: pmdIndex === 0 ? 'ptl' : `ptl[${pmdIndex}]`, owner: null, world }, world, pmdIndex };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1054,7 +1056,7 @@ export function createWorld(args: CreateWorldArgs): World {
     world,
     mmap_lock: { readers: new Map(), writer: null },
     pmds: [],
-    pmd_ptl: { name: 'pmd_lock', owner: null },
+    pmd_ptl: { name: 'pmd_lock', owner: null, world },
   };
   world.mm = mm;
   world.vma = {
