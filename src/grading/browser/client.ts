@@ -68,7 +68,9 @@ export async function runExercise(opts: { id: string; code: string; timeoutMs?: 
       return failed(id, `unknown exercise '${id}' (known: ${known.join(', ')})`, started);
     }
     const prefix = `/exercises/${id}/`;
-    const files = Object.keys(testSources).filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).sort();
+    // The exercise's own <id>.test.ts (as the Node grader does); other *.test.ts only if it is absent.
+    const own = `${prefix}${id}.test.ts`;
+    const files = own in testSources ? [own] : Object.keys(testSources).filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).sort();
     const [meta, sources] = await Promise.all([loadMeta(), Promise.all(files.map((f) => testSources[f]()))]);
     return await runTestSources({
       exercise: id,

@@ -29,8 +29,12 @@ function install(): void {
 
 export type RuntimeExpect = ((value: unknown, message?: string) => any) & Record<string, any>;
 
-/** Create the runtime's `expect` (call once per worker, before any learner code runs). */
-export function createExpect(): RuntimeExpect {
+/**
+ * Create the runtime's `expect` (call once per worker, before any learner code runs).
+ * `setGlobal` registers it as the global expect (needed by expect.extend and custom asymmetric
+ * matchers); leave it on in workers.
+ */
+export function createExpect(setGlobal = true): RuntimeExpect {
   install();
   const expect = ((value: unknown, message?: string) => {
     const { assertionCalls } = getState(expect as never) as { assertionCalls: number };
@@ -59,6 +63,6 @@ export function createExpect(): RuntimeExpect {
     chai.assert.fail(`expected${message ? ` "${message}" ` : ' '}not to be reached`);
   };
   expect.soft = (value: unknown, message?: string) => expect(value, message);
-  (globalThis as any)[GLOBAL_EXPECT] = expect;
+  if (setGlobal) (globalThis as any)[GLOBAL_EXPECT] = expect;
   return expect;
 }

@@ -134,7 +134,7 @@ export function createSession(opts: SessionOptions): (msg: ParentMessage) => voi
   }
   guard.watch('globalThis', globalThis, WATCHED_GLOBALS.filter((k) => k in globalThis));
   guard.watch('chai.Assertion.prototype', chai.Assertion.prototype, Reflect.ownKeys(chai.Assertion.prototype));
-  guard.watch('expect', expect);
+  guard.watch('expect', expect, Reflect.ownKeys(expect));
   if (engine) {
     // Engine functions are frozen (nothing to compare later); frozen constants need no watching;
     // class prototypes and any unfrozen object are watched.

@@ -9,21 +9,35 @@ import { describeThrown } from './errors.ts';
 
 type Fn = () => unknown;
 
-export interface CollectedTest {
-  name: string;
-  fn: Fn | null; // null = skipped / todo
-  befores: Fn[];
-  afters: Fn[];
-  timeoutMs?: number;
-  only: boolean;
-}
-
 interface Scope {
+  parent: Scope | null;
   names: string[];
+  /** Hooks registered directly in this scope, in registration order. */
   befores: Fn[];
   afters: Fn[];
   skip: boolean;
   only: boolean;
+}
+
+export interface CollectedTest {
+  name: string;
+  fn: Fn | null; // null = skipped / todo
+  scope: Scope;
+  timeoutMs?: number;
+  only: boolean;
+}
+
+/**
+ * Hooks for a test, resolved when it runs (so a hook registered after a test in the same
+ * describe still applies, as in Vitest): beforeEach outermost first, afterEach innermost first
+ * and in reverse registration order (Vitest's default "stack" order).
+ */
+function hooksFor(t: CollectedTest): { befores: Fn[]; afters: Fn[] } {
+  const chain: Scope[] = [];
+  for (let s: Scope | null = t.scope; s; s = s.parent) chain.unshift(s);
+  const befores = chain.flatMap((s) => s.befores);
+  const afters = chain.slice().reverse().flatMap((s) => s.afters.slice().reverse());
+  return { befores, afters };
 }
 
 export interface SuiteApi {
@@ -64,17 +78,19 @@ function formatEachName(template: string, args: unknown[], index: number, inspec
 export function createSuite(inspect: (v: unknown) => string): { api: SuiteApi; tests: CollectedTest[]; setFilePrefix: (p: string | null) => void } {
   const tests: CollectedTest[] = [];
   let prefix: string | null = null;
-  const stack: Scope[] = [{ names: [], befores: [], afters: [], skip: false, only: false }];
+  const stack: Scope[] = [{ parent: null, names: [], befores: [], afters: [], skip: false, only: false }];
   const top = () => stack[stack.length - 1];
 
   function addTest(name: string, fn: Fn | undefined, opts: { skip?: boolean; only?: boolean; timeout?: number }) {
     const scope = top();
+    // Skipped and todo tests are not collected: the result model has no 'skipped', and counting
+    // them as passed would inflate a score.
+    if (opts.skip || scope.skip || typeof fn !== 'function') return;
     const names = prefix ? [prefix, ...scope.names, name] : [...scope.names, name];
     tests.push({
       name: names.join(' > '),
-      fn: opts.skip || scope.skip || typeof fn !== 'function' ? null : fn,
-      befores: [...scope.befores],
-      afters: [...scope.afters],
+      fn,
+      scope,
       timeoutMs: opts.timeout,
       only: !!opts.only || scope.only,
     });
@@ -114,9 +130,10 @@ export function createSuite(inspect: (v: unknown) => string): { api: SuiteApi; t
       const fn = (typeof a === 'function' ? a : b) as Fn | undefined;
       const parent = top();
       stack.push({
+        parent,
         names: [...parent.names, String(name)],
-        befores: [...parent.befores],
-        afters: [...parent.afters],
+        befores: [],
+        afters: [],
         skip: parent.skip || !!base.skip,
         only: parent.only || !!base.only,
       });
@@ -150,10 +167,8 @@ export function createSuite(inspect: (v: unknown) => string): { api: SuiteApi; t
     describe,
     it,
     test: it,
-    // Hooks registered in a scope apply to the tests declared after them in that scope and
-    // its children (exercise tests register hooks first, as Vitest style guides recommend).
     beforeEach: (fn: Fn) => void top().befores.push(fn),
-    afterEach: (fn: Fn) => void top().afters.unshift(fn),
+    afterEach: (fn: Fn) => void top().afters.push(fn),
   };
   return { api, tests, setFilePrefix: (p) => void (prefix = p) };
 }
@@ -195,15 +210,16 @@ export async function runTest(
     if (r && typeof (r as Promise<unknown>).then === 'function') await Promise.race([r, deadline]);
   };
   let outcome: { status: TestStatus; message: string } = { status: 'passed', message: '' };
+  const { befores, afters } = hooksFor(t);
   try {
-    for (const b of t.befores) await call(b);
+    for (const b of befores) await call(b);
     await call(t.fn);
   } catch (e) {
     outcome = e instanceof TestTimeout
       ? { status: 'timeout', message: `stopped after ${fmtSeconds(limit)} — the test's promise never settled` }
       : classifyThrown(e, locate);
   }
-  for (const a of t.afters) {
+  for (const a of afters) {
     try {
       await call(a);
     } catch (e) {
