@@ -211,7 +211,24 @@ function moduleComment(sf: ts.SourceFile): string {
       .join('\n')
       .trim();
     // Only if it is a file comment, i.e. followed by more than one statement or marked @module.
-    if (/@module\b/.test(c) || (sf.statements.length > 0 && r.end < sf.statements[0]!.getStart(sf) - 1)) return linksToCode(body);
+    if (/@module\b/.test(c) || (sf.statements.length > 0 && r.end < sf.statements[0]!.getStart(sf) - 1)) {
+      // "name.ts — summary" → "Summary"; "@see url" lines → a "See also" list.
+      const label = `${basename(sf.fileName)} — `;
+      let t = body.startsWith(label) ? body.slice(label.length) : body;
+      t = t.charAt(0).toUpperCase() + t.slice(1);
+      const sees: string[] = [];
+      t = t
+        .split('\n')
+        .filter((l) => {
+          const m = /^@see\s+(.*)$/.exec(l.trim());
+          if (m) sees.push(m[1]!);
+          return !m;
+        })
+        .join('\n')
+        .trim();
+      if (sees.length) t += `\n\nSee also:\n\n${sees.map((x) => `- ${x}`).join('\n')}`;
+      return linksToCode(t);
+    }
   }
   return '';
 }
@@ -291,7 +308,7 @@ function firstSentence(doc: string, file: string): string {
   const para = doc.split(/\n\s*\n/)[0] ?? '';
   let flat = para.replace(/\s+/g, ' ').trim();
   const label = `${file} — `;
-  if (flat.startsWith(label)) flat = flat.slice(label.length);
+  if (flat.startsWith(label)) flat = flat.slice(label.length); // (moduleComment already strips it)
   // A sentence ends at ". " followed by a capital letter or a backtick — not at "e.g. " or "i.e. ".
   const m = /^(.+?(?<!\be\.g|\bi\.e|\betc)[.!?])\s+(?=[A-Z`(])/.exec(flat);
   let out = m ? m[1]! : flat;
@@ -367,18 +384,56 @@ export function render(groups: FileGroup[]): string {
           lines.push('*(no doc comment)*');
           lines.push('');
         }
-        const shown = e.tags.filter((t) => t.name !== 'module');
+        const shown = e.tags.filter((t) => t.name !== 'module' && t.name !== 'example');
         if (shown.length) {
-          for (const t of shown) {
-            const body = t.text ? `: ${escapeMdx(t.text).replace(/\n+/g, ' ')}` : '';
-            lines.push(`- **@${t.name}**${body}`);
-          }
+          for (const t of shown) lines.push(`- ${renderTag(t)}`);
+          lines.push('');
+        }
+        for (const t of e.tags.filter((t) => t.name === 'example')) {
+          lines.push('Example:');
+          lines.push('');
+          lines.push('```ts');
+          lines.push(t.text.replace(/^```\w*\n?|\n?```$/g, ''));
+          lines.push('```');
           lines.push('');
         }
       }
     }
   }
   return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+const TAG_TITLE: Record<string, string> = {
+  param: 'Parameter',
+  returns: 'Returns',
+  return: 'Returns',
+  throws: 'Throws',
+  see: 'See',
+  remarks: 'Remarks',
+  deprecated: 'Deprecated',
+  default: 'Default',
+  defaultValue: 'Default',
+};
+
+/** One doc tag as a Markdown list item: `@throws {LayoutError} …` → "**Throws** `LayoutError` …". */
+function renderTag(t: { name: string; text: string }): string {
+  const title = TAG_TITLE[t.name] ?? `@${t.name}`;
+  let text = t.text.replace(/\n+/g, ' ').trim();
+  let lead = '';
+  const typed = /^\{([^}]+)\}\s*(.*)$/.exec(text);
+  if (typed) {
+    lead = `\`${typed[1]}\` `;
+    text = typed[2]!;
+  }
+  if (t.name === 'param') {
+    const m = /^(\S+)\s*(?:-\s*)?(.*)$/.exec(text);
+    if (m) {
+      lead += `\`${m[1]}\` `;
+      text = m[2]!;
+    }
+  }
+  const body = `${lead}${escapeMdx(text)}`.trim();
+  return body ? `**${title}** ${body}` : `**${title}**`;
 }
 
 function main(argv: string[]): number {
