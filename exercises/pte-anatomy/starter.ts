@@ -36,7 +36,7 @@ export type PteClass =
  * A "swap PTE" in the kernel's sense.
  */
 export function is_swap_pte(pte: pte_t): boolean {
-  // TODO(you): chapter 03, "Not empty, not present".
+  // TODO(you): chapter 03, "Three states" and "Why `is_swap_pte()` misleads".
   //   What does the kernel call a swap PTE? Two conditions, both from the helpers above.
   //   Careful: a PROT_NONE (NUMA-hinting) PTE has its hardware present bit clear.
   return false;
@@ -46,7 +46,7 @@ export function is_swap_pte(pte: pte_t): boolean {
  * Is this entry one of the special (non-swap) types?
  */
 export function non_swap_entry(entry: swp_entry_t): boolean {
-  // TODO(you): chapter 03, "Types above the swap devices".
+  // TODO(you): chapter 03, "The non-swap zoo".
   //   Real swap devices use the low type numbers; everything special sits on top.
   //   Compare swp_type(entry) with MAX_SWAPFILES (24). Which side is type 24 on?
   return false;
@@ -55,7 +55,7 @@ export function non_swap_entry(entry: swp_entry_t): boolean {
 /** Say what a PTE holds. */
 export function classify(pte: pte_t): PteClass {
   if (pte_none(pte)) return 'none';
-  // TODO(you): chapter 03, "Reading a PTE from the top".
+  // TODO(you): chapter 03, "From a PTE to a `swp_entry_t`".
   //   1. present (remember PROT_NONE) → 'present'
   //   2. otherwise decode the entry with pte_to_swp_entry(pte):
   //      a real swap entry → 'swap'; else migration / device-private / device-exclusive /

@@ -23,7 +23,7 @@ import {
  * software bit, or a PTE marker carrying PTE_MARKER_UFFD_WP?
  */
 export function pte_swp_uffd_wp_any(pte: pte_t): boolean {
-  // TODO(you): chapter 07, "Two ways to remember a write-protect".
+  // TODO(you): chapter 07, "Three traces of write-protection".
   //   - Only a swap-format PTE (not none, not present) has swap software bits to read.
   //   - Form 1: the swap-PTE uffd-wp bit (pte_swp_uffd_wp).
   //   - Form 2: a PTE marker whose marker bits include PTE_MARKER_UFFD_WP.
@@ -36,7 +36,7 @@ export function pte_swp_uffd_wp_any(pte: pte_t): boolean {
  * (A PTE that never reaches the test: answer true, nothing can go wrong.)
  */
 export function plain_check_suffices_without_non_swap_entry(pte: pte_t): boolean {
-  // TODO(you): chapter 07, "Where plain and _any disagree".
+  // TODO(you): chapter 07, "The check before the patch".
   return true;
 }
 
@@ -45,6 +45,6 @@ export function plain_check_suffices_without_non_swap_entry(pte: pte_t): boolean
  * uffd-wp test. Would the plain check give the same answer as _any for this PTE?
  */
 export function plain_check_suffices_after_non_swap_entry(pte: pte_t): boolean {
-  // TODO(you): chapter 07, "David's answer". Which PTEs still reach the test after the guard?
+  // TODO(you): chapter 07, "Why the plain check suffices". Which PTEs still reach the test after the guard?
   return false;
 }
