@@ -12,6 +12,7 @@ import { describeOutcome, kindWord, scanStop } from './trace-read.ts';
 
 export type MmapState = 'none' | 'read' | 'write';
 export type PteState = 'none' | 'mapped' | 'ptl';
+export type HugeState = 'none' | 'held' | 'freed' | 'mapped';
 export type StepKind = 'lock' | 'scan' | 'alloc' | 'swapin' | 'non-swap' | 'actor' | 'blocked' | 'bug' | 'isolate' | 'collapse' | 'free' | 'result' | 'other';
 
 export interface Step {
@@ -19,19 +20,25 @@ export interface Step {
   kind: StepKind;
   /** Which lane the step's mark goes in. */
   lane: 'thread' | 'actor' | 'bug';
-  /** A short label for the picture (≤ ~12 chars). */
-  short: string;
   /** One sentence, for the list and the live region. */
   text: string;
-  /** Trace seqs covered. */
+  /** Trace seqs covered (inclusive). */
   from: number;
   to: number;
+  /** mmap lock held by the collapsing thread after the step. */
   mmap: MmapState;
+  /** Most the collapsing thread held of the PTE table during the step. */
   pte: PteState;
-  /** A huge folio is allocated and not yet freed/installed. */
-  huge: boolean;
+  huge: HugeState;
 }
 
+/** What the scan phase found, for the scan step's sentence. */
+export interface ScanInfo {
+  result: string;
+  stopSlot: number | null;
+}
+
+/** Lock and PTL bookkeeping events: folded into the next step (their effect shows in the lanes). */
 const NOISE = new Set(['pte_map', 'pte_unmap', 'ptl_lock', 'ptl_unlock', 'swap_in', 'preempt']);
 
 function mmapOf(locks: readonly string[]): MmapState {
@@ -40,123 +47,119 @@ function mmapOf(locks: readonly string[]): MmapState {
   return 'none';
 }
 function pteOf(locks: readonly string[]): PteState {
-  if (locks.some((l) => /ptl|pte_lock|spinlock/i.test(l) && !l.startsWith('pte_map'))) return 'ptl';
+  if (locks.some((l) => l === 'ptl' || l.startsWith('ptl['))) return 'ptl';
   if (locks.some((l) => l.startsWith('pte_map'))) return 'mapped';
   return 'none';
 }
 const PTE_RANK: Record<PteState, number> = { none: 0, mapped: 1, ptl: 2 };
+const maxPte = (a: PteState, b: PteState): PteState => (PTE_RANK[a] >= PTE_RANK[b] ? a : b);
 
 function arg(e: TraceEvent, k: string): string {
   const v = e.args[k];
   return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-
-/** Describe one significant event; null means "noise, fold into the next step". */
-function describe(e: TraceEvent, who: string): Pick<Step, 'kind' | 'lane' | 'short' | 'text'> | null {
+/** Describe one significant event. */
+function describe(e: TraceEvent, who: string, at: string): Pick<Step, 'kind' | 'lane' | 'text'> {
   const a = (k: string) => arg(e, k);
+  const by = a('by') && a('by') !== who ? `${a('by')}()` : who;
   switch (e.name) {
     case 'mmap_read_lock':
-      return { kind: 'lock', lane: 'thread', short: 'read lock', text: `${who} takes the mmap lock for read.` };
+      return { kind: 'lock', lane: 'thread', text: `${by} takes the mmap lock for read.` };
     case 'mmap_read_unlock':
-      return { kind: 'lock', lane: 'thread', short: 'unlock', text: `${who} drops the mmap read lock.` };
+      return { kind: 'lock', lane: 'thread', text: `${by} drops the mmap read lock.` };
     case 'mmap_write_lock':
-      return { kind: 'lock', lane: 'thread', short: 'write lock', text: `${who} takes the mmap lock for write: no page fault, no madvise can run in this mm now.` };
+      return { kind: 'lock', lane: 'thread', text: `${by} takes the mmap lock for write: page faults and madvise() in this process now wait.` };
     case 'mmap_write_unlock':
-      return { kind: 'lock', lane: 'thread', short: 'unlock', text: `${who} drops the mmap write lock.` };
-    case 'mm_khugepaged_scan_pmd': {
-      const r = a('result');
-      return {
-        kind: 'scan',
-        lane: 'thread',
-        short: 'scan',
-        text: `hpage_collapse_scan_pmd() scanned the PTE table under the PTL: ${r || 'done'}${a('unmapped') ? ` (unmapped=${a('unmapped')}, none_or_zero=${a('none_or_zero')}, referenced=${a('referenced')})` : ''}.`,
-      };
-    }
+      return { kind: 'lock', lane: 'thread', text: `${by} drops the mmap write lock.` };
+    case 'mm_khugepaged_scan_pmd':
+      return { kind: 'result', lane: 'thread', text: `hpage_collapse_scan_pmd() returns ${a('result')} (tracepoint mm_khugepaged_scan_pmd: unmapped=${a('unmapped')}, none_or_zero=${a('none_or_zero')}, referenced=${a('referenced')}).` };
     case 'alloc_folio':
-      return { kind: 'alloc', lane: 'thread', short: 'alloc 2M', text: `${who} allocates a 2 MiB huge folio${a('result') ? `: ${a('result')}` : ''}.` };
+      return e.args.ok === false
+        ? { kind: 'alloc', lane: 'thread', text: `The 2 MiB huge-page allocation fails.` }
+        : { kind: 'alloc', lane: 'thread', text: `${who} allocates a 2 MiB huge page, with no mmap lock held (this can take a while: other threads run).` };
     case 'free_folio':
-      return { kind: 'free', lane: 'thread', short: 'free 2M', text: `The unused huge folio is freed: the allocation was wasted.` };
-    case 'do_swap_page': {
-      const nonSwap = e.args.non_swap === true;
-      return nonSwap
-        ? {
-            kind: 'non-swap',
-            lane: 'thread',
-            short: `non-swap ${a('slot')}`,
-            text: `do_swap_page() is handed slot ${a('slot')}, a non-swap entry (${a('entry')}); it returns ${a('ret') || '0'}. This is what the patch is about.`,
-          }
-        : { kind: 'swapin', lane: 'thread', short: `swap-in ${a('slot')}`, text: `do_swap_page() swaps in slot ${a('slot')} (${a('entry')}): ${a('ret') || 'ok'}.` };
-    }
+      return { kind: 'free', lane: 'thread', text: `The huge page is freed unused${a('why') ? ` (${a('why')})` : ''}: the allocation was wasted work.` };
+    case 'do_swap_page':
+      return e.args.non_swap === true
+        ? { kind: 'non-swap', lane: 'thread', text: `do_swap_page() is handed slot ${a('slot')}, a non-swap entry (${a('entry')}), and returns ${a('ret') || '0'}.` }
+        : { kind: 'swapin', lane: 'thread', text: `do_swap_page() swaps in slot ${a('slot')} (${a('entry')}): ${a('ret') || 'nothing to do'}.` };
     case 'mm_collapse_huge_page_swapin':
-      return { kind: 'swapin', lane: 'thread', short: 'swapin done', text: `__collapse_huge_page_swapin() returns ${a('result')} after ${a('swapped_in') || 0} swap-ins.` };
+      return { kind: 'swapin', lane: 'thread', text: `__collapse_huge_page_swapin() returns ${a('ret') || a('result')} after ${a('swapped_in') || 0} swap-ins.` };
     case 'mm_collapse_huge_page_isolate':
-      return { kind: 'isolate', lane: 'thread', short: 'isolate', text: `__collapse_huge_page_isolate() re-checks every PTE under the mmap write lock: ${a('result')}.` };
+      return { kind: 'isolate', lane: 'thread', text: `__collapse_huge_page_isolate() re-checks all 512 PTEs under the mmap write lock and the PTL: ${a('result')}.` };
     case 'install_pmd':
-      return { kind: 'collapse', lane: 'thread', short: 'install PMD', text: `The 512 pages are copied and the huge PMD is installed: the range is now one 2 MiB page.` };
+      return { kind: 'collapse', lane: 'thread', text: `The 512 pages are copied into the huge page and the huge PMD is installed.` };
     case 'mm_collapse_huge_page':
-      return { kind: 'result', lane: 'thread', short: 'collapse end', text: `collapse_huge_page() returns ${a('result')}.` };
-    case 'actor': {
-      const slot = a('slot');
-      const before = kindWord(a('before'));
-      const after = kindWord(a('after'));
+      return { kind: 'result', lane: 'thread', text: `collapse_huge_page() returns ${a('result')}.` };
+    case 'actor':
       return {
         kind: 'actor',
         lane: 'actor',
-        short: `${a('actor') || e.thread} ${slot}`,
-        text: `${a('actor') || e.thread}${a('at') ? ` (at ${a('at')})` : ''} changes slot ${slot}: ${before} → ${after}${a('note') ? ` — ${a('note')}` : ''}.`,
+        text: `${a('actor') || e.thread}${at ? ` (at preemption point ${at})` : ''} changes slot ${a('slot')}: ${kindWord(a('before'))} → ${kindWord(a('after'))}${a('note') ? ` — ${a('note')}` : ''}.`,
       };
-    }
     case 'blocked':
       return {
         kind: 'blocked',
         lane: 'actor',
-        short: `${a('actor') || e.thread} blocked`,
-        text: `${a('actor') || e.thread} cannot run here${a('reason') ? `: ${a('reason')}` : ''}${a('slot') ? ` (slot ${a('slot')})` : ''}.`,
+        text: `${a('actor') || e.thread}${at ? ` (at ${at})` : ''} cannot run${a('reason') ? `: ${a('reason')}` : ''}${a('slot') ? ` (slot ${a('slot')})` : ''}.`,
       };
     case 'bug':
-      return { kind: 'bug', lane: 'bug', short: `BUG ${a('kind')}`, text: `Bug found by the engine (${a('kind')}): ${a('message')}` };
+      return { kind: 'bug', lane: 'bug', text: `Bug (${a('kind')}): ${a('message')}` };
     default:
-      return NOISE.has(e.name) ? null : { kind: 'other', lane: 'thread', short: e.name, text: `${e.name} ${JSON.stringify(e.args)}` };
+      return { kind: 'other', lane: 'thread', text: `${e.name} ${JSON.stringify(e.args)}` };
   }
 }
 
-/** Group a trace into steps: lock/PTL noise is folded into the next step; runs of plain swap-ins become one step. */
-export function buildSteps(trace: readonly TraceEvent[], who: string): Step[] {
+/**
+ * Group a trace into steps. Lock/PTL bookkeeping is folded into the next step; the scan's
+ * map → PTL → checks → unmap becomes one "scan" step; runs of ordinary swap-ins become one step.
+ */
+export function buildSteps(trace: readonly TraceEvent[], who: string, scan: ScanInfo): Step[] {
   const steps: Step[] = [];
-  let pendingFrom = -1;
-  let pendingPte: PteState = 'none';
-  let huge = false;
-  let prevMmap: MmapState = 'none';
+  let from = -1;
+  let pte: PteState = 'none';
+  let huge: HugeState = 'none';
+  let at = '';
+  let inScan = false;
+  const push = (e: TraceEvent, d: Pick<Step, 'kind' | 'lane' | 'text'>, h: HugeState) => {
+    steps.push({ n: steps.length + 1, ...d, from, to: e.seq, mmap: mmapOf(e.locks), pte: maxPte(pte, pteOf(e.locks)), huge: h });
+    from = -1;
+    pte = 'none';
+  };
   for (const e of trace) {
-    if (pendingFrom < 0) pendingFrom = e.seq;
-    const p = pteOf(e.locks);
-    if (PTE_RANK[p] > PTE_RANK[pendingPte]) pendingPte = p;
-    const d = describe(e, who);
-    if (!d) continue;
-    if (e.name === 'alloc_folio' && !/fail/i.test(arg(e, 'result'))) huge = true;
-    const mmap: MmapState = e.name.startsWith('mmap_') ? mmapOf(e.locks) : mmapOf(e.locks) === 'none' && d.lane !== 'thread' ? prevMmap : mmapOf(e.locks);
-    const step: Step = { n: steps.length + 1, ...d, from: pendingFrom, to: e.seq, mmap, pte: pendingPte, huge };
-    if (e.name === 'free_folio' || e.name === 'install_pmd') huge = false;
-    if (e.name === 'free_folio' || e.name === 'install_pmd') step.huge = e.name === 'install_pmd' ? false : false;
-    prevMmap = mmap;
-    pendingFrom = -1;
-    pendingPte = 'none';
-    const last = steps[steps.length - 1];
-    if (last && step.kind === 'swapin' && last.kind === 'swapin' && e.name === 'do_swap_page' && /^swap-in/.test(last.short)) {
-      // merge runs of ordinary swap-ins
-      const slots = /slots? (\d+)(?:–(\d+))?/.exec(last.text);
-      const first = slots ? slots[1] : arg(e, 'slot');
-      const count = (Number(/×(\d+)/.exec(last.short)?.[1] ?? 1) || 1) + 1;
-      last.short = `swap-in ×${count}`;
-      last.text = `do_swap_page() swaps in slots ${first}–${arg(e, 'slot')} (${count} swap entries), one at a time, re-taking the PTL each time.`;
-      last.to = e.seq;
-      if (PTE_RANK[step.pte] > PTE_RANK[last.pte]) last.pte = step.pte;
+    if (from < 0) from = e.seq;
+    pte = maxPte(pte, pteOf(e.locks));
+    if (e.name === 'pte_map' && e.args.by === 'hpage_collapse_scan_pmd') inScan = true;
+    if (inScan) {
+      if (e.name === 'pte_unmap') {
+        inScan = false;
+        const where = scan.stopSlot === null ? '' : ` It stopped at slot ${scan.stopSlot}.`;
+        push(e, { kind: 'scan', lane: 'thread', text: `hpage_collapse_scan_pmd() maps the PTE table, takes the PTL and checks the PTEs in order: ${scan.result}.${where} Then it drops the PTL and unmaps the table.` }, huge);
+      }
       continue;
     }
-    steps.push(step);
+    if (e.name === 'preempt') at = arg(e, 'point');
+    if (NOISE.has(e.name)) continue;
+    const d = describe(e, who, at);
+    if (e.name === 'alloc_folio' && e.args.ok !== false) huge = 'held';
+    let h: HugeState = huge;
+    if (e.name === 'free_folio') (h = 'freed'), (huge = 'none');
+    if (e.name === 'install_pmd') (h = 'mapped'), (huge = 'none');
+    const last = steps[steps.length - 1];
+    if (e.name === 'do_swap_page' && d.kind === 'swapin' && last?.kind === 'swapin' && last.text.startsWith('do_swap_page() swaps in')) {
+      const m = /slots? (\d+)(?:–(\d+))?/.exec(last.text);
+      const count = Number(/\((\d+) swap entries\)/.exec(last.text)?.[1] ?? 1) + 1;
+      last.text = `do_swap_page() swaps in slots ${m ? m[1] : '?'}–${arg(e, 'slot')} (${count} swap entries), one fault at a time.`;
+      last.to = e.seq;
+      last.pte = maxPte(last.pte, pte);
+      from = -1;
+      pte = 'none';
+      continue;
+    }
+    push(e, d, h);
+    if (d.lane !== 'actor') at = ''; // a preemption point only covers the actor steps right after it
   }
-  steps.forEach((s, i) => (s.n = i + 1));
   return steps;
 }
 
@@ -195,6 +198,12 @@ const PTE_STYLE: Record<PteState, { cls: string; letter: string }> = {
   ptl: { cls: 'cl-l-ptl', letter: 'PTL' },
 };
 
+const HUGE_STYLE: Record<Exclude<HugeState, 'none'>, { cls: string; letter: string }> = {
+  held: { cls: 'cl-l-huge', letter: '2M' },
+  freed: { cls: 'cl-l-freed', letter: 'freed' },
+  mapped: { cls: 'cl-l-huge', letter: 'PMD' },
+};
+
 /** Render a <Timeline> from its props. Throws if `expect` disagrees with the engine. */
 export function renderTimeline(props: ScenarioProps, opts: { id: string; where?: string }): TimelineRender {
   const scenario = runScenario(props);
@@ -202,8 +211,8 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
   if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
   const { report } = scenario;
   const who = scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
-  const steps = buildSteps(report.trace, who);
   const stop = scanStop(report, scenario.scanReads);
+  const steps = buildSteps(report.trace, who, { result: report.scan_result, stopSlot: stop.slot });
   const outcome = describeOutcome(report, stop, scenario.madvise);
 
   const width = LABEL + steps.length * COL + 4;
@@ -226,7 +235,10 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
     g.push(`<rect class="cl-band ${mm.cls}" x="${x}" y="${TOP + LANE_H + 3}" width="${COL}" height="${LANE_H - 6}"/><text class="cl-band-t" x="${x + COL / 2}" y="${TOP + LANE_H + 15}" text-anchor="middle">${mm.letter}</text>`);
     const pt = PTE_STYLE[s.pte];
     g.push(`<rect class="cl-band ${pt.cls}" x="${x}" y="${TOP + 2 * LANE_H + 3}" width="${COL}" height="${LANE_H - 6}"/><text class="cl-band-t" x="${x + COL / 2}" y="${TOP + 2 * LANE_H + 15}" text-anchor="middle">${pt.letter}</text>`);
-    if (s.huge) g.push(`<rect class="cl-band cl-l-huge" x="${x}" y="${TOP + 3 * LANE_H + 3}" width="${COL}" height="${LANE_H - 6}"/><text class="cl-band-t" x="${x + COL / 2}" y="${TOP + 3 * LANE_H + 15}" text-anchor="middle">2M</text>`);
+    if (s.huge !== 'none') {
+      const hs = HUGE_STYLE[s.huge];
+      g.push(`<rect class="cl-band ${hs.cls}" x="${x}" y="${TOP + 3 * LANE_H + 3}" width="${COL}" height="${LANE_H - 6}"/><text class="cl-band-t" x="${x + COL / 2}" y="${TOP + 3 * LANE_H + 15}" text-anchor="middle">${hs.letter}</text>`);
+    }
     g.push('</g>');
     out.push(g.join(''));
   }
@@ -234,7 +246,7 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
   const svg = `<svg class="cl-timeline-svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${opts.id}-sum" data-cl-svg>${out.join('')}</svg>`;
 
   const list = `<ol class="cl-timeline-steps" data-cl-steps>${steps
-    .map((s) => `<li class="cl-k-${s.kind}" data-step="${s.n}"><span class="cl-step-state">[mmap ${s.mmap}${s.pte !== 'none' ? `, PTE ${s.pte}` : ''}${s.huge ? ', huge page held' : ''}]</span> ${esc(s.text)}</li>`)
+    .map((s) => `<li class="cl-k-${s.kind}" data-step="${s.n}"><span class="cl-step-state">[mmap ${s.mmap}${s.pte !== 'none' ? `, PTE ${s.pte}` : ''}${s.huge !== 'none' ? `, huge page ${s.huge}` : ''}]</span> ${esc(s.text)}</li>`)
     .join('')}</ol>`;
   const summary = `Timeline of one collapse attempt in ${steps.length} steps (details in the list below). ${outcome} Result: ${report.result}.`;
   return { result: report.result, steps, svg, list, summary, outcome, scenario };
