@@ -5,6 +5,7 @@
  */
 import type { TestResult, TestStatus } from '../types.ts';
 import { MESSAGE_CAP_CHARS } from '../types.ts';
+import { printDiffOrStringify } from '@vitest/utils/diff';
 import { describeThrown } from './errors.ts';
 
 type Fn = () => unknown;
@@ -173,6 +174,42 @@ export function createSuite(inspect: (v: unknown) => string): { api: SuiteApi; t
   return { api, tests, setFilePrefix: (p) => void (prefix = p) };
 }
 
+/** True if `v` has at most `budget` nested values (so a diff of it stays cheap and readable). */
+function smallEnough(v: unknown, budget = 400): boolean {
+  let left = budget;
+  const seen = new Set<unknown>();
+  const walk = (x: unknown): boolean => {
+    if (--left < 0) return false;
+    if (x === null || typeof x !== 'object') return true;
+    if (seen.has(x)) return true;
+    seen.add(x);
+    const values = x instanceof Map ? [...x.entries()] : x instanceof Set ? [...x] : Object.values(x as object);
+    return values.every(walk);
+  };
+  return walk(v);
+}
+
+/** "- Expected / + Received" diff (as Vitest prints it) for failed deep comparisons of small values. */
+function diffOf(err: Error): string {
+  const e = err as Error & { showDiff?: boolean; actual?: unknown; expected?: unknown };
+  if (!e.showDiff || !('expected' in e)) return '';
+  const objectish = (x: unknown) => x !== null && typeof x === 'object';
+  const multilineString = typeof e.actual === 'string' && typeof e.expected === 'string' && (e.actual.includes('\n') || e.expected.includes('\n'));
+  if (!(objectish(e.actual) || objectish(e.expected) || multilineString)) return '';
+  if (!smallEnough(e.actual) || !smallEnough(e.expected)) return '';
+  try {
+    const d = printDiffOrStringify(e.actual, e.expected, { expand: false, includeChangeCounts: false });
+    // eslint-disable-next-line no-control-regex
+    const plain = (d ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+    if (!plain.trim()) return '';
+    const lines = plain.split('\n');
+    const shown = lines.length > 40 ? [...lines.slice(0, 40), `… (${lines.length - 40} more diff lines)`] : lines;
+    return `\n\n${shown.join('\n')}`;
+  } catch {
+    return '';
+  }
+}
+
 export function capMessage(message: string, cap = MESSAGE_CAP_CHARS): string {
   if (message.length <= cap) return message;
   return `${message.slice(0, cap)}… (message truncated: ${message.length - cap} more characters)`;
@@ -182,7 +219,7 @@ export function capMessage(message: string, cap = MESSAGE_CAP_CHARS): string {
 export function classifyThrown(e: unknown, locate: (e: unknown) => string | null): { status: TestStatus; message: string } {
   if (e instanceof Error || (e && typeof e === 'object' && typeof (e as Error).message === 'string' && typeof (e as Error).name === 'string')) {
     const err = e as Error;
-    if (err.name === 'AssertionError') return { status: 'failed', message: capMessage(err.message) };
+    if (err.name === 'AssertionError') return { status: 'failed', message: capMessage(err.message + diffOf(err)) };
     const where = locate(e);
     const text = `${err.name}: ${err.message}${where ? ` (${where})` : ''}`;
     return { status: 'error', message: capMessage(text) };
