@@ -52,7 +52,11 @@ function expectNoBugs(r: CollapseReport, ctx: string): void {
 
 /** The common shape of an early stop in the scan. */
 function expectScanStop(r: CollapseReport, ctx: string, want: string, where: string): void {
-  expect(r.scan_result, `${ctx}: the scan should stop ${where} with ${want}, but your scan returned ${r.scan_result}`).toBe(want);
+  const plainBreak =
+    r.scan_result === 'SCAN_SUCCEED' || r.scan_result === 'SCAN_LACK_REFERENCED_PAGE'
+      ? ' — so the scan ran to its end: either nothing stopped it at that slot, or your code left the loop with a plain `break`, which falls into the code after the loop that decides SCAN_SUCCEED / SCAN_LACK_REFERENCED_PAGE (leave with `break out_unmap`, the C `goto out_unmap`)'
+      : '';
+  expect(r.scan_result, `${ctx}: the scan should stop ${where} with ${want}, but your scan returned ${r.scan_result}${plainBreak}`).toBe(want);
   expect(r.result, `${ctx}: the attempt's result should be ${want} (the scan's), but it ended with ${r.result}`).toBe(want);
   expect(
     r.allocated,

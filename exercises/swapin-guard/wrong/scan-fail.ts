@@ -20,7 +20,7 @@ import {
   FAULT_FLAG_ALLOW_RETRY,
   VM_FAULT_RETRY,
   VM_FAULT_ERROR,
-  __pte,
+  PTE_NONE,
   pte_offset_map_nolock,
   ptep_get_lockless,
   pte_unmap,
@@ -72,7 +72,7 @@ export function __collapse_huge_page_swapin(
         pgoff: linear_page_index(vma, address),
         flags: FAULT_FLAG_ALLOW_RETRY,
         pmd,
-        orig_pte: __pte(0n), // read below
+        orig_pte: PTE_NONE, // read below
         pte: null,
         ptl: null,
       };
