@@ -111,7 +111,10 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   const perRunMs = opts.perRunMs ?? DEFAULT_PER_RUN_MS;
   const full: RunPayload = { ...payload, perTestMs };
   const started = Date.now();
-  const left = () => perRunMs - (Date.now() - started);
+  // The per-run clock starts once the first runner is up: starting Node/the worker bundle is not
+  // the learner's time (restarts after a timeout are).
+  let clock: number | null = null;
+  const left = () => perRunMs - (clock === null ? 0 : Date.now() - clock);
   const results: TestResult[] = [];
   let names: string[] | null = null;
   let loadOutput: string | undefined;
@@ -136,6 +139,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         stopRest(index, why);
         break;
       }
+      if (clock === null) clock = Date.now();
       box.handle.post({ type: 'load', nonce, payload: full });
       const loaded = await box.next(
         (m): m is Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }> => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
@@ -214,7 +218,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   function finish(): RunResult {
     const tests = results.filter(Boolean);
     capTotalOutput(tests);
-    const elapsed = Date.now() - started;
+    const elapsed = Date.now() - (clock ?? started);
     const stopped = tests.some((t) => t.message.includes('whole run reached its')) ? { stoppedAfterMs: elapsed } : {};
     return summarise(payload.exercise, tests, started, { ...stopped, ...(loadOutput ? { output: loadOutput } : {}) });
   }

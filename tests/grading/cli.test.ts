@@ -116,7 +116,7 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
   it('an unknown exercise id exits 2 and lists the known ones', async () => {
     const r = await grade(['no-such-exercise', `${TOY}solution.ts`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown exercise 'no-such-exercise'. Known exercises: toy-sum");
+    expect(r.stderr).toMatch(/unknown exercise 'no-such-exercise'\. Known exercises: .*toy-sum/);
   });
 
   it('learner code that replaces a built-in (Object.is) cannot fake a pass', async () => {

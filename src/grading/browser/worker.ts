@@ -12,6 +12,31 @@ const scope = self as unknown as {
 };
 // Private references, taken before any learner code runs.
 const post = scope.postMessage.bind(scope);
+
+// Q (issue 6, privacy): learner code gets no network and no storage in the runner. Each API below
+// is replaced, on the worker global and every prototype that carries it, by a non-configurable stub
+// that throws a message saying what happened (so code cannot put the original back). The runner
+// itself uses none of them (one IIFE bundle, results go back by postMessage).
+const BLOCKED = [
+  'fetch', 'XMLHttpRequest', 'WebSocket', 'WebTransport', 'EventSource', 'importScripts', 'Worker', 'SharedWorker',
+  'BroadcastChannel', 'indexedDB', 'caches', 'localStorage', 'sessionStorage',
+];
+for (const name of BLOCKED) {
+  const why = `${name} is blocked in the exercise runner: tests run offline, with no network and no storage`;
+  const stub = function blocked(): never {
+    throw new Error(why);
+  };
+  const asValue = ['fetch', 'XMLHttpRequest', 'WebSocket', 'WebTransport', 'EventSource', 'importScripts', 'Worker', 'SharedWorker', 'BroadcastChannel'].includes(name);
+  for (let o: object | null = globalThis; o; o = Object.getPrototypeOf(o)) {
+    if (o !== globalThis && !Object.prototype.hasOwnProperty.call(o, name)) continue;
+    try {
+      Object.defineProperty(o, name, asValue ? { value: stub, writable: false, configurable: false, enumerable: false } : { get: stub, configurable: false, enumerable: false });
+    } catch {
+      /* already non-configurable: leave it */
+    }
+  }
+}
+
 const handle = createSession({ engine: engine as unknown as Record<string, unknown>, post });
 scope.addEventListener('message', (e) => handle(e.data));
 post({ type: 'ready' });
