@@ -86,6 +86,13 @@ function pte_none_or_zero(pte: pte_t): boolean {
   return pte_present(pte) && is_zero_pfn(pte_pfn(pte));
 }
 
+/**
+ * Scan the 512 PTEs of one PMD and decide whether the range is worth collapsing into a huge page.
+ * Entered with the mmap read lock held; maps and locks the PTE table itself and releases it before
+ * returning. The first PTE that fails a check decides the result (`break out_unmap`). On
+ * SCAN_SUCCEED it calls collapse_huge_page(), which always returns with the mmap lock released,
+ * and tells the caller so through `mmap_locked`.
+ */
 export function hpage_collapse_scan_pmd(
   mm: mm_struct,
   vma: vm_area_struct,

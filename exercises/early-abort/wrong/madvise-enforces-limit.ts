@@ -74,6 +74,13 @@ import {
   type scan_result,
 } from 'collapse-lab/engine';
 
+/**
+ * Scan the 512 PTEs of one PMD and decide whether the range is worth collapsing into a huge page.
+ * Entered with the mmap read lock held; maps and locks the PTE table itself and releases it before
+ * returning. The first PTE that fails a check decides the result (`break out_unmap`). On
+ * SCAN_SUCCEED it calls collapse_huge_page(), which always returns with the mmap lock released,
+ * and tells the caller so through `mmap_locked`.
+ */
 export function hpage_collapse_scan_pmd(
   mm: mm_struct,
   vma: vm_area_struct,
