@@ -33,7 +33,6 @@ import {
   pte_mkuffd_wp,
   pte_wrprotect,
   is_zero_pfn,
-  formatPte,
   classifyPte,
 } from './pte.ts';
 import {
@@ -67,11 +66,9 @@ import {
   userfaultfd_wp,
   linear_page_index,
   PAGE_SIZE,
-  ZERO_CONTENT,
-  HPAGE_PMD_NR,
 } from './mm.ts';
 import { getThread, runAs, mmap_read_lock, mmap_read_unlock, pte_offset_map_nolock } from './locks.ts';
-import { completeMigration, do_swap_page, do_anonymous_page, lru_add_drain, pte_mksoft_dirty, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, FAULT_FLAG_WRITE } from './memory.ts';
+import { completeMigration, do_swap_page, do_anonymous_page, lru_add_drain, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, FAULT_FLAG_WRITE } from './memory.ts';
 import { traceEvent } from './trace.ts';
 
 /** Every actor name. */
@@ -147,7 +144,7 @@ export function runPreempt(world: World, name: string, slot?: number): void {
   if (!any && slot === undefined) traceEvent(world, 'preempt', { point: full });
 }
 
-function pteAt(world: World, pmdIndex: number, slot: number): { pmd: pmd_t; table: PteTable | null } {
+function pteAt(world: World, pmdIndex: number): { pmd: pmd_t; table: PteTable | null } {
   const pmd = world.mm.pmds[pmdIndex];
   return { pmd, table: pmd ? pmdTable(pmd) : null };
 }
@@ -157,7 +154,7 @@ export function runStep(world: World, st: ScheduleStep): void {
   const pmdIndex = st.pmd ?? 0;
   const t = getThread(world, st.actor);
   runAs(world, t, () => {
-    const { pmd, table } = pteAt(world, pmdIndex, st.slot);
+    const { pmd, table } = pteAt(world, pmdIndex);
     if (!pmd || !table) {
       traceEvent(world, 'actor', { actor: st.actor, slot: st.slot, note: 'no PTE table here (PMD none or huge): nothing to do' });
       return;
@@ -321,9 +318,3 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
     return '';
   },
 });
-
-// keep helpers referenced for future actors
-void pte_mksoft_dirty;
-void ZERO_CONTENT;
-void HPAGE_PMD_NR;
-void formatPte;
