@@ -373,8 +373,10 @@ export function render(groups: FileGroup[]): string {
       for (const e of es) {
         lines.push(`#### \`${e.name}\`${e.internal ? ' *(internal)*' : ''}`);
         lines.push('');
-        lines.push('```ts');
-        for (const s of e.signatures) lines.push(s);
+        // `wrap`: Expressive Code wraps long lines instead of making the block a scroll region
+        // (a scrollable <pre> must be keyboard-focusable — axe's scrollable-region-focusable).
+        lines.push('```ts wrap');
+        for (const s of e.signatures) lines.push(breakLong(s));
         lines.push('```');
         lines.push('');
         if (e.doc) {
@@ -392,7 +394,7 @@ export function render(groups: FileGroup[]): string {
         for (const t of e.tags.filter((t) => t.name === 'example')) {
           lines.push('Example:');
           lines.push('');
-          lines.push('```ts');
+          lines.push('```ts wrap');
           lines.push(t.text.replace(/^```\w*\n?|\n?```$/g, ''));
           lines.push('```');
           lines.push('');
@@ -401,6 +403,41 @@ export function render(groups: FileGroup[]): string {
     }
   }
   return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+/** Put the parameters of a long one-line function signature on their own lines. */
+function breakLong(sig: string, max = 90): string {
+  if (sig.includes('\n') || sig.length <= max || !sig.startsWith('function ')) return sig;
+  const open = sig.indexOf('(');
+  // find the matching close paren of the parameter list
+  let depth = 0;
+  let close = -1;
+  for (let i = open; i < sig.length; i++) {
+    const c = sig[i];
+    if (c === '(' || c === '{' || c === '[' || c === '<') depth++;
+    else if (c === ')' || c === '}' || c === ']' || (c === '>' && sig[i - 1] !== '=')) depth--;
+    if (depth === 0) {
+      close = i;
+      break;
+    }
+  }
+  if (open < 0 || close < 0) return sig;
+  const inner = sig.slice(open + 1, close);
+  const params: string[] = [];
+  let cur = '';
+  depth = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (c === '(' || c === '{' || c === '[' || c === '<') depth++;
+    else if (c === ')' || c === '}' || c === ']' || (c === '>' && inner[i - 1] !== '=')) depth--;
+    if (c === ',' && depth === 0) {
+      params.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim()) params.push(cur.trim());
+  if (params.length < 2) return sig;
+  return `${sig.slice(0, open)}(\n${params.map((p) => `  ${p},`).join('\n')}\n${sig.slice(close)}`;
 }
 
 const TAG_TITLE: Record<string, string> = {
