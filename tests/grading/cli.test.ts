@@ -96,6 +96,14 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     expect(j.tests[0]).toMatchObject({ status: 'error', message: "TypeError: Cannot read properties of undefined (reading 'length') (at line 3 of your code)" });
   });
 
+  it('an error thrown later from a timer or an unawaited rejection is charged to the test, not a crash', async () => {
+    const j = json((await grade(['toy-sum', `${BAD}stray-timer.ts`, '--format', 'json'])).stdout);
+    expect(j.tests.map((t) => t.status)).toEqual(['error', 'error', 'error', 'error', 'error']);
+    expect(j.tests[0].message).toContain('an error escaped the test');
+    expect(j.tests[0].message).toContain('late failure from a timer (at line 3 of your code)');
+    expect(j.tests[2].message).toContain('nobody awaits this');
+  });
+
   it('1 MB of console output is captured and capped at 64 KB with a note', async () => {
     const r = await grade(['toy-sum', `${BAD}chatty.ts`, '--format', 'json']);
     expect(r.code).toBe(0);

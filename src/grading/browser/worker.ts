@@ -8,7 +8,9 @@ import { createSession, type ParentMessage, type WorkerMessage } from '../runtim
 
 const scope = self as unknown as {
   postMessage: (m: WorkerMessage) => void;
-  addEventListener: (type: 'message', fn: (e: MessageEvent<ParentMessage>) => void) => void;
+  addEventListener(type: 'message', fn: (e: MessageEvent<ParentMessage>) => void): void;
+  addEventListener(type: 'error', fn: (e: ErrorEvent) => void): void;
+  addEventListener(type: 'unhandledrejection', fn: (e: PromiseRejectionEvent) => void): void;
 };
 // Private references, taken before any learner code runs.
 const post = scope.postMessage.bind(scope);
@@ -37,6 +39,15 @@ for (const name of BLOCKED) {
   }
 }
 
-const handle = createSession({ engine: engine as unknown as Record<string, unknown>, post });
-scope.addEventListener('message', (e) => handle(e.data));
+const session = createSession({ engine: engine as unknown as Record<string, unknown>, post });
+scope.addEventListener('message', (e) => session.handle(e.data));
+// Errors that escape a test are charged to the running test instead of killing the worker.
+scope.addEventListener('error', (e) => {
+  e.preventDefault();
+  session.stray(e.error ?? e.message);
+});
+scope.addEventListener('unhandledrejection', (e) => {
+  e.preventDefault();
+  session.stray(e.reason);
+});
 post({ type: 'ready' });

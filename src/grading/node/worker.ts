@@ -18,7 +18,11 @@ try {
   engineMissingReason = String((e as Error)?.message ?? e).split('\n')[0];
 }
 
-const handle = createSession({ engine, post: send, engineMissingReason });
+const session = createSession({ engine, post: send, engineMissingReason });
+// Errors that escape a test (a throwing timer, an unhandled rejection) are charged to the running
+// test instead of crashing the worker.
+process.on('uncaughtException', (e) => session.stray(e));
+process.on('unhandledRejection', (e) => session.stray(e));
 
 // Hide Node's process object from learner code (no env, no exit, no getBuiltinModule).
 const realProcess = process;
@@ -28,5 +32,5 @@ Object.defineProperty(globalThis, 'process', {
   writable: false,
 });
 
-port.on('message', (msg: ParentMessage) => handle(msg));
+port.on('message', (msg: ParentMessage) => session.handle(msg));
 send({ type: 'ready' });

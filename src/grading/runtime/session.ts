@@ -77,7 +77,14 @@ export interface SessionOptions {
   engineMissingReason?: string;
 }
 
-export function createSession(opts: SessionOptions): (msg: ParentMessage) => void {
+export interface Session {
+  /** Handle a message from the parent. */
+  handle: (msg: ParentMessage) => void;
+  /** Report an error that escaped a test (uncaught in a timer, unhandled rejection). */
+  stray: (e: unknown) => void;
+}
+
+export function createSession(opts: SessionOptions): Session {
   // Everything the runtime needs is created and captured here, BEFORE any learner code runs.
   const post = opts.post;
   const engine = opts.engine;
@@ -243,14 +250,32 @@ export function createSession(opts: SessionOptions): (msg: ParentMessage) => voi
     return { type: 'loaded', nonce: n, names: tests.map((t) => t.name), output: output.take() };
   }
 
+  let current: number | null = null;
+  let strayMessage: string | null = null;
+
+  function stray(e: unknown): void {
+    const text = `an error escaped the test (thrown from a timer or a promise nobody awaited): ${describeThrownForLoad(e, locate)}`;
+    if (current !== null) strayMessage ??= text;
+    else output.write(`${text}\n`);
+  }
+
   async function run(index: number): Promise<TestResult> {
     const t = tests[index];
     if (!t) return { name: `#${index}`, status: 'error', message: `no test number ${index}` };
     expect.setState({ assertionCalls: 0, currentTestName: t.name });
     const started = now();
+    current = index;
+    strayMessage = null;
     const r = await runTest(t, perTestMs, locate);
+    // Let errors from this test's own timers/promises surface before judging it.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    current = null;
     const tampered = guard.checkAndRestore();
     const result: TestResult = { ...r, durationMs: now() - started };
+    if (strayMessage !== null && result.status === 'passed') {
+      result.status = 'error';
+      result.message = capMessage(strayMessage);
+    }
     if (tampered.length) {
       result.status = 'error';
       result.message = capMessage(tamperMessage(tampered));
@@ -260,7 +285,7 @@ export function createSession(opts: SessionOptions): (msg: ParentMessage) => voi
     return result;
   }
 
-  return (msg: ParentMessage) => {
+  const handle = (msg: ParentMessage) => {
     if (msg.type === 'load') {
       if (nonce !== null) return; // one run per worker
       nonce = msg.nonce;
@@ -288,4 +313,5 @@ export function createSession(opts: SessionOptions): (msg: ParentMessage) => voi
       })();
     }
   };
+  return { handle, stray };
 }
