@@ -231,8 +231,16 @@ export function __collapse_huge_page_swapin(mm: mm_struct, vma: vm_area_struct, 
   let impl = world.ops.__collapse_huge_page_swapin;
   if (impl === __collapse_huge_page_swapin) impl = KERNELS[world.kernel].__collapse_huge_page_swapin;
   return withFrame(world, '__collapse_huge_page_swapin', () => {
+    const t = world.current;
+    const prevDepth = t.swapinDepth;
     const snap = checkSwapinEntry(world);
-    const r = checkedResult(world, '__collapse_huge_page_swapin', impl(mm, vma, haddr, pmd, referenced));
+    t.swapinDepth = t.stack.length;
+    let r: number;
+    try {
+      r = checkedResult(world, '__collapse_huge_page_swapin', impl(mm, vma, haddr, pmd, referenced));
+    } finally {
+      t.swapinDepth = prevDepth;
+    }
     checkSwapinExit(world, snap, r);
     return r;
   });

@@ -76,6 +76,8 @@ export interface ThreadState {
   lruPending: { lru: boolean; freed: boolean }[];
   /** The current mmap_lock hold was already reported as a contract breach (avoid repeats). */
   mmapLeakReported: boolean;
+  /** Stack depth at which `__collapse_huge_page_swapin` runs (its own frame on top), or -1. */
+  swapinDepth: number;
 }
 
 /** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */
@@ -98,6 +100,7 @@ export function newThread(name: string): ThreadState {
     released: new Set(),
     lruPending: [],
     mmapLeakReported: false,
+    swapinDepth: -1,
   };
 }
 
@@ -488,24 +491,31 @@ function outOfRange(pte: pte_ptr, fn: string): never {
 export function ptep_get(pte: pte_ptr): pte_t {
   const m = pte.map;
   const i = pte.index;
-  if (!m.live || m.thread !== pte.table.world.current) badRead(pte, 'ptep_get');
+  const t = pte.table.world.current;
+  if (t.swapinDepth === t.stack.length) swapinPoint(pte);
+  if (!m.live || m.thread !== t) badRead(pte, 'ptep_get');
   if (i < 0 || i >= HPAGE_PMD_NR) outOfRange(pte, 'ptep_get');
   return pte.table.ptes[i];
 }
 
-/**
- * `ptep_get_lockless(pte)` — read an entry without the PTL (other CPUs may change it at any
- * time). Inside `__collapse_huge_page_swapin` this is the preemption point `swapin:<slot>`:
- * scheduled actors run just before the slot is read.
- */
-export function ptep_get_lockless(pte: pte_ptr): pte_t {
-  const world = pte.table.world;
-  const st = world.current.stack;
-  if (st[st.length - 1] === '__collapse_huge_page_swapin' && pte.index >= 0 && pte.index < HPAGE_PMD_NR) {
+/** Inside `__collapse_huge_page_swapin` (its own code, not a callee), a read is the point `swapin:<slot>`. */
+function swapinPoint(pte: pte_ptr): void {
+  if (pte.index >= 0 && pte.index < HPAGE_PMD_NR) {
+    const world = pte.table.world;
     world.preemptHook(world, 'swapin', pte.index);
   }
+}
+
+/**
+ * `ptep_get_lockless(pte)` — read an entry without the PTL (other CPUs may change it at any
+ * time). Inside `__collapse_huge_page_swapin` a read (lockless or not) is the preemption point
+ * `swapin:<slot>`: scheduled actors run just before the slot is read.
+ */
+export function ptep_get_lockless(pte: pte_ptr): pte_t {
   const m = pte.map;
-  if (!m.live || m.thread !== world.current) badRead(pte, 'ptep_get_lockless');
+  const t = pte.table.world.current;
+  if (t.swapinDepth === t.stack.length) swapinPoint(pte);
+  if (!m.live || m.thread !== t) badRead(pte, 'ptep_get_lockless');
   if (pte.index < 0 || pte.index >= HPAGE_PMD_NR) outOfRange(pte, 'ptep_get_lockless');
   return pte.table.ptes[pte.index];
 }

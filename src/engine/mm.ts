@@ -67,6 +67,9 @@ import {
   PTE_MARKER_GUARD,
   PTE_MARKER_POISONED,
   PTE_MARKER_UFFD_WP,
+  MAX_SWAPFILES,
+  SWP_PTE_MARKER,
+  SWP_DEVICE_EXCLUSIVE,
 } from './swapops.ts';
 import type { LayoutItem } from './layout.ts';
 import type { TraceEvent } from './trace.ts';
@@ -972,15 +975,15 @@ export function releasePte(world: World, pte: pte_t, pteIsSwapEntry: { type: num
   }
   if (!pteIsSwapEntry) return;
   const { type, offset } = pteIsSwapEntry;
-  if (type < 24) {
+  if (type < MAX_SWAPFILES) {
     swapFree(world, offset);
     return;
   }
-  if (type === 31) return; // marker: nothing behind it
+  if (type === SWP_PTE_MARKER) return; // marker: nothing behind it
   const p = world.pages.get(offset);
   if (!p) return;
   const f = p.folio;
-  if (type === 30) {
+  if (type === SWP_DEVICE_EXCLUSIVE) {
     // device-exclusive: the folio is still mapped
     f._mapcount = Math.max(0, f._mapcount - 1);
   }

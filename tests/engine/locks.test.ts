@@ -90,7 +90,7 @@ type Swapin = KernelOps['__collapse_huge_page_swapin'];
 type Scan = KernelOps['hpage_collapse_scan_pmd'];
 
 /** A learner-style swap-in (the "after" kernel) built only from exported helpers; `mistake` breaks one thing. */
-function makeSwapin(mistake: 'none' | 'no-unlock' | 'no-unmap' | 'double-unmap' | 'no-drain' | 'double-unlock' | 'keeps-lock-on-error', guard = true): Swapin {
+function makeSwapin(mistake: 'none' | 'no-unlock' | 'no-unmap' | 'double-unmap' | 'no-drain' | 'double-unlock' | 'keeps-lock-on-error', guard = true, read: (p: pte_ptr) => ReturnType<typeof ptep_get> = ptep_get_lockless): Swapin {
   return (mm, vma, haddr, pmd, referenced) => {
     let swapped_in = 0;
     let pte: pte_ptr | null = null;
@@ -107,7 +107,7 @@ function makeSwapin(mistake: 'none' | 'no-unlock' | 'no-unmap' | 'double-unmap' 
             break out;
           }
         } else pte = pte.next();
-        vmf.orig_pte = ptep_get_lockless(pte);
+        vmf.orig_pte = read(pte);
         if (!is_swap_pte(vmf.orig_pte)) continue;
         if (guard && non_swap_entry(pte_to_swp_entry(vmf.orig_pte))) {
           if (mistake !== 'no-unmap') pte_unmap(pte);
@@ -262,6 +262,18 @@ describe('the exported helpers are enough to write the kernel functions', () => 
     const eng = runCollapse(makeWorld(o));
     const mine = runCollapse(makeWorld({ ...o, ops: { hpage_collapse_scan_pmd: makeScan('none'), __collapse_huge_page_swapin: makeSwapin('none') } }));
     expect(strip(mine)).toEqual(strip(eng));
+  });
+});
+
+describe('preemption points inside a learner swap-in', () => {
+  it('swapin:<slot> fires before the slot is read, whether the learner reads with ptep_get_lockless or ptep_get', () => {
+    for (const read of [ptep_get_lockless, ptep_get]) {
+      const w = makeWorld({ layout: 'page*448,swap*64', kernel: 'after', schedule: [{ at: 'swapin:10', actor: 'migration_start', slot: 10 }], ops: { __collapse_huge_page_swapin: makeSwapin('none', true, read) } });
+      const r = runCollapse(w);
+      expect(r.result, read.name).toBe('SCAN_PTE_NON_PRESENT');
+      expect(r.trace.some((e) => e.name === 'preempt' && e.args.point === 'swapin:10')).toBe(true);
+      expect(r.bugs).toEqual([]);
+    }
   });
 });
 
