@@ -5,6 +5,8 @@ import mdx from '@astrojs/mdx';
 import { fileURLToPath } from 'node:url';
 // S1: editor plugins (the engine's .d.ts generated at build time; Monaco CSS kept off reading pages).
 import { editorVitePlugins } from './src/editor/vite-plugins.ts';
+// Q: Content-Security-Policy meta tag (with hashes of each page's inline scripts) added after build.
+import { cspIntegration } from './src/quality/csp.ts';
 
 const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
 
@@ -23,8 +25,11 @@ export default defineConfig({
       customCss: ['./src/styles/course.css', './src/styles/print.css'],
       // S1: the default sidebar plus progress marks (✓ on chapters whose exercises passed).
       components: { Sidebar: './src/components/overrides/Sidebar.astro' },
+      // Q: registers the offline service worker (public/sw.js); an external file, so the CSP needs no hash for it.
+      head: [{ tag: 'script', attrs: { src: '/sw-register.js', defer: true } }],
     }),
     mdx(),
+    cspIntegration(),
   ],
   vite: {
     plugins: [editorVitePlugins(engine)],
