@@ -146,7 +146,7 @@ export function hpage_collapse_scan_pmd(
             break out_unmap;
           }
         } else if (!pte_present(pteval)) {
-          // TODO(you): chapter 09, "The guard in softleaf terms". This is the branch as Lorenzo
+          // TODO(you): chapter 09, "Lorenzo's softleaf rework". This is the branch as Lorenzo
           // Stoakes' series left it upstream: every non-present PTE is counted as swap and only
           // uffd-wp is rejected — the course patch's early abort is not there. Put it back, this
           // time with the leaf-entry API (softleaf_from_pte and the softleaf_is_* predicates;
