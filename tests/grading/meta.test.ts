@@ -63,6 +63,24 @@ describe('meta-suite: exercises', () => {
         expect(r.failed, summary(r)).toBeGreaterThan(0);
       });
 
+      it('follows the folder contract (exercise.json, Vitest subset, hints)', () => {
+        expect(exercise.meta.id, 'exercise.json "id" must equal the folder name').toBe(id);
+        const chapterFile = join(DEFAULT_EXERCISES_DIR, '..', 'content', `${exercise.meta.chapter}.mdx`);
+        expect(existsSync(chapterFile), `exercise.json "chapter" must be a content slug (${chapterFile})`).toBe(true);
+        expect(existsSync(join(exercise.dir, `${id}.test.ts`)), `${id}.test.ts`).toBe(true);
+        for (const t of exercise.tests) {
+          const imports = [...t.source.matchAll(/import\s*(type\s*)?\{([^}]*)\}\s*from\s*['"]vitest['"]/g)].flatMap((m) => m[2].split(',').map((x) => x.trim()).filter(Boolean));
+          const allowed = ['describe', 'it', 'test', 'expect', 'beforeEach', 'afterEach'];
+          expect(imports.filter((x) => !allowed.includes(x)), `${t.file} may import only ${allowed.join(', ')} from 'vitest'`).toEqual([]);
+          expect(t.source, `${t.file}: the grader has no vi.*, snapshots or fake timers`).not.toMatch(/\bvi\.|toMatch(Inline)?Snapshot|toThrowErrorMatchingSnapshot|useFakeTimers/);
+        }
+        const hints = existsSync(join(exercise.dir, 'hints.md')) ? file('hints.md') : '';
+        const numbers = [...hints.matchAll(/^## Hint (\d+)\s*$/gm)].map((m) => Number(m[1]));
+        expect(numbers.length, 'hints.md: 2–4 "## Hint N" sections').toBeGreaterThanOrEqual(2);
+        expect(numbers.length, 'hints.md: 2–4 "## Hint N" sections').toBeLessThanOrEqual(4);
+        expect(numbers, 'hints.md: hints numbered 1, 2, …').toEqual(numbers.map((_, i) => i + 1));
+      });
+
       const wrongDir = join(exercise.dir, 'wrong');
       const wrongs = existsSync(wrongDir) ? readdirSync(wrongDir).filter((f) => f.endsWith('.ts')).sort() : [];
       for (const w of wrongs) {
