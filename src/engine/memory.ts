@@ -255,9 +255,8 @@ export function migration_entry_wait(mm: mm_struct, pmd: pmd_t, address: number)
   // migration_entry_wait_on_locked(): sleep on the folio lock; the migration thread finishes.
   const mig = getThread(world, 'migration');
   runAs(world, mig, () => {
-    const before = formatPte(pte);
     completeMigration(world, pmd, slot);
-    traceEvent(world, 'actor', { actor: 'migration_finish', slot, before, after: formatPte(pmdTable(pmd)!.ptes[slot]), note: 'woke the waiter in migration_entry_wait' });
+    traceEvent(world, 'actor', { actor: 'migration_finish', slot, before: classifyPte(pte), after: classifyPte(pmdTable(pmd)!.ptes[slot]), note: 'the migration ends; the waiter in migration_entry_wait wakes up' });
   });
 }
 
