@@ -128,11 +128,19 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   };
 
   for (;;) {
-    const box = new Mailbox(prestarted ?? spawn());
+    let box = new Mailbox(prestarted ?? spawn());
+    const wasPrestarted = prestarted !== undefined;
     prestarted = undefined;
     const nonce = randomNonce();
     try {
-      const ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', names ? Math.max(0, Math.min(STARTUP_LIMIT_MS, left())) : STARTUP_LIMIT_MS);
+      const readyLimit = () => (names ? Math.max(0, Math.min(STARTUP_LIMIT_MS, left())) : STARTUP_LIMIT_MS);
+      let ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', readyLimit());
+      if (ready.kind === 'exit' && wasPrestarted) {
+        // A warmed-up runner that died while idle: start a fresh one instead.
+        box.handle.terminate();
+        box = new Mailbox(spawn());
+        ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', readyLimit());
+      }
       if (ready.kind !== 'message') {
         const why = ready.kind === 'exit' ? `the test runner could not start: ${ready.reason}` : 'the test runner did not start in time';
         if (!names) return summarise(payload.exercise, [{ name: 'loading your code', status: 'error', message: why }], started, { loadError: why });
