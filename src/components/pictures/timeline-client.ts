@@ -31,8 +31,12 @@ export function initTimelines(root: ParentNode): void {
         current.setAttribute('x', col.getAttribute('x') ?? '0');
         current.setAttribute('visibility', 'visible');
       }
+      const focused = document.activeElement;
       prev.disabled = i === 0;
       next.disabled = i === items.length - 1;
+      // a disabled button loses focus; keep the keyboard user inside the toolbar
+      if (focused === next && next.disabled) prev.focus();
+      else if (focused === prev && prev.disabled) next.focus();
       pos.textContent = `Step ${i + 1} of ${items.length}`;
       if (announce) live.textContent = `Step ${i + 1} of ${items.length}: ${items[i].textContent ?? ''}`;
     };

@@ -1,0 +1,154 @@
+/**
+ * S2's pictures in Chromium, on the built site: <PteGrid> slot inspector (hover, keyboard, ARIA
+ * slider), <Timeline> stepping (buttons, keys, aria-live), <Quiz> grading, each also without
+ * JavaScript and in print. Pages are found in the build by what they contain, so chapter edits
+ * do not break the suite. (New file by S2; uses S1's helpers and global setup.)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { baseUrl, distDir, launch, newPage } from './helpers.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** URL path of the first built page whose HTML contains `marker` (index first, then chapters in order). */
+function pageWith(marker: string): string {
+  const dir = distDir();
+  const pages: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && !e.name.startsWith('_') && e.name !== 'pagefind') walk(p);
+      else if (e.name === 'index.html') pages.push(p);
+    }
+  };
+  walk(dir);
+  pages.sort();
+  const hit = pages.find((p) => fs.readFileSync(p, 'utf8').includes(marker));
+  if (!hit) throw new Error(`no built page contains ${marker}`);
+  return '/' + path.relative(dir, path.dirname(hit)).split(path.sep).filter(Boolean).map((s) => s + '/').join('');
+}
+
+describe('<PteGrid>', () => {
+  it('inspects slots by keyboard and pointer: the panel shows the PTE bits, the frame is an ARIA slider', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(baseUrl() + pageWith('data-cl-ptegrid'));
+    const fig = page.locator('[data-cl-ptegrid]').first();
+    const frame = fig.locator('[data-cl-frame]');
+    const panel = fig.locator('[data-cl-detail]');
+    await expect(frame.getAttribute('role')).resolves.toBe('slider');
+    await frame.focus();
+    const start = Number(await frame.getAttribute('aria-valuenow'));
+    await page.keyboard.press('Home');
+    expect(await frame.getAttribute('aria-valuenow')).toBe('0');
+    expect(await panel.innerText()).toMatch(/^Slot 0 · address 0x[0-9a-f]+ · /);
+    expect(await panel.innerText()).toMatch(/0x[0-9a-f]{16} \S+/); // formatPte line
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    expect(await frame.getAttribute('aria-valuenow')).toBe('33');
+    expect(await frame.getAttribute('aria-valuetext')).toMatch(/^Slot 33 · /);
+    await page.keyboard.press('End');
+    expect(await panel.innerText()).toMatch(/^Slot 511 · /);
+    // pointer: the centre of cell 0 (viewBox geometry: LEFT 34, TOP 16, CELL 18; width 614, height 308)
+    const box = (await fig.locator('[data-cl-svg]').boundingBox())!;
+    await page.mouse.move(box.x + (box.width * (34 + 9)) / 614, box.y + (box.height * (16 + 9)) / 308);
+    expect(await panel.innerText()).toMatch(/^Slot 0 · /);
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('without JavaScript: the grid, legend, result and the first slot’s details are there', async () => {
+    const { context, page } = await newPage(browser, { javaScriptEnabled: false });
+    await page.goto(baseUrl() + pageWith('data-cl-ptegrid'));
+    const fig = page.locator('[data-cl-ptegrid]').first();
+    expect(await fig.locator('svg rect').count()).toBeGreaterThan(1);
+    expect(await fig.locator('.cl-ptegrid-result').innerText()).toMatch(/^Result: SCAN_\w+/);
+    expect(await fig.locator('[data-cl-detail]').innerText()).toMatch(/^Slot \d+ · /);
+    expect(await fig.locator('.cl-ptegrid-hint').isVisible()).toBe(false); // the hint is for the interactive version
+    await context.close();
+  });
+});
+
+describe('<Timeline>', () => {
+  it('steps with Prev/Next and arrow keys, highlighting the column and announcing the step', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(baseUrl() + pageWith('data-cl-timeline'));
+    const fig = page.locator('[data-cl-timeline]').first();
+    const items = fig.locator('[data-cl-steps] > li');
+    const n = await items.count();
+    expect(n).toBeGreaterThan(2);
+    expect(await fig.locator('[data-cl-controls]').isVisible()).toBe(true);
+    expect(await items.nth(0).getAttribute('aria-current')).toBe('step');
+    expect(await items.nth(1).isVisible()).toBe(false); // future steps are hidden while stepping
+    await fig.locator('[data-cl-next]').click();
+    expect(await items.nth(1).getAttribute('aria-current')).toBe('step');
+    expect(await fig.locator('[data-cl-live]').textContent()).toMatch(new RegExp(`^Step 2 of ${n}: `));
+    await page.keyboard.press('End');
+    expect(await items.nth(n - 1).getAttribute('aria-current')).toBe('step');
+    expect(await fig.locator('[data-cl-next]').isDisabled()).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await fig.locator('[data-cl-pos]').innerText()).toBe(`Step ${n - 1} of ${n}`);
+    const cur = fig.locator('[data-cl-current]');
+    expect(await cur.getAttribute('visibility')).toBe('visible');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('without JavaScript and on paper every step is listed and the controls are gone', async () => {
+    const path = pageWith('data-cl-timeline');
+    const { context, page } = await newPage(browser, { javaScriptEnabled: false });
+    await page.goto(baseUrl() + path);
+    const fig = page.locator('[data-cl-timeline]').first();
+    const items = fig.locator('[data-cl-steps] > li');
+    expect(await items.last().isVisible()).toBe(true);
+    expect(await fig.locator('[data-cl-controls]').isVisible()).toBe(false);
+    await context.close();
+
+    const live = await newPage(browser);
+    await live.page.goto(baseUrl() + path);
+    await live.page.emulateMedia({ media: 'print' });
+    const f2 = live.page.locator('[data-cl-timeline]').first();
+    expect(await f2.locator('[data-cl-steps] > li').last().isVisible()).toBe(true);
+    expect(await f2.locator('[data-cl-controls]').isVisible()).toBe(false);
+    await live.context.close();
+  });
+});
+
+describe('<Quiz>', () => {
+  it('grades a choice in the page and names the right answer', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(baseUrl() + pageWith('data-cl-quiz'));
+    const quiz = page.locator('[data-cl-quiz]').first();
+    const answer = Number(await quiz.getAttribute('data-answer'));
+    const wrong = answer === 0 ? 1 : 0;
+    expect(await quiz.locator('[data-cl-quiz-details]').isVisible()).toBe(false);
+    await quiz.locator(`input[value="${wrong}"]`).check();
+    const fb = quiz.locator('[data-cl-quiz-feedback]');
+    expect(await fb.innerText()).toMatch(new RegExp(`^Not quite — you picked ${String.fromCharCode(65 + wrong)}\\. The answer is ${String.fromCharCode(65 + answer)}\\. `));
+    await quiz.locator(`input[value="${answer}"]`).check();
+    expect(await fb.innerText()).toMatch(/^Correct: /);
+    expect(errors).toEqual([]);
+    // on paper the answer is printed
+    await page.emulateMedia({ media: 'print' });
+    expect(await quiz.locator('[data-cl-quiz-details] p').first().isVisible()).toBe(true);
+    await context.close();
+  });
+
+  it('without JavaScript the answer is in a <details>', async () => {
+    const { context, page } = await newPage(browser, { javaScriptEnabled: false });
+    await page.goto(baseUrl() + pageWith('data-cl-quiz'));
+    const details = page.locator('[data-cl-quiz] [data-cl-quiz-details]').first();
+    expect(await details.isVisible()).toBe(true);
+    await details.locator('summary').click();
+    expect(await details.locator('p').first().isVisible()).toBe(true);
+    await context.close();
+  });
+});
