@@ -610,29 +610,31 @@ export function checkScanExit(world: World, before: LockSnapshot, result: number
 }
 
 /**
- * End of a thread (end of an attempt): anything still held is a leak. The leaked state is
- * then cleaned up so the world can be inspected (and the next attempt can run).
+ * End of a thread (end of an attempt, or the point where it hung): anything still held is a
+ * leak. The leaked state is then cleaned up so the world can be inspected (and the next attempt
+ * can run).
  */
-export function threadExit(world: World, t: ThreadState): void {
+export function threadExit(world: World, t: ThreadState, hung = false): void {
+  const ended = hung ? 'hung' : 'finished the attempt';
   runAs(world, t, () => {
     const mm = world.mm;
     if (t.mmapRead > 0) {
-      reportBug(world, 'leaked-lock', `${t.name} finished the attempt still holding mmap_lock for read${t.mmapRead > 1 ? ` (${t.mmapRead} times)` : ''}: every later mmap_write_lock (munmap, mprotect, the next collapse) would hang`);
+      reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding mmap_lock for read${t.mmapRead > 1 ? ` (${t.mmapRead} times)` : ''}: every later mmap_write_lock (munmap, mprotect, the next collapse) would hang`);
       mm.mmap_lock.readers.delete(t.name);
       t.mmapRead = 0;
     }
     if (t.mmapWrite) {
-      reportBug(world, 'leaked-lock', `${t.name} finished the attempt still holding mmap_lock for write`);
+      reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding mmap_lock for write`);
       mm.mmap_lock.writer = null;
       t.mmapWrite = false;
     }
     for (const l of t.spinlocks) {
-      reportBug(world, 'leaked-lock', `${t.name} finished the attempt still holding spinlock ${l.name}`);
+      reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding spinlock ${l.name}`);
       l.owner = null;
     }
     t.spinlocks = [];
     for (const m of t.mappings) {
-      reportBug(world, 'pte-mapping-leaked', `${t.name} finished the attempt with a PTE table still mapped (mapped in ${m.by}, never pte_unmap()ed; the RCU read section never ends)`);
+      reportBug(world, 'pte-mapping-leaked', `${t.name} ${ended} with a PTE table still mapped (mapped in ${m.by}, never pte_unmap()ed; the RCU read section never ends)`);
       m.live = false;
     }
     t.mappings = [];

@@ -184,7 +184,7 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
       if (madvise) errno = undefined;
     }
   });
-  threadExit(world, t);
+  threadExit(world, t, hung);
   world.collapseThread = null;
   const a = world.attempt;
   if (!a.collapsed && a.realSwapins) world.counters.wasted_swapins += a.realSwapins;

@@ -5,6 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import {
+  classifyPte,
   makeWorld,
   runCollapse,
   runStep,
@@ -111,6 +112,21 @@ describe('isolate is the last line of defence (§7.8, §7.9)', () => {
     const r = run({ layout: 'page*512', kernel: 'after', schedule });
     expect(r.result).toBe('SCAN_PTE_NON_PRESENT');
     expect(r.trace.find((e) => e.name === 'actor')!.args).toMatchObject({ actor: 'reclaim_swap_out', before: 'present', after: 'swap' });
+  });
+});
+
+describe('uffd-wp in the window (§1.3): swap-in has no uffd-wp check; isolate catches it', () => {
+  it('UFFDIO_WRITEPROTECT on a swap PTE at alloc: do_swap_page carries the bit into the present PTE, isolate returns SCAN_PTE_UFFD_WP', () => {
+    for (const kernel of ['before', 'after'] as const) {
+      const world = makeWorld({ layout: LAYOUT, kernel, uffd: 'wp', schedule: [{ at: 'alloc', actor: 'uffdio_writeprotect', slot: 460 }] });
+      const r = runCollapse(world);
+      expect(r.bugs, kernel).toEqual([]);
+      expect(r.do_swap_page_calls.find((c) => c.slot === 460)!.non_swap).toBe(false);
+      expect(r.trace.find((e) => e.name === 'mm_collapse_huge_page_isolate')!.args.result).toBe('SCAN_PTE_UFFD_WP');
+      expect(r.result).toBe('SCAN_PTE_UFFD_WP');
+      const t = world.mm.pmds[0].entry.type === 'table' ? world.mm.pmds[0].entry.table : null;
+      expect(classifyPte(t!.ptes[460])).toBe('present-uffd-wp');
+    }
   });
 });
 
