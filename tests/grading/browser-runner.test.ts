@@ -127,6 +127,9 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     expect((await toy('throws-string.ts')).tests[0]).toMatchObject({ status: 'error', message: "threw a string: 'boom'" });
     expect((await toy('type-error.ts')).tests[0].message).toMatch(/^TypeError: .*\(at line 3 of your code\)$/);
     expect((await toy('tamper.ts')).loadError).toContain('your code changed `Object.is`');
+    // fetch, WebSocket, indexedDB and importScripts are gone inside the runner (network.ts throws if any is reachable)
+    const net = await toy('network.ts');
+    expect(net.passed, JSON.stringify(net.tests.filter((t) => t.status !== 'passed'))).toBe(5);
   }, 60_000);
 
   it('answers an unknown exercise id with a load error instead of throwing', async () => {

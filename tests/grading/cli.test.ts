@@ -139,6 +139,11 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     expect(j.passed).toBe(3);
   });
 
+  it('learner code has no network (fetch, WebSocket) in the Node runner', async () => {
+    const r = await grade(['toy-sum', `${BAD}network.ts`]);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('Score: 5/5');
+  });
+
   it('an unknown option or format exits 2 with the usage', async () => {
     const r = await grade(['toy-sum', `${TOY}solution.ts`, '--format', 'xml']);
     expect(r.code).toBe(2);

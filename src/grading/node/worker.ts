@@ -32,5 +32,14 @@ Object.defineProperty(globalThis, 'process', {
   writable: false,
 });
 
+// No network from learner code either.
+for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest', 'BroadcastChannel']) {
+  try {
+    Object.defineProperty(globalThis, name, { value: undefined, writable: false, configurable: false });
+  } catch {
+    /* not present or not configurable */
+  }
+}
+
 port.on('message', (msg: ParentMessage) => session.handle(msg));
 send({ type: 'ready' });
