@@ -59,6 +59,19 @@ describe('renderPteGrid', () => {
     expect(g.stopSlot).toBe(456);
   });
 
+  it('watching the scan leaves the world as it was (no proxy left behind, same result as a plain run)', async () => {
+    const { types } = await import('node:util');
+    const { makeWorld, runCollapse } = await import('collapse-lab/engine');
+    const g = renderPteGrid({ layout: 'page*200,swap*3,page*308,guard', kernel: 'after' }, { id: 'tw' });
+    const pmd = g.scenario.world.mm.pmds[0];
+    if (pmd.entry.type === 'table') expect(types.isProxy(pmd.entry.table.ptes)).toBe(false);
+    const plain = runCollapse(makeWorld({ layout: 'page*200,swap*3,page*308,guard', kernel: 'after' }));
+    expect(g.scenario.report.result).toBe(plain.result);
+    expect(g.scenario.report.trace.map((e) => e.name)).toEqual(plain.trace.map((e) => e.name));
+    expect(g.stopSlot).toBe(511);
+    expect(g.scenario.scanReads).toEqual([...Array(512).keys()]); // read in order, each once
+  });
+
   it('before the patch the same guard PMD passes the scan and fails later (no stop marker)', () => {
     const g = renderPteGrid({ layout: 'page*511,guard', kernel: 'before' }, { id: 't4' });
     expect(g.scanResult).toBe('SCAN_SUCCEED');

@@ -60,7 +60,12 @@ function recordScanReads(world: World, table: { ptes: pte_t[] }): { slots: numbe
       return Reflect.get(target, key, receiver);
     },
   });
-  (table as { ptes: pte_t[] }).ptes = proxy;
+  try {
+    (table as { ptes: pte_t[] }).ptes = proxy;
+  } catch {
+    // A frozen table (a future engine) cannot be watched: the pictures then show no stop slot.
+    return { slots, stop: () => {} };
+  }
   return {
     slots,
     stop: () => {
