@@ -124,7 +124,7 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
   const used = [...new Set(kinds)];
   const defs: string[] = used.map((k) => patternDef(id, k));
   defs.push(
-    `<pattern id="${id}-unreached" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff" fill-opacity="0.55"/><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-opacity="0.35" stroke-width="2"/></pattern>`,
+    `<pattern id="${id}-unreached" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff" fill-opacity="0.5"/><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-opacity="0.35" stroke-width="2"/></pattern>`,
   );
 
   const body: string[] = [];
