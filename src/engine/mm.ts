@@ -846,15 +846,12 @@ export function anonPte(pfn: number, opts: { young?: boolean; write?: boolean; u
   return pte;
 }
 
-/** Make a private anon folio holding `content`, on the LRU, mapped once. */
-function mappedAnonFolio(world: World, content: string | null, young: boolean): folio {
+/** Make a private anon folio holding `content`, on the LRU, mapped once (youth lives in the PTE). */
+function mappedAnonFolio(world: World, content: string | null): folio {
   const f = allocFolio(world, 1, content);
   f._mapcount = 1;
   f._refcount = 1;
   f.lru = true;
-  f.referenced = false;
-  f.young = false;
-  void young;
   return f;
 }
 
@@ -872,18 +869,18 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
   switch (kind) {
     case 'page':
     case 'old': {
-      const f = mappedAnonFolio(world, content, kind === 'page');
+      const f = mappedAnonFolio(world, content);
       pte = anonPte(f.pfn, { young: kind === 'page' });
       break;
     }
     case 'page+uffd': {
-      const f = mappedAnonFolio(world, content, true);
+      const f = mappedAnonFolio(world, content);
       pte = anonPte(f.pfn, { uffd_wp: true });
       break;
     }
     case 'shared': {
       // Mapped by this mm and by a forked child: both PTEs write-protected (COW).
-      const f = mappedAnonFolio(world, content, true);
+      const f = mappedAnonFolio(world, content);
       f._mapcount = 2;
       f._refcount = 2;
       pte = anonPte(f.pfn, { write: false });
@@ -925,7 +922,7 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       break;
     }
     case 'device-exclusive': {
-      const f = mappedAnonFolio(world, content, true);
+      const f = mappedAnonFolio(world, content);
       pte = swp_entry_to_pte(make_device_exclusive_entry(f.pfn));
       break;
     }
