@@ -94,6 +94,15 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** The course version (package.json "version"), or null. */
+function courseVersion(): string | null {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function readText(path: string, what: string): string {
   try {
     if (statSync(path).isDirectory()) throw new GradeSetupError(`cannot read ${what} '${path}': it is a directory`);
@@ -154,6 +163,10 @@ async function main(argv: string[]): Promise<number> {
       const ids = Object.keys(work.exercises).sort();
       if (ids.length === 0) throw new GradeSetupError(`${args.work}: the export contains no exercises`);
       for (const id of ids) jobs.push({ id, code: work.exercises[id].code, file: `${args.work} › ${id}` });
+      const version = courseVersion();
+      if (version && work.course !== version) {
+        process.stderr.write(`grade: note: ${args.work} was exported from course version ${work.course}; this grader is ${version} (exercises may have changed)\n`);
+      }
     } else {
       if (args.positional.length !== 2) throw new UsageError('expected <exercise-id> <file.ts>, or --work <export.json>');
       const [id, file] = args.positional;
