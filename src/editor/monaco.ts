@@ -124,8 +124,10 @@ export function createEditor(container: HTMLElement, opts: EditorOptions): Edito
     '!suggestWidgetVisible && !findWidgetVisible && !parameterHintsVisible && !renameInputVisible && ' +
       '!referenceSearchVisible && !inSnippetMode && !editorHasMultipleSelections && !markersNavigationVisible',
   );
-  // Ctrl+M is Monaco's "toggle Tab moves focus"; here it leaves the editor outright (on macOS
-  // WinCtrl is the Control key, so the shortcut is the same everywhere).
+  // Ctrl+M is Monaco's "toggle Tab moves focus"; here it leaves the editor outright. The physical
+  // Control key is CtrlCmd on Windows/Linux and WinCtrl on macOS, so bind both (the other half is
+  // Meta+M / Cmd+M, which is harmless).
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM, () => opts.onLeave());
   editor.addCommand(monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM, () => opts.onLeave());
 
   const markerListeners: ((n: number) => void)[] = [];

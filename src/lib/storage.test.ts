@@ -7,6 +7,8 @@ import {
   loadExercise,
   saveExercise,
   updateExercise,
+  exportableExercises,
+  importExercises,
   type KeyValueStore,
 } from './storage.ts';
 
@@ -105,5 +107,34 @@ describe('storage', () => {
     expect(hasPassed('e', s)).toBe(true);
     updateExercise('e', { code: 'edited later' }, s, fixedNow);
     expect(loadExercise('e', s).state).toMatchObject({ code: 'edited later', passed: true, passedAt: 'p' });
+  });
+});
+
+describe('export and import', () => {
+  it('exports saved exercises in the work-file field set and imports them back', () => {
+    const a = memoryStore();
+    updateExercise('early-abort', { code: 'A', starterHash: 'h1', passed: true, passedAt: 'p' }, a, fixedNow);
+    updateExercise('uffd-wp', { code: 'U' }, a, fixedNow);
+    a.setItem('collapse-lab:v1:softleaf:corrupt:x', 'junk');
+    const out = exportableExercises(a);
+    expect(out).toEqual({
+      'early-abort': { code: 'A', savedAt: '2026-01-02T03:04:05.000Z', passed: true, starterHash: 'h1' },
+      'uffd-wp': { code: 'U', savedAt: '2026-01-02T03:04:05.000Z' },
+    });
+    const b = memoryStore();
+    const r = importExercises(out, b, fixedNow);
+    expect(r.imported.sort()).toEqual(['early-abort', 'uffd-wp']);
+    expect(r.backedUp).toEqual([]);
+    expect(hasPassed('early-abort', b)).toBe(true);
+    expect(exportableExercises(b)).toEqual(out);
+  });
+
+  it('keeps different local code under a backup key instead of overwriting it', () => {
+    const s = memoryStore();
+    updateExercise('early-abort', { code: 'mine', passed: true, passedAt: 'p' }, s, fixedNow);
+    const r = importExercises({ 'early-abort': { code: 'theirs', savedAt: '2026-01-01T00:00:00.000Z' } }, s, fixedNow);
+    expect(r.backedUp).toEqual([{ id: 'early-abort', key: 'collapse-lab:v1:early-abort:backup:2026-01-02T03:04:05.000Z' }]);
+    expect(JSON.parse(s.getItem(r.backedUp[0]!.key)!).code).toBe('mine');
+    expect(loadExercise('early-abort', s).state).toMatchObject({ code: 'theirs', passed: true });
   });
 });

@@ -309,3 +309,86 @@ export function debounce<A extends unknown[]>(
   };
   return d;
 }
+
+/** One exercise as the work-export format carries it (src/grading/work.ts WorkExercise). */
+export interface ExportedExercise {
+  code: string;
+  savedAt: string;
+  passed?: boolean;
+  starterHash?: string;
+}
+
+/** The exercises to put in an export: every saved exercise, in the export's field set. */
+export function exportableExercises(store: KeyValueStore | null = browserStore()): Record<string, ExportedExercise> {
+  const out: Record<string, ExportedExercise> = {};
+  for (const [id, s] of Object.entries(allSaved(store))) {
+    out[id] = {
+      code: s.code,
+      savedAt: s.savedAt,
+      ...(s.passed !== undefined ? { passed: s.passed } : {}),
+      ...(s.starterHash !== undefined ? { starterHash: s.starterHash } : {}),
+    };
+  }
+  return out;
+}
+
+export interface ImportReport {
+  /** Exercises whose saved state now comes from the file. */
+  imported: string[];
+  /** Exercises whose different local code was kept under a backup key before being replaced. */
+  backedUp: { id: string; key: string }[];
+  /** Exercises where the file held the same code as this browser (only `passed` may have been merged). */
+  unchanged: string[];
+  /** Set when storage refused a write; the exercises listed above were handled before it. */
+  problem?: StorageProblem;
+}
+
+/**
+ * Bring exported exercises into this browser. Nothing is lost: when this browser holds different
+ * code for an exercise, that code is first copied to `collapse-lab:v1:<id>:backup:<time>`.
+ * "passed" is merged (passed here or in the file → passed).
+ */
+export function importExercises(
+  exercises: Record<string, ExportedExercise>,
+  store: KeyValueStore | null = browserStore(),
+  now: () => Date = () => new Date(),
+): ImportReport {
+  const report: ImportReport = { imported: [], backedUp: [], unchanged: [] };
+  if (!store) return { ...report, problem: UNAVAILABLE };
+  for (const [id, incoming] of Object.entries(exercises)) {
+    const key = keyFor(id);
+    try {
+      const raw = store.getItem(key);
+      let local: SavedExercise | null = null;
+      if (raw !== null) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          parsed = undefined;
+        }
+        local = isSaved(parsed) ? parsed : null;
+        if (!local || local.code !== incoming.code) {
+          // different (or unreadable) local data: keep a copy before replacing it
+          const backup = `${key}:backup:${now().toISOString()}`;
+          store.setItem(backup, raw);
+          report.backedUp.push({ id, key: backup });
+        }
+      }
+      const passed = Boolean(incoming.passed || local?.passed);
+      const next: SavedExercise = {
+        code: incoming.code,
+        savedAt: incoming.savedAt,
+        ...(incoming.starterHash !== undefined ? { starterHash: incoming.starterHash } : {}),
+        ...(passed ? { passed: true, passedAt: local?.passedAt ?? incoming.savedAt } : {}),
+      };
+      store.setItem(key, JSON.stringify(next));
+      suspended.delete(id);
+      if (local && local.code === incoming.code) report.unchanged.push(id);
+      else report.imported.push(id);
+    } catch (e) {
+      return { ...report, problem: isQuotaError(e) ? FULL : UNAVAILABLE };
+    }
+  }
+  return report;
+}

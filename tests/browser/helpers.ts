@@ -117,11 +117,24 @@ export async function getCode(page: Page, id: string): Promise<string> {
   }, id);
 }
 
+/**
+ * Put keyboard focus in the editor as a learner would (a click in the text). Monaco 0.57 in
+ * Chromium takes input through a native EditContext element, not its hidden textarea.
+ */
+export async function focusEditor(page: Page, id: string): Promise<void> {
+  const ex = exercise(page, id);
+  if ((await ex.locator('textarea.cl-textarea').count()) > 0) {
+    await ex.locator('textarea.cl-textarea').focus();
+    return;
+  }
+  await ex.locator('.monaco-editor .view-lines').click();
+  await page.waitForFunction((x) => !!document.activeElement?.closest(`section[data-exercise="${x}"] .monaco-editor`), id);
+}
+
 /** Run the tests with the keyboard shortcut from inside the editor and wait for the results. */
 export async function runWithShortcut(page: Page, id: string, timeout = 30_000): Promise<void> {
-  const ex = exercise(page, id);
   await page.evaluate((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.removeAttribute('data-state'), id);
-  await ex.locator('.monaco-editor textarea, textarea.cl-textarea').first().focus();
+  await focusEditor(page, id);
   await page.keyboard.press('Control+Enter');
   await page.waitForFunction(
     (x) => {
@@ -131,4 +144,18 @@ export async function runWithShortcut(page: Page, id: string, timeout = 30_000):
     id,
     { timeout },
   );
+}
+
+/** Built pages (relative to distDir) that contain at least one exercise block. */
+export function builtPagesWithExercises(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && e.name !== '_astro' && e.name !== 'pagefind') walk(p);
+      else if (e.name.endsWith('.html') && fs.readFileSync(p, 'utf8').includes('class="cl-exercise')) out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

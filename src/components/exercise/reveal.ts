@@ -15,7 +15,8 @@ export function showSolution(root: HTMLElement, learnerCode: string): void {
     return;
   }
   const changes = diffLines(learnerCode, solution);
-  const pre = h('pre', { class: 'cl-diff', 'aria-label': 'Differences between your code and the reference solution' });
+  // Q: focusable scrolling region, so keyboard users can scroll a wide diff (axe scrollable-region-focusable).
+  const pre = h('pre', { class: 'cl-diff', tabindex: '0', role: 'region', 'aria-label': 'Differences between your code and the reference solution' });
   let added = 0;
   let removed = 0;
   for (const c of changes) {
@@ -41,7 +42,7 @@ export function showSolution(root: HTMLElement, learnerCode: string): void {
     heading,
     h('p', {}, summary),
     pre,
-    h('details', {}, h('summary', {}, 'The whole solution, without the diff'), h('pre', { class: 'cl-solution' }, solution)),
+    h('details', {}, h('summary', {}, 'The whole solution, without the diff'), h('pre', { class: 'cl-solution', tabindex: '0', 'aria-label': 'The reference solution' }, solution)),
   );
   heading.focus();
 }

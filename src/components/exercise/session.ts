@@ -7,6 +7,7 @@
  */
 import {
   debounce,
+  keyFor,
   PROGRESS_EVENT,
   updateExercise,
   type SavedExercise,
@@ -177,6 +178,35 @@ export async function openSession(root: HTMLElement, opts: { saved: SavedExercis
     typeInfo.textContent = n === 0 ? '' : ` · TypeScript sees ${n} ${n === 1 ? 'problem' : 'problems'} (red squiggles; hover for details)`;
   }
   sessions.set(root, { code: () => ed.getValue() });
+
+  // Q (issue 6, two tabs): the same exercise open in another tab or window. Storage keeps whichever
+  // tab saved last; this tab's text stays on screen, and it is told, with a way to load the other
+  // version (undoable) or to save its own again.
+  addEventListener('storage', (e) => {
+    if (e.key !== keyFor(id) || e.newValue === null) return;
+    let other: unknown;
+    try {
+      other = (JSON.parse(e.newValue) as { code?: unknown }).code;
+    } catch {
+      return;
+    }
+    if (typeof other !== 'string' || other === ed.getValue()) return;
+    const theirs = other;
+    notice(root, 'other-tab', 'warn', 'This exercise was just saved from another tab or window with different code. Your code here is unchanged; whichever tab saves last is what is kept.', [
+      {
+        label: 'Load the other tab’s version',
+        run: () => {
+          const mine = ed.getValue();
+          ed.replaceAll(theirs);
+          save(theirs);
+          notice(root, 'other-tab', 'info', 'Loaded the code from the other tab.', [
+            { label: 'Undo', run: () => { ed.replaceAll(mine); save(mine); clearNotice(root, 'other-tab'); ed.focus(); } },
+          ]);
+        },
+      },
+      { label: 'Keep mine', run: () => { save(ed.getValue()); save.flush(); clearNotice(root, 'other-tab'); ed.focus(); } },
+    ]);
+  });
 
   staticCode.hidden = true;
   openBtn?.remove();

@@ -1,0 +1,353 @@
+/**
+ * The in-page exercise, end to end in Chromium against the built site: editor, Run tests through
+ * the real grading worker, results, keyboard, hints, reveal, reset, autosave, storage failures.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  baseUrl,
+  exercise,
+  exerciseMeta,
+  focusEditor,
+  getCode,
+  launch,
+  newPage,
+  openEditor,
+  readExerciseFile,
+  ROOT,
+  runWithShortcut,
+  screenshot,
+  setCode,
+} from './helpers.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const ID = 'early-abort';
+const KEY = `collapse-lab:v1:${ID}`;
+const chapterUrl = () => `${baseUrl()}/${exerciseMeta(ID).chapter}/`;
+
+async function gotoChapter(page: Page): Promise<void> {
+  await page.goto(chapterUrl());
+  await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
+}
+
+async function resultsText(page: Page): Promise<string> {
+  return exercise(page, ID).locator('[data-part="results"]').innerText();
+}
+
+/** What the Node grader (same tests, same runtime) says about a file: the reference for the browser. */
+function gradeInNode(file: string): { passed: number; total: number; tests: { name: string; status: string; message: string }[] } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'src/cli/grade.ts'), ID, file, '--format', 'json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(r.stdout) as { passed: number; total: number; tests: { name: string; status: string; message: string }[] };
+}
+
+/** Insert an endless loop at the start of the exported function's body. */
+function withInfiniteLoop(code: string, fn: string): string {
+  const re = new RegExp(`export function ${fn}\\s*\\([\\s\\S]*?\\)\\s*:[^{]*\\{`);
+  const m = re.exec(code);
+  if (!m) throw new Error(`cannot find export function ${fn}`);
+  const at = m.index + m[0].length;
+  return `${code.slice(0, at)}\n  for (;;) { /* oops */ }\n${code.slice(at)}`;
+}
+
+describe('the exercise block', () => {
+  it('opens the editor on request; the early-abort solution passes every test after Ctrl+Enter; the sidebar marks the chapter', async () => {
+    const { context, page, requests, errors } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const ex = exercise(page, ID);
+    expect(await ex.getAttribute('data-editor')).toBe('monaco');
+    expect(requests.some((u) => /editor\.api|monaco/.test(u))).toBe(true);
+    expect(await ex.locator('[data-part="static"]').isVisible()).toBe(false);
+
+    await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
+    await runWithShortcut(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('passed');
+    const text = await resultsText(page);
+    const total = gradeInNode(path.join(ROOT, 'exercises', ID, 'solution.ts')).total;
+    expect(text).toContain(`All ${total} tests passed`);
+    // announced to screen readers
+    await page.waitForFunction((x) => /passed/.test(document.querySelector(`section[data-exercise="${x}"] [data-part="live"]`)?.textContent ?? ''), ID);
+    // passed badge, sidebar mark on this chapter, and it survives a reload
+    expect(await ex.locator('[data-part="status"]').isVisible()).toBe(true);
+    const chapter = exerciseMeta(ID).chapter;
+    const mark = page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`);
+    await mark.waitFor({ timeout: 5000 });
+    expect(await mark.getAttribute('data-passed')).toMatch(/^(\d+)\/\1$/);
+    await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'exercise-passed.png');
+    await page.reload();
+    await page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`).waitFor({ timeout: 5000 });
+    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('the starter fails with the same tests and messages as the Node grader, first failure open', async () => {
+    const expected = gradeInNode(path.join(ROOT, 'exercises', ID, 'starter.ts'));
+    expect(expected.passed).toBeLessThan(expected.total);
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
+    await runWithShortcut(page, ID);
+    const ex = exercise(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('failed');
+    expect(await resultsText(page)).toContain(`${expected.passed} of ${expected.total} tests passed`);
+    const shown = await ex.locator('.cl-results-list[aria-label="Tests that did not pass"] > li').evaluateAll((lis) =>
+      lis.map((li) => ({
+        name: li.querySelector('.cl-test-name')?.textContent ?? '',
+        message: li.querySelector('.cl-results-message')?.textContent ?? '',
+      })),
+    );
+    const failures = expected.tests.filter((t) => t.status !== 'passed');
+    expect(shown.map((s) => s.name)).toEqual(failures.map((t) => t.name));
+    expect(shown.map((s) => s.message)).toEqual(failures.map((t) => t.message));
+    expect(await ex.locator('[data-part="results"] details[open]').count()).toBe(1);
+    expect(await ex.locator('[data-part="results"] details[open] .cl-test-name').innerText()).toBe(failures[0]!.name);
+    await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'exercise-starter-failures.png');
+    await context.close();
+  });
+
+  it('an infinite loop is stopped with a timeout message, the page stays responsive and the next run works', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const fn = exerciseMeta(ID).exports[0]!;
+    await setCode(page, ID, withInfiniteLoop(readExerciseFile(ID, 'solution.ts'), fn));
+    const ex = exercise(page, ID);
+    await page.evaluate((x) => document.querySelector(`section[data-exercise="${x}"]`)?.removeAttribute('data-state'), ID);
+    await ex.locator('button[data-action="run"]').click();
+    // While the learner's loop spins in the worker, the page answers.
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') === 'running', ID);
+    const t0 = Date.now();
+    expect(await page.evaluate(() => 6 * 7)).toBe(42);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await ex.locator('button[data-action="hint"]').click();
+    expect(await ex.locator('details.cl-hint').first().isVisible()).toBe(true);
+    await page.waitForFunction((x) => ['failed', 'error', 'passed'].includes(document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') ?? ''), ID, { timeout: 45_000 });
+    const text = await resultsText(page);
+    expect(text).toMatch(/stopped after \d+(\.\d)? s/);
+    expect(text).toMatch(/infinite loop/);
+    expect(await ex.locator('.cl-test--timeout').count()).toBeGreaterThan(0);
+    // and the runner recovers
+    await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
+    await runWithShortcut(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('passed');
+    await context.close();
+  });
+
+  it('a syntax error is reported with line:column and marked in the editor', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const lines = readExerciseFile(ID, 'solution.ts').replace(/\n$/, '').split('\n');
+    lines.push('const broken = ;');
+    const line = lines.length;
+    await setCode(page, ID, lines.join('\n') + '\n');
+    await runWithShortcut(page, ID);
+    const text = await resultsText(page);
+    expect(text).toMatch(new RegExp(`Syntax error at line ${line}:\\d+`));
+    const markers = await page.evaluate(() => {
+      const w = window as unknown as { __clMonaco: { editor: { getModelMarkers(f: { owner: string }): { startLineNumber: number; message: string }[] } } };
+      return w.__clMonaco.editor.getModelMarkers({ owner: 'collapse-lab-run' });
+    });
+    expect(markers.map((m) => m.startLineNumber)).toEqual([line]);
+    await context.close();
+  });
+
+  it('knows the engine types: TypeScript flags a wrong argument, with the engine TSDoc on hover', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: boolean = pte_none("slot 3");\n`);
+    const msg = await page.waitForFunction(
+      () => {
+        const w = window as unknown as { __clMonaco: { editor: { getModelMarkers(f: object): { owner: string; message: string }[] } } };
+        return w.__clMonaco.editor.getModelMarkers({}).find((m) => m.owner === 'typescript')?.message ?? null;
+      },
+      undefined,
+      { timeout: 45_000 },
+    );
+    expect(String(await msg.jsonValue())).toMatch(/Argument of type 'string' is not assignable to parameter of type/);
+    // the learner's import resolves (no "Cannot find module")
+    const all = await page.evaluate(() => {
+      const w = window as unknown as { __clMonaco: { editor: { getModelMarkers(f: object): { message: string }[] } } };
+      return w.__clMonaco.editor.getModelMarkers({}).map((m) => m.message);
+    });
+    expect(all.join('\n')).not.toMatch(/Cannot find module/);
+    // hover on pte_none shows the engine's own TSDoc (first sentence read from src/engine)
+    const src = fs.readFileSync(path.join(ROOT, 'src/engine/pte.ts'), 'utf8');
+    const body = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\nexport function pte_none\b/.exec(src)?.[1] ?? '';
+    const firstLine = body.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).find((l) => l) ?? '';
+    const words = firstLine.replace(/[`*]/g, '').split(/\s+/).slice(1, 5).join(' ');
+    expect(words.length).toBeGreaterThan(5);
+    await page.evaluate(() => {
+      const w = window as unknown as { __clMonaco: { editor: { getEditors(): { setPosition(p: object): void; focus(): void; trigger(s: string, id: string, a: object): void }[] } } };
+      const ed = w.__clMonaco.editor.getEditors()[0]!;
+      ed.focus();
+      ed.setPosition({ lineNumber: 2, column: 30 });
+      ed.trigger('test', 'editor.action.showHover', {});
+    });
+    await page.locator('.monaco-hover').filter({ hasText: words }).first().waitFor({ timeout: 20_000 });
+    await context.close();
+  });
+
+  it('Esc and Ctrl+M leave the editor for the Run button (no keyboard trap); the shortcut is shown', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const ex = exercise(page, ID);
+    expect(await ex.locator('button[data-action="run"]').innerText()).toMatch(/Ctrl\+Enter/);
+    expect(await ex.locator('[data-part="keys"]').innerText()).toMatch(/Esc.*Ctrl\+M/);
+    for (const key of ['Escape', 'Control+m']) {
+      await focusEditor(page, ID);
+      expect(await page.evaluate(() => !!document.activeElement?.closest('.monaco-editor'))).toBe(true);
+      await page.keyboard.press(key);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('run');
+    }
+    await context.close();
+  });
+
+  it('hints come one at a time; Reveal asks first and shows a diff; Reset is undoable', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    const ex = exercise(page, ID);
+    const hints = ex.locator('details.cl-hint');
+    const n = await hints.count();
+    const hintBtn = ex.locator('button[data-action="hint"]');
+    expect(await hintBtn.innerText()).toBe(`Show hint 1 of ${n}`);
+    expect(await hints.evaluateAll((ds) => ds.filter((d) => !(d as HTMLElement).hidden).length)).toBe(0);
+    await hintBtn.click();
+    expect(await hints.evaluateAll((ds) => ds.filter((d) => !(d as HTMLElement).hidden).length)).toBe(1);
+    expect(await hintBtn.innerText()).toBe(`Show hint 2 of ${n}`);
+
+    await ex.locator('button[data-action="reveal"]').click();
+    expect(await ex.locator('[data-part="reveal"] pre.cl-diff').count()).toBe(0);
+    await ex.getByRole('button', { name: 'Yes, show the solution' }).click();
+    await ex.locator('[data-part="reveal"] pre.cl-diff').waitFor();
+    expect(await ex.locator('.cl-diff-add').count()).toBeGreaterThan(0);
+
+    await openEditor(page, ID);
+    await setCode(page, ID, '// my attempt\n');
+    await ex.locator('button[data-action="reset"]').click();
+    expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
+    await ex.getByRole('button', { name: 'Undo reset' }).click();
+    expect(await getCode(page, ID)).toBe('// my attempt\n');
+    await context.close();
+  });
+});
+
+describe('saving work in the browser', () => {
+  it('autosaves as you type and restores the code after a reload', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const ex = exercise(page, ID);
+    await focusEditor(page, ID);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// typed by the learner 42\n');
+    await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('typed by the learner 42'), KEY, { timeout: 5000 });
+    const saved = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), KEY))!) as { starterHash: string; savedAt: string };
+    expect(saved.starterHash).toBe(await ex.getAttribute('data-starter-hash'));
+
+    await page.reload();
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
+    expect(await ex.locator('[data-notice="restored"]').isVisible()).toBe(true);
+    expect(await ex.locator('button[data-action="open"]').innerText()).toBe('Continue editing');
+    await openEditor(page, ID);
+    expect(await getCode(page, ID)).toContain('// typed by the learner 42');
+    await context.close();
+  });
+
+  it('flags saved work whose starter has changed since', async () => {
+    const { context, page } = await newPage(browser);
+    await page.addInitScript((k) => {
+      if (!sessionStorage.getItem('seeded')) {
+        localStorage.setItem(k, JSON.stringify({ code: '// old work\n', savedAt: '2025-10-01T10:00:00.000Z', starterHash: 'deadbeef' }));
+        sessionStorage.setItem('seeded', '1');
+      }
+    }, KEY);
+    await gotoChapter(page);
+    expect(await exercise(page, ID).locator('[data-notice="starter-changed"]').innerText()).toMatch(/starter code of this exercise has changed/);
+    await openEditor(page, ID);
+    expect(await getCode(page, ID)).toBe('// old work\n');
+    await context.close();
+  });
+
+  it('sets corrupt saved data aside with a notice, and the editor keeps working', async () => {
+    const { context, page } = await newPage(browser);
+    await page.addInitScript((k) => {
+      if (!sessionStorage.getItem('seeded')) {
+        localStorage.setItem(k, '{"code": "unterminated');
+        sessionStorage.setItem('seeded', '1');
+      }
+    }, KEY);
+    await gotoChapter(page);
+    const ex = exercise(page, ID);
+    const note = await ex.locator('[data-notice="storage"]').innerText();
+    expect(note).toMatch(/could not be read/);
+    const keys = await page.evaluate(() => Object.keys(localStorage));
+    const aside = keys.filter((k) => k.startsWith('collapse-lab:v1:early-abort:corrupt:'));
+    expect(aside).toHaveLength(1);
+    expect(note).toContain(aside[0]);
+    expect(await page.evaluate((k) => localStorage.getItem(k), aside[0]!)).toBe('{"code": "unterminated');
+    await openEditor(page, ID);
+    expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
+    await focusEditor(page, ID);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// after corruption\n');
+    await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('after corruption'), KEY, { timeout: 5000 });
+    await context.close();
+  });
+
+  it('a full storage shows a notice and nothing typed is lost', async () => {
+    const { context, page } = await newPage(browser);
+    await page.addInitScript(() => {
+      const real = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (k: string, v: string) {
+        if (k.startsWith('collapse-lab:v1:') && !k.includes('__probe__')) throw new DOMException('full', 'QuotaExceededError');
+        return real.call(this, k, v);
+      };
+    });
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const ex = exercise(page, ID);
+    await focusEditor(page, ID);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// still here\n');
+    await ex.locator('[data-notice="storage"]').waitFor({ timeout: 5000 });
+    expect(await ex.locator('[data-notice="storage"]').innerText()).toMatch(/storage .* is full/);
+    expect(await getCode(page, ID)).toContain('// still here');
+    // and running still works
+    await runWithShortcut(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('failed');
+    await context.close();
+  });
+});
+
+describe('touch screens', () => {
+  it('get a plain textarea (no Monaco download) that runs the same tests', async () => {
+    const { context, page, requests } = await newPage(browser, { isMobile: true, hasTouch: true, viewport: { width: 412, height: 900 }, deviceScaleFactor: 2 });
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const ex = exercise(page, ID);
+    expect(await ex.getAttribute('data-editor')).toBe('textarea');
+    expect(requests.some((u) => /editor\.api|monaco/.test(u))).toBe(false);
+    await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
+    await runWithShortcut(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('passed');
+    await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'exercise-touch.png');
+    await context.close();
+  });
+});

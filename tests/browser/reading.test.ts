@@ -1,0 +1,84 @@
+/**
+ * Reading a chapter: without JavaScript, and with JavaScript but without opening an editor
+ * (no editor bytes, page weight within budget).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { baseUrl, builtPagesWithExercises, distDir, exerciseMeta, launch, newPage, readExerciseFile, screenshot } from './helpers.ts';
+import { pageWeight } from './page-weight.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const ID = 'early-abort';
+
+/** Lines of the starter that a reader must be able to see (non-blank, not too short). */
+function starterSample(): string[] {
+  return readExerciseFile(ID, 'starter.ts')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 12)
+    .filter((_, i, all) => i === 0 || i === Math.floor(all.length / 2) || i === all.length - 1);
+}
+
+describe('reading a chapter', () => {
+  it('renders and reads without JavaScript: prose, headings and the starter code are visible', async () => {
+    const chapter = exerciseMeta(ID).chapter;
+    const { context, page } = await newPage(browser, { javaScriptEnabled: false });
+    const res = await page.goto(`${baseUrl()}/${chapter}/`);
+    expect(res?.status()).toBe(200);
+    await expect(page.locator('h1').first().isVisible()).resolves.toBe(true);
+    const prose = page.locator('.sl-markdown-content p').first();
+    expect(await prose.isVisible()).toBe(true);
+    expect((await prose.innerText()).length).toBeGreaterThan(40);
+
+    const ex = page.locator(`section.cl-exercise[data-exercise="${ID}"]`);
+    const code = ex.locator('[data-part="static"]');
+    expect(await code.isVisible()).toBe(true);
+    const shown = (await code.innerText()).replace(/\s+/g, ' ');
+    for (const line of starterSample()) expect(shown).toContain(line.replace(/\s+/g, ' '));
+    // Controls that need JavaScript stay hidden; the no-JS route to grading is explained.
+    expect(await ex.locator('[data-part="toolbar"]').isVisible()).toBe(false);
+    expect(await ex.locator('noscript').count()).toBe(1);
+    // Hints are readable as closed <details> without JavaScript.
+    const hints = ex.locator('details.cl-hint');
+    expect(await hints.count()).toBeGreaterThanOrEqual(2);
+    expect(await hints.first().isVisible()).toBe(true);
+    await ex.scrollIntoViewIfNeeded();
+    await screenshot(page, 'chapter-no-js.png');
+    await context.close();
+  });
+
+  it('loads no editor, runner or diff code until the learner asks', async () => {
+    const chapter = exerciseMeta(ID).chapter;
+    const { context, page, requests, errors } = await newPage(browser);
+    await page.goto(`${baseUrl()}/${chapter}/`);
+    await page.waitForLoadState('networkidle');
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
+    // hovering the page and scrolling past the exercise is reading, not intent
+    await page.locator(`section[data-exercise="${ID}"]`).scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    const heavy = requests.filter((u) => /monaco|editor\.api|ts\.worker|editor\.worker|tsMode|sucrase|session\.|reveal\.|runner\.|client\.|worker/i.test(u));
+    expect(heavy).toEqual([]);
+    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    await screenshot(page, 'chapter.png');
+    await context.close();
+  });
+
+  it('every page with an exercise ships ≤ 50 KB gzip of JS+CSS before an editor opens', () => {
+    const pages = builtPagesWithExercises(distDir());
+    expect(pages.length).toBeGreaterThan(0);
+    const weights = pages.map((p) => pageWeight(distDir(), p));
+    const heaviest = weights.reduce((a, b) => (b.total > a.total ? b : a));
+    console.log(`heaviest exercise page: ${heaviest.page} JS ${heaviest.js} B + CSS ${heaviest.css} B = ${heaviest.total} B gzip`);
+    for (const w of weights) {
+      expect({ page: w.page, total: w.total, ok: w.total <= 50 * 1024 }).toMatchObject({ ok: true });
+      expect(w.files.map((f) => f.file).join(' ')).not.toMatch(/monaco|editor\.api|ts\.worker|sucrase/);
+    }
+  });
+});
