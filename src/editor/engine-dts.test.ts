@@ -32,7 +32,8 @@ function diagnose(dts: string, learner: string): string[] {
     .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
 
-describe('engine .d.ts for the editor', () => {
+// The TypeScript compiler takes seconds per program on a loaded 2-core machine.
+describe('engine .d.ts for the editor', { timeout: 60_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-dts-'));
   fs.writeFileSync(
     path.join(dir, 'pte.ts'),
