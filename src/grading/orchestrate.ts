@@ -149,10 +149,25 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
       }
       if (clock === null) clock = Date.now();
       box.handle.post({ type: 'load', nonce, payload: full });
-      const loaded = await box.next(
-        (m): m is Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }> => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
-        Math.max(0, Math.min(perTestMs + WATCHDOG_GRACE_MS, left() + WATCHDOG_GRACE_MS)),
+      // Compiling (sucrase in a cold worker) is not the learner's time; evaluating their module is.
+      const compiled = await box.next(
+        (m): m is Extract<WorkerMessage, { type: 'evaluating' | 'load-failed' }> => (m.type === 'evaluating' || m.type === 'load-failed') && m.nonce === nonce,
+        STARTUP_LIMIT_MS,
       );
+      type LoadReply = Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }>;
+      let loaded: Waited<LoadReply>;
+      if (compiled.kind === 'message' && compiled.msg.type === 'evaluating') {
+        loaded = await box.next(
+          (m): m is LoadReply => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
+          Math.max(0, Math.min(perTestMs + WATCHDOG_GRACE_MS, left() + WATCHDOG_GRACE_MS)),
+        );
+      } else if (compiled.kind === 'message' && compiled.msg.type === 'load-failed') {
+        loaded = { kind: 'message', msg: compiled.msg };
+      } else if (compiled.kind === 'exit') {
+        loaded = compiled;
+      } else {
+        loaded = { kind: 'exit', reason: 'compiling took too long' };
+      }
       if (loaded.kind !== 'message' || loaded.msg.type === 'load-failed') {
         let why: string;
         let compileError: CompileError | undefined;
@@ -242,7 +257,7 @@ export async function collectNames(spawn: SpawnWorker, payload: Omit<RunPayload,
     box.handle.post({ type: 'load', nonce, payload: { ...payload, perTestMs } });
     const loaded = await box.next(
       (m): m is Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }> => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
-      perTestMs + WATCHDOG_GRACE_MS,
+      STARTUP_LIMIT_MS + perTestMs + WATCHDOG_GRACE_MS,
     );
     return loaded.kind === 'message' && loaded.msg.type === 'loaded' ? loaded.msg.names : null;
   } finally {

@@ -33,6 +33,7 @@ function fakeSpawner(behaviour: Behaviour, opts: { deadOnArrival?: boolean } = {
       post(msg: ParentMessage) {
         if (msg.type === 'load') {
           nonce = msg.nonce;
+          send({ type: 'evaluating', nonce });
           send({ type: 'loaded', nonce, names: NAMES, output: '' });
         } else {
           void (async () => {

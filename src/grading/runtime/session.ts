@@ -3,6 +3,7 @@
  * classic Worker. Protocol (every message carries the run's nonce):
  *   worker → parent  {type:'ready'}                       once the runtime is initialised
  *   parent → worker  {type:'load', nonce, payload}         compile + evaluate learner module and tests
+ *   worker → parent  {type:'evaluating', nonce}           compiled; learner code starts running now
  *   worker → parent  {type:'loaded', nonce, names, output} | {type:'load-failed', nonce, compileError?, loadError?, output}
  *   parent → worker  {type:'run', from}                    run the tests from index `from` on, one at a time
  * The nonce travels parent → worker only in 'load', which is handled before any learner code runs,
@@ -24,6 +25,7 @@ export type ParentMessage =
 
 export type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'evaluating'; nonce: string }
   | { type: 'loaded'; nonce: string; names: string[]; output: string }
   | { type: 'load-failed'; nonce: string; compileError?: CompileError; loadError?: string; output: string }
   | { type: 'result'; nonce: string; index: number; result: TestResult };
@@ -192,6 +194,16 @@ export function createSession(opts: SessionOptions): Session {
     perTestMs = payload.perTestMs;
     const compiled = compileTs(payload.code, LEARNER_FILE);
     if (!compiled.ok) return { type: 'load-failed', nonce: n, compileError: compiled.error, output: '' };
+    const compiledTests: string[] = [];
+    for (const file of payload.tests) {
+      const t = compileTs(file.source, file.file);
+      if (!t.ok) {
+        return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() };
+      }
+      compiledTests.push(t.code);
+    }
+    // Compiling is the runner's time; from here on learner code runs and the parent's watchdog counts.
+    post({ type: 'evaluating', nonce: n });
 
     const learnerModule = { exports: {} as Record<string, unknown> };
     const learnerRequire = (id: string): unknown => {
@@ -224,11 +236,8 @@ export function createSession(opts: SessionOptions): Session {
 
     const suite = createSuite(inspect);
     const frozenApi = Object.freeze({ ...suite.api, expect, vi: undefined });
-    for (const file of payload.tests) {
-      const t = compileTs(file.source, file.file);
-      if (!t.ok) {
-        return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() };
-      }
+    for (const [i, file] of payload.tests.entries()) {
+      const code = compiledTests[i];
       const testRequire = (id: string): unknown => {
         if (id === 'vitest') return frozenApi;
         if (SOLUTION_IDS.has(id)) return exportsObj;
@@ -238,7 +247,7 @@ export function createSession(opts: SessionOptions): Session {
       const mod = { exports: {} as Record<string, unknown> };
       suite.setFilePrefix(file.prefixNames ? file.file : null);
       try {
-        evaluate(t.code, file.file)(mod.exports, testRequire, mod);
+        evaluate(code, file.file)(mod.exports, testRequire, mod);
       } catch (e) {
         return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() };
       }
