@@ -63,8 +63,9 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     const j = json(r.stdout);
     expect(j.tests.map((t) => t.status)).toEqual(['timeout', 'timeout', 'passed', 'passed', 'passed']);
     expect(j.tests[0].message).toBe('stopped after 0.5 s — possibly an infinite loop');
-    // Two 0.5 s test limits (+0.25 s watchdog grace each) plus worker restarts; far below "hangs".
-    expect(r.ms).toBeLessThan(12_000);
+    // Two 0.5 s test limits (+0.25 s watchdog grace each) plus worker restarts; the bound is loose
+    // because the machine is shared — the point is that it ends instead of hanging.
+    expect(r.ms).toBeLessThan(30_000);
   });
 
   it('the per-run limit caps the total and marks what did not run', async () => {
@@ -75,7 +76,9 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     expect(j.tests[0].status).toBe('timeout');
     expect(j.tests[0].message).toMatch(/whole run reached its 0\.6 s limit/);
     expect(j.tests.slice(1).every((t) => t.status === 'timeout' && t.message.startsWith('not run'))).toBe(true);
-    expect(r.ms).toBeLessThan(6000);
+    // Stopped at the run limit (0.6 s), not at the per-test limit (1 s) of the looping test.
+    expect(j.stoppedAfterMs).toBeLessThan(3000);
+    expect(r.ms).toBeLessThan(30_000);
   });
 
   it('an infinite loop at the top level of the file exits 2 with a clear message', async () => {
