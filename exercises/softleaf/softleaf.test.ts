@@ -328,19 +328,19 @@ function mixedLayout(seed: number): string {
   return items.join(',');
 }
 
-const DIFF_LAYOUTS: string[] = [
+// khugepaged: every layout. MADV_COLLAPSE (no limits, no "referenced" rule): the layouts where
+// that context changes the answer. (Kept small: the whole file runs on every "Run tests".)
+const DIFF_KHUGEPAGED: string[] = [
   'page*512',
   'old*512',
   'page*255,old*257',
   'page*448,swap*64',
   'page*447,swap*65',
   'page*446,swap*64,migration*2',
-  'swap*64,page*448',
   'swap*64,migration,page*447',
   'migration,swap*64,page*447',
   'page*300,swap*30,none*100,page*81,guard',
   'none*511,page',
-  'none*512',
   'zero*200,page*312',
   'shared*257,page*255',
   'page*511,guard',
@@ -353,12 +353,23 @@ const DIFF_LAYOUTS: string[] = [
   'page*500,poison,page*11',
   'page+uffd,page*511',
   'old*300,swap*20,page*192',
-  ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map(mixedLayout),
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map(mixedLayout),
+];
+const DIFF_MADVISE: string[] = [
+  'page*447,swap*65',
+  'page*446,swap*64,migration*2',
+  'swap*64,migration,page*447',
+  'old*300,swap*20,page*192',
+  'page*510,hwpoison,swap+uffd',
+  'page*511,swap+uffd',
+  'shared*257,page*255',
+  ...[1, 2, 3].map(mixedLayout),
 ];
 
 describe('same outcome as the patched kernel, range by range', () => {
-  for (const layout of DIFF_LAYOUTS) {
-    for (const madvise of [false, true]) {
+  const cases = [...DIFF_KHUGEPAGED.map((layout) => ({ layout, madvise: false })), ...DIFF_MADVISE.map((layout) => ({ layout, madvise: true }))];
+  for (const { layout, madvise } of cases) {
+    {
       const o: Opts = { madvise };
       it(`matches the patched kernel: ${layout} (${madvise ? 'MADV_COLLAPSE' : 'khugepaged'})`, () => {
         const mine = summary(run(layout, o));
