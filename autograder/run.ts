@@ -12,6 +12,8 @@
  *                               autograder/extra-tests if it exists)
  *   COLLAPSE_LAB_EXERCISES_DIR  exercises folder (default: the course's exercises/)
  *   COLLAPSE_LAB_TIMEOUT_MS     per-test limit (default 2000)
+ *   COLLAPSE_LAB_EXTRA_VISIBILITY  Gradescope visibility of the extra tests: visible (default), hidden,
+ *                               after_due_date, after_published (default: config.json "extraTestsVisibility")
  *   COLLAPSE_LAB_POINTS         points per exercise, split evenly over its tests
  *                               (default: autograder/config.json "pointsPerExercise", else 1 point per test)
  *
@@ -23,7 +25,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_EXERCISES_DIR, listExerciseIds, loadExercise, loadExtraTests } from '../src/grading/node/exercises.ts';
 import { expectedTestNames, gradeCode } from '../src/grading/node/grade.ts';
-import { gradescopeFailure, gradescopeResults, type Graded } from '../src/grading/reporters/index.ts';
+import { gradescopeFailure, gradescopeResults, type Graded, type Visibility } from '../src/grading/reporters/index.ts';
 import { parseWork, WorkFormatError } from '../src/grading/work.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -38,6 +40,7 @@ interface Config {
   exercises?: string[];
   extraTests?: string;
   pointsPerExercise?: number;
+  extraTestsVisibility?: Visibility;
 }
 
 function readConfig(): Config {
@@ -126,7 +129,11 @@ async function main(): Promise<void> {
     graded.push(g);
   }
   const points = Number(env.COLLAPSE_LAB_POINTS ?? config.pointsPerExercise ?? 0) || undefined;
-  const results = gradescopeResults(graded, Date.now() - started, true, points);
+  const visibility = (env.COLLAPSE_LAB_EXTRA_VISIBILITY ?? config.extraTestsVisibility ?? 'visible') as Visibility;
+  if (!['visible', 'hidden', 'after_due_date', 'after_published'].includes(visibility)) {
+    throw new Error(`autograder misconfigured: extra tests visibility '${visibility}' (use visible, hidden, after_due_date or after_published)`);
+  }
+  const results = gradescopeResults(graded, Date.now() - started, true, points, visibility);
   if (notes.length) results.output += `\n\n${notes.join('\n')}`;
   writeResults(results);
 }

@@ -240,6 +240,8 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
 
   function finish(): RunResult {
     const tests = results.filter(Boolean);
+    const extraPrefixes = payload.tests.filter((t) => t.prefixNames).map((t) => `${t.file} > `);
+    if (extraPrefixes.length) for (const t of tests) if (extraPrefixes.some((p) => t.name.startsWith(p))) t.extra = true;
     capTotalOutput(tests);
     const elapsed = Date.now() - (clock ?? started);
     const stopped = tests.some((t) => t.message.includes('whole run reached its')) ? { stoppedAfterMs: elapsed } : {};

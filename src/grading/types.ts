@@ -15,6 +15,8 @@ export interface TestResult {
   output?: string;
   /** How long the test took, in ms. Optional, additive. */
   durationMs?: number;
+  /** Set on tests from instructor extra test files (--extra-tests). Optional, additive. */
+  extra?: boolean;
 }
 
 export interface CompileError {

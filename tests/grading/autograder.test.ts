@@ -65,6 +65,7 @@ describe('autograder/run_autograder', { timeout: 60_000 }, () => {
       COLLAPSE_LAB_EXERCISES: 'toy-sum,toy-two',
       COLLAPSE_LAB_EXTRA_TESTS: join(FIXTURES, 'extra'),
       COLLAPSE_LAB_POINTS: '10',
+      COLLAPSE_LAB_EXTRA_VISIBILITY: 'after_published',
     });
     expect(r.code, r.stderr).toBe(0);
     const res = read(root);
@@ -73,6 +74,7 @@ describe('autograder/run_autograder', { timeout: 60_000 }, () => {
     const toy = res.tests.filter((t) => t.name.startsWith('toy-sum: '));
     expect(toy).toHaveLength(6); // 5 own + 1 instructor test
     expect(toy.every((t) => t.status === 'passed')).toBe(true);
+    expect(toy.map((t) => t.visibility)).toEqual(['visible', 'visible', 'visible', 'visible', 'visible', 'after_published']);
     const missing = res.tests.filter((t) => t.name.startsWith('toy-two: '));
     expect(missing.length).toBe(5);
     expect(missing.every((t) => t.score === 0 && t.output.includes('not submitted'))).toBe(true);

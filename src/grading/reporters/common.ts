@@ -26,13 +26,13 @@ export function setupFailure(g: Graded): string | null {
 }
 
 /** Tests counted for the score: the real ones, or the expected ones (all failed) after a setup failure. */
-export function scoredTests(g: Graded): { name: string; passed: boolean; status: string; message: string; output?: string }[] {
+export function scoredTests(g: Graded): { name: string; passed: boolean; status: string; message: string; output?: string; extra?: boolean }[] {
   const failure = setupFailure(g);
   if (failure) {
     const names = g.expectedTests && g.expectedTests.length ? g.expectedTests : ['loading your code'];
     return names.map((name) => ({ name, passed: false, status: 'error', message: `not run: ${failure}` }));
   }
-  return g.result.tests.map((t) => ({ name: t.name, passed: t.status === 'passed', status: t.status, message: t.message, output: t.output }));
+  return g.result.tests.map((t) => ({ name: t.name, passed: t.status === 'passed', status: t.status, message: t.message, output: t.output, extra: t.extra }));
 }
 
 export function score(graded: Graded[]): { earned: number; max: number } {

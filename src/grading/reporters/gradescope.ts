@@ -26,11 +26,20 @@ export interface GradescopeResults {
   tests: GradescopeTest[];
 }
 
+export type Visibility = GradescopeTest['visibility'];
+
 /**
  * @param pointsPerExercise when set, each exercise is worth this many points, split evenly over
  *   its tests (otherwise every test is worth 1 point).
+ * @param extraVisibility Gradescope visibility of instructor extra tests (default 'visible').
  */
-export function gradescopeResults(graded: Graded[], executionMs: number, multi = graded.length !== 1, pointsPerExercise?: number): GradescopeResults {
+export function gradescopeResults(
+  graded: Graded[],
+  executionMs: number,
+  multi = graded.length !== 1,
+  pointsPerExercise?: number,
+  extraVisibility: Visibility = 'visible',
+): GradescopeResults {
   const tests: GradescopeTest[] = [];
   const summary: string[] = [];
   let earned = 0;
@@ -49,7 +58,7 @@ export function gradescopeResults(graded: Graded[], executionMs: number, multi =
         max_score: round(each),
         status: t.passed ? 'passed' : 'failed',
         output: parts.filter(Boolean).join('\n\n'),
-        visibility: 'visible',
+        visibility: t.extra ? extraVisibility : 'visible',
       });
       max += each;
       if (t.passed) earned += each;

@@ -1,6 +1,6 @@
 export { formatText } from './text.ts';
 export { formatJson, jsonShape } from './json.ts';
-export { formatGradescope, gradescopeResults, gradescopeFailure } from './gradescope.ts';
+export { formatGradescope, gradescopeResults, gradescopeFailure, type Visibility } from './gradescope.ts';
 export { formatJunit, xmlEscape } from './junit.ts';
 export type { Graded } from './common.ts';
 export { score, setupFailure } from './common.ts';
