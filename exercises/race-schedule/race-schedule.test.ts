@@ -130,6 +130,11 @@ describe("on the patched ('after') kernel", () => {
     const r = replay('after', schedule);
     expect(r.result, `the patched swap-in should see the non-swap entry and stop with SCAN_PTE_NON_PRESENT: ${whatHappened(r)}`).toBe('SCAN_PTE_NON_PRESENT');
     expect(r.collapsed, 'nothing should be collapsed').toBe(false);
+    const swapin = r.trace.find((e) => e.name === 'mm_collapse_huge_page_swapin');
+    expect(
+      swapin ? String(swapin.args.ret) : 'swap-in never ran',
+      `it should be the swap-in guard that stops it (not the scan, and not isolate after swap-in): ${whatHappened(r)}`,
+    ).toBe('SCAN_PTE_NON_PRESENT');
   });
 });
 
