@@ -96,6 +96,10 @@ export function createEditor(container: HTMLElement, opts: EditorOptions): Edito
     automaticLayout: true,
     minimap: { enabled: false },
     scrollBeyondLastLine: false,
+    // The content column is ~60 characters wide; wrapping beats a horizontal scrollbar for the
+    // long comments in the starters.
+    wordWrap: 'on',
+    wrappingIndent: 'indent',
     fontSize: 14,
     tabSize: 2,
     insertSpaces: true,

@@ -66,6 +66,7 @@ describe('the exercise block', () => {
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     expect(await ex.getAttribute('data-editor')).toBe('monaco');
+    console.log(`editor usable ${await ex.getAttribute('data-editor-ms')} ms after "Open editor" (this machine, localhost)`);
     expect(requests.some((u) => /editor\.api|monaco/.test(u))).toBe(true);
     expect(await ex.locator('[data-part="static"]').isVisible()).toBe(false);
 
@@ -81,13 +82,13 @@ describe('the exercise block', () => {
     expect(await ex.locator('[data-part="status"]').isVisible()).toBe(true);
     const chapter = exerciseMeta(ID).chapter;
     const mark = page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`);
-    await mark.waitFor({ timeout: 5000 });
+    await mark.waitFor({ timeout: 15_000 });
     expect(await mark.getAttribute('data-passed')).toMatch(/^(\d+)\/\1$/);
     await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'exercise-passed.png');
     await page.reload();
-    await page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`).waitFor({ timeout: 5000 });
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    await page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`).waitFor({ timeout: 15_000 });
+    expect(errors).toEqual([]);
     await context.close();
   });
 
@@ -131,7 +132,7 @@ describe('the exercise block', () => {
     await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') === 'running', ID);
     const t0 = Date.now();
     expect(await page.evaluate(() => 6 * 7)).toBe(42);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(3000);
     await ex.locator('button[data-action="hint"]').click();
     expect(await ex.locator('details.cl-hint').first().isVisible()).toBe(true);
     await page.waitForFunction((x) => ['failed', 'error', 'passed'].includes(document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') ?? ''), ID, { timeout: 45_000 });
@@ -202,6 +203,21 @@ describe('the exercise block', () => {
     await context.close();
   });
 
+  it('the editor follows Starlight’s light/dark theme, live', async () => {
+    const { context, page } = await newPage(browser, { colorScheme: 'light' });
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const editorTheme = () => exercise(page, ID).locator('.monaco-editor').first().getAttribute('class');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    expect(await editorTheme()).toMatch(/\bvs\b/);
+    // what Starlight's theme picker does
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"] .monaco-editor`)?.classList.contains('vs-dark'), ID);
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+    await page.waitForFunction((x) => !document.querySelector(`section[data-exercise="${x}"] .monaco-editor`)?.classList.contains('vs-dark'), ID);
+    await context.close();
+  });
+
   it('Esc and Ctrl+M leave the editor for the Run button (no keyboard trap); the shortcut is shown', async () => {
     const { context, page } = await newPage(browser);
     await gotoChapter(page);
@@ -256,7 +272,7 @@ describe('saving work in the browser', () => {
     await focusEditor(page, ID);
     await page.keyboard.press('Control+End');
     await page.keyboard.type('\n// typed by the learner 42\n');
-    await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('typed by the learner 42'), KEY, { timeout: 5000 });
+    await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('typed by the learner 42'), KEY, { timeout: 15_000 });
     const saved = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), KEY))!) as { starterHash: string; savedAt: string };
     expect(saved.starterHash).toBe(await ex.getAttribute('data-starter-hash'));
 
@@ -306,7 +322,7 @@ describe('saving work in the browser', () => {
     await focusEditor(page, ID);
     await page.keyboard.press('Control+End');
     await page.keyboard.type('\n// after corruption\n');
-    await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('after corruption'), KEY, { timeout: 5000 });
+    await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('after corruption'), KEY, { timeout: 15_000 });
     await context.close();
   });
 
@@ -325,7 +341,7 @@ describe('saving work in the browser', () => {
     await focusEditor(page, ID);
     await page.keyboard.press('Control+End');
     await page.keyboard.type('\n// still here\n');
-    await ex.locator('[data-notice="storage"]').waitFor({ timeout: 5000 });
+    await ex.locator('[data-notice="storage"]').waitFor({ timeout: 15_000 });
     expect(await ex.locator('[data-notice="storage"]').innerText()).toMatch(/storage .* is full/);
     expect(await getCode(page, ID)).toContain('// still here');
     // and running still works
