@@ -84,7 +84,7 @@ describe('the exercise block', () => {
     const mark = page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`);
     await mark.waitFor({ timeout: 15_000 });
     expect(await mark.getAttribute('data-passed')).toMatch(/^(\d+)\/\1$/);
-    await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
+    await ex.locator('[data-part="toolbar"]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(page, 'exercise-passed.png');
     await page.reload();
     await page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`).waitFor({ timeout: 15_000 });
@@ -114,7 +114,8 @@ describe('the exercise block', () => {
     expect(shown.map((s) => s.message)).toEqual(failures.map((t) => t.message));
     expect(await ex.locator('[data-part="results"] details[open]').count()).toBe(1);
     expect(await ex.locator('[data-part="results"] details[open] .cl-test-name').innerText()).toBe(failures[0]!.name);
-    await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
+    await ex.locator('.cl-results-summary').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.evaluate(() => window.scrollBy(0, -120));
     await screenshot(page, 'exercise-starter-failures.png');
     await context.close();
   });
@@ -140,6 +141,9 @@ describe('the exercise block', () => {
     expect(text).toMatch(/stopped after \d+(\.\d)? s/);
     expect(text).toMatch(/infinite loop/);
     expect(await ex.locator('.cl-test--timeout').count()).toBeGreaterThan(0);
+    await ex.locator('.cl-results-summary').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.evaluate(() => window.scrollBy(0, -120));
+    await screenshot(page, 'exercise-timeout.png');
     // and the runner recovers
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
     await runWithShortcut(page, ID);
@@ -252,6 +256,8 @@ describe('the exercise block', () => {
     await ex.getByRole('button', { name: 'Yes, show the solution' }).click();
     await ex.locator('[data-part="reveal"] pre.cl-diff').waitFor();
     expect(await ex.locator('.cl-diff-add').count()).toBeGreaterThan(0);
+    await ex.locator('.cl-diff-add').first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await screenshot(page, 'exercise-reveal.png');
 
     await openEditor(page, ID);
     await setCode(page, ID, '// my attempt\n');
@@ -362,7 +368,7 @@ describe('touch screens', () => {
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
     await runWithShortcut(page, ID);
     expect(await ex.getAttribute('data-state')).toBe('passed');
-    await ex.locator('[data-part="results"]').scrollIntoViewIfNeeded();
+    await ex.locator('[data-part="toolbar"]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(page, 'exercise-touch.png');
     await context.close();
   });

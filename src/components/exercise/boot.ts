@@ -127,8 +127,14 @@ function setup(root: HTMLElement): void {
   open?.addEventListener('click', async () => {
     const t0 = performance.now();
     open.disabled = true;
-    const { openSession } = await loadSession();
-    await openSession(root, { saved: saved.state, t0 });
+    try {
+      const { openSession } = await loadSession();
+      await openSession(root, { saved: saved.state, t0 });
+    } catch (e) {
+      console.error('collapse-lab: could not open the editor', e);
+      open.disabled = false;
+      notice(root, 'editor-failed', 'error', 'The editor could not be loaded (are you offline?). Try again in a moment; your saved code is safe.');
+    }
   });
   part(root, 'toolbar').hidden = false;
   root.dataset.ready = 'true';
