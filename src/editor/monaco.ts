@@ -119,20 +119,34 @@ export function createEditor(container: HTMLElement, opts: EditorOptions): Edito
   fit();
 
   editor.onDidChangeModelContent(() => opts.onChange(model.getValue()));
-  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => opts.onRun());
+  // Keys are bound with addAction, not addCommand: addCommand bindings are global to the page in
+  // standalone Monaco, so with two exercises on a page the last editor created would receive
+  // Ctrl+Enter typed in the first (seen on 06-the-window). Actions are scoped to their editor.
+  editor.addAction({
+    id: 'collapse-lab.run-tests',
+    label: 'Run the tests',
+    keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+    run: () => opts.onRun(),
+  });
   // Leaving the editor without a mouse (WCAG 2.1.2, no keyboard trap). Esc only when no
-  // suggestion/find/hover widget would have used it first.
-  editor.addCommand(
-    monaco.KeyCode.Escape,
-    () => opts.onLeave(),
-    '!suggestWidgetVisible && !findWidgetVisible && !parameterHintsVisible && !renameInputVisible && ' +
+  // suggestion/find/hover widget would have used it first. Ctrl+M is Monaco's "toggle Tab moves
+  // focus"; here it leaves the editor outright. The physical Control key is CtrlCmd on
+  // Windows/Linux and WinCtrl on macOS, so both are bound (the other half is Meta+M / Cmd+M).
+  editor.addAction({
+    id: 'collapse-lab.leave-editor',
+    label: 'Leave the editor (focus the Run tests button)',
+    keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM, monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM],
+    run: () => opts.onLeave(),
+  });
+  editor.addAction({
+    id: 'collapse-lab.leave-editor-esc',
+    label: 'Leave the editor with Escape',
+    keybindings: [monaco.KeyCode.Escape],
+    keybindingContext:
+      '!suggestWidgetVisible && !findWidgetVisible && !parameterHintsVisible && !renameInputVisible && ' +
       '!referenceSearchVisible && !inSnippetMode && !editorHasMultipleSelections && !markersNavigationVisible',
-  );
-  // Ctrl+M is Monaco's "toggle Tab moves focus"; here it leaves the editor outright. The physical
-  // Control key is CtrlCmd on Windows/Linux and WinCtrl on macOS, so bind both (the other half is
-  // Meta+M / Cmd+M, which is harmless).
-  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM, () => opts.onLeave());
-  editor.addCommand(monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM, () => opts.onLeave());
+    run: () => opts.onLeave(),
+  });
 
   const markerListeners: ((n: number) => void)[] = [];
   const countTypeErrors = () =>

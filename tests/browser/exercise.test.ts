@@ -269,6 +269,35 @@ describe('the exercise block', () => {
   });
 });
 
+describe('two exercises on one page', () => {
+  it('Ctrl+Enter and Esc act on the exercise being edited, not the other one', async () => {
+    const byChapter = new Map<string, string[]>();
+    for (const id of fs.readdirSync(path.join(ROOT, 'exercises'))) {
+      if (!fs.existsSync(path.join(ROOT, 'exercises', id, 'exercise.json'))) continue;
+      const ch = exerciseMeta(id).chapter;
+      byChapter.set(ch, [...(byChapter.get(ch) ?? []), id]);
+    }
+    const shared = [...byChapter].find(([, ids]) => ids.length >= 2);
+    expect(shared, 'a chapter with two exercises').toBeDefined();
+    const [chapter] = shared!;
+    const { context, page } = await newPage(browser);
+    await page.goto(`${baseUrl()}/${chapter}/`);
+    const ids = await page.$$eval('section.cl-exercise', (els) => els.map((e) => e.getAttribute('data-exercise')!));
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const [first, second] = ids as [string, string];
+    await openEditor(page, first);
+    await openEditor(page, second);
+    await runWithShortcut(page, first);
+    expect(await exercise(page, first).getAttribute('data-state')).toMatch(/passed|failed/);
+    expect(await exercise(page, second).getAttribute('data-state')).toBeNull();
+    await focusEditor(page, first);
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.closest('section.cl-exercise')?.getAttribute('data-exercise'))).toBe(first);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('run');
+    await context.close();
+  });
+});
+
 describe('saving work in the browser', () => {
   it('autosaves as you type and restores the code after a reload', async () => {
     const { context, page } = await newPage(browser);
