@@ -16,12 +16,12 @@ const STATUS_ICON: Record<TestResult['status'], string> = {
   passed: '✓',
   failed: '✗',
   error: '!',
-  timeout: '⏱',
+  timeout: '∞',
 };
 
 function seconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  const s = Math.round(ms / 100) / 10;
+  return `${s} s`;
 }
 
 /** The run was cut short by a limit: how long it ran, in ms (null when it was not). */
