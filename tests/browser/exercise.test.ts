@@ -207,6 +207,42 @@ describe('the exercise block', () => {
     await context.close();
   });
 
+  it('every starter and solution type-checks cleanly in the editor against the generated engine types', async () => {
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    const tsErrors = () =>
+      page.evaluate(() => {
+        const w = window as unknown as { __clMonaco: { editor: { getModelMarkers(f: object): { owner: string; severity: number; message: string; startLineNumber: number }[] } } };
+        return w.__clMonaco.editor.getModelMarkers({}).filter((m) => m.owner === 'typescript' && m.severity === 8).map((m) => `${m.startLineNumber}: ${m.message}`);
+      });
+    // First prove the checker is live: a deliberate error must show up.
+    await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: number = pte_none;\n`);
+    await page.waitForFunction(
+      () => (window as unknown as { __clMonaco: { editor: { getModelMarkers(f: object): { owner: string }[] } } }).__clMonaco.editor.getModelMarkers({}).some((m) => m.owner === 'typescript'),
+      undefined,
+      { timeout: 45_000 },
+    );
+    const ids = fs.readdirSync(path.join(ROOT, 'exercises')).filter((d) => fs.existsSync(path.join(ROOT, 'exercises', d, 'solution.ts')));
+    const problems: string[] = [];
+    for (const id of ids) {
+      for (const file of ['starter.ts', 'solution.ts']) {
+        await setCode(page, ID, readExerciseFile(id, file));
+        // diagnostics are recomputed after an edit (debounced); wait until two reads 600 ms apart agree
+        let prev = '';
+        for (let i = 0; i < 20; i++) {
+          await page.waitForTimeout(600);
+          const now = (await tsErrors()).join('\n');
+          if (now === prev && i > 1) break;
+          prev = now;
+        }
+        for (const e of await tsErrors()) problems.push(`${id}/${file}:${e}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('the editor follows Starlight’s light/dark theme, live', async () => {
     const { context, page } = await newPage(browser, { colorScheme: 'light' });
     await gotoChapter(page);

@@ -3,10 +3,10 @@
  * the build on a free localhost port for the whole suite.
  *
  * - Builds with the project's own Astro (`astro build`, the `npm run build` equivalent) into a
- *   private output folder (default node_modules/.cache/collapse-lab/browser-dist) so a suite run
- *   never clobbers a dist/ someone else is looking at or measuring. Override with
- *   COLLAPSE_LAB_BROWSER_DIST=<dir>; set COLLAPSE_LAB_BROWSER_SKIP_BUILD=1 to reuse an existing build
- *   (handy while writing tests).
+ *   private output folder per run (node_modules/.cache/collapse-lab/browser-dist-XXXXXX, removed
+ *   afterwards) so a suite run never clobbers dist/ or another run's build. To keep the build, pass
+ *   COLLAPSE_LAB_BROWSER_DIST=<dir>; with it, COLLAPSE_LAB_BROWSER_SKIP_BUILD=1 reuses an existing
+ *   build there (handy while writing tests).
  * - Serves it with a tiny static server (correct MIME types for module scripts and workers).
  * - Provides `baseUrl` and `distDir` to the tests through `inject()`.
  */
@@ -91,12 +91,27 @@ export function serveStatic(dir: string): Promise<http.Server> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const outDir = path.resolve(process.env.COLLAPSE_LAB_BROWSER_DIST ?? path.join(ROOT, 'node_modules/.cache/collapse-lab/browser-dist'));
-  const skip = process.env.COLLAPSE_LAB_BROWSER_SKIP_BUILD === '1' && fs.existsSync(path.join(outDir, 'index.html'));
-  if (!skip) await build(outDir);
+  // A fresh folder per run by default: several people (and CI jobs) may run the suite at once in
+  // the same checkout, and a shared output folder would be rebuilt under another run's feet.
+  const given = process.env.COLLAPSE_LAB_BROWSER_DIST;
+  const cache = path.join(ROOT, 'node_modules/.cache/collapse-lab');
+  fs.mkdirSync(cache, { recursive: true });
+  const outDir = given ? path.resolve(given) : fs.mkdtempSync(path.join(cache, 'browser-dist-'));
+  const skip = Boolean(given) && process.env.COLLAPSE_LAB_BROWSER_SKIP_BUILD === '1' && fs.existsSync(path.join(outDir, 'index.html'));
+  if (!skip) {
+    try {
+      await build(outDir);
+    } catch (e) {
+      if (!given) fs.rmSync(outDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const server = await serveStatic(outDir);
   const { port } = server.address() as AddressInfo;
   project.provide('baseUrl', `http://127.0.0.1:${port}`);
   project.provide('distDir', outDir);
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!given) fs.rmSync(outDir, { recursive: true, force: true });
+  };
 }
