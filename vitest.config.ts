@@ -12,6 +12,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          // Generous limits: these are correctness tests, not timings (budgets live in
+          // `npm run bench`). CLI tests spawn Node 24 processes, slow on a loaded 2-core box.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           include: ['tests/**/*.test.ts', 'exercises/*/*.test.ts', 'src/**/*.test.ts'],
           exclude: ['tests/browser/**', 'node_modules/**'],
         },
