@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_EXERCISES_DIR, listExerciseIds, loadExercise, loadExtraTests } from '../src/grading/node/exercises.ts';
-import { expectedTestNames, gradeCode } from '../src/grading/node/grade.ts';
+import { expectedTestNames, gradeCode, terminateAllWorkers } from '../src/grading/node/grade.ts';
 import { gradescopeFailure, gradescopeResults, type Graded, type Visibility } from '../src/grading/reporters/index.ts';
 import { parseWork, WorkFormatError } from '../src/grading/work.ts';
 
@@ -145,4 +145,6 @@ try {
   process.stderr.write(`run_autograder: ${msg}\n`);
   writeResults(gradescopeFailure(`The autograder could not grade this submission: ${msg}`));
   process.exitCode = 1;
+} finally {
+  await terminateAllWorkers();
 }

@@ -10,7 +10,8 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DEFAULT_EXERCISES_DIR, GradeSetupError, listExerciseIds, loadExercise, loadExtraTests } from '../grading/node/exercises.ts';
-import { expectedTestNames, gradeCode } from '../grading/node/grade.ts';
+import { expectedTestNames, gradeCode, spawnNodeWorker, terminateAllWorkers } from '../grading/node/grade.ts';
+import type { WorkerHandle } from '../grading/orchestrate.ts';
 import { FORMATS, formatGradescope, formatJson, formatJunit, formatText, gradescopeFailure, type Format, type Graded } from '../grading/reporters/index.ts';
 import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS } from '../grading/types.ts';
 import { parseWork, WorkFormatError } from '../grading/work.ts';
@@ -175,7 +176,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const limits = { perTestMs: args.perTestMs, perRunMs: args.perRunMs };
     const graded: Graded[] = [];
-    for (const job of jobs) {
+    // With several exercises (--work), start the next runner while the current one grades.
+    let spare: WorkerHandle | undefined;
+    for (const [i, job] of jobs.entries()) {
+      const prestarted = spare;
+      spare = i + 1 < jobs.length ? spawnNodeWorker() : undefined;
       let exercise;
       try {
         exercise = loadExercise(job.id, args.exercisesDir);
@@ -183,10 +188,11 @@ async function main(argv: string[]): Promise<number> {
         if (!multi || !(e instanceof GradeSetupError)) throw e;
         const msg = e.message;
         graded.push({ result: { exercise: job.id, passed: 0, failed: 1, total: 1, tests: [{ name: 'loading your code', status: 'error', message: msg }], loadError: msg, durationMs: 0 }, file: job.file });
+        prestarted?.terminate();
         continue;
       }
       const extraTests = args.extraTests ? loadExtraTests(args.extraTests, job.id, !multi) : [];
-      const result = await gradeCode(exercise, job.code, { ...limits, extraTests });
+      const result = await gradeCode(exercise, job.code, { ...limits, extraTests, prestarted });
       const g: Graded = { result, file: job.file, source: job.code };
       if (result.compileError || result.loadError) g.expectedTests = await expectedTestNames(exercise, { ...limits, extraTests });
       graded.push(g);
@@ -206,4 +212,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} finally {
+  // A runner started ahead for the next exercise may be unused (e.g. after a setup error).
+  await terminateAllWorkers();
+}

@@ -177,6 +177,17 @@ describe('grade CLI: --extra-tests and --work', { timeout: 60_000 }, () => {
     expect(j.exercises[0].exercise).toBe('toy-sum');
   });
 
+  it('--work with two exercises and a bad --extra-tests dir exits 2 promptly (no runner left behind)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grade-work-'));
+    const file = join(dir, 'work.json');
+    const code = readFileSync(`${TOY}solution.ts`, 'utf8');
+    const at = '2026-11-25T18:00:00Z';
+    writeFileSync(file, JSON.stringify({ format: 'collapse-lab-work', version: 1, course: '0.1.0', exportedAt: at, exercises: { 'toy-sum': { code, savedAt: at }, conformance: { code, savedAt: at } } }));
+    const r = await grade(['--work', file, '--extra-tests', join(dir, 'missing')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a directory');
+  });
+
   it('--work rejects a file that is not an export, saying why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grade-work-'));
     const file = join(dir, 'work.json');

@@ -1,15 +1,19 @@
 /** Node grading API: grade learner code for one exercise in worker_threads. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectNames, orchestrate } from '../orchestrate.ts';
+import { collectNames, orchestrate, type WorkerHandle } from '../orchestrate.ts';
 import type { GradeLimits, RunResult, TestSource } from '../types.ts';
 import type { ExerciseOnDisk } from './exercises.ts';
-import { spawnNodeWorker } from './spawn.ts';
+import { spawnNodeWorker, terminateAllWorkers } from './spawn.ts';
+
+export { spawnNodeWorker, terminateAllWorkers };
 
 export interface GradeOptions extends GradeLimits {
   extraTests?: TestSource[];
   /** Stop at the first test that does not pass (the meta-suite's "fails at least one test"). */
   bail?: boolean;
+  /** A runner started ahead of time (spawnNodeWorker()), e.g. while the previous exercise ran. */
+  prestarted?: WorkerHandle;
 }
 
 function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) {
@@ -17,7 +21,7 @@ function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) 
 }
 
 export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
-  return orchestrate(spawnNodeWorker, payloadFor(exercise, code, opts), { perTestMs: opts.perTestMs, perRunMs: opts.perRunMs, bail: opts.bail });
+  return orchestrate(spawnNodeWorker, payloadFor(exercise, code, opts), { perTestMs: opts.perTestMs, perRunMs: opts.perRunMs, bail: opts.bail, prestarted: opts.prestarted });
 }
 
 /**

@@ -5,16 +5,30 @@ import type { WorkerMessage } from '../runtime/session.ts';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
+/** Workers not yet terminated (so a CLI can stop them all before it exits). */
+const live = new Set<Worker>();
+
+/** Terminate every grading worker still running and wait until they are gone. */
+export async function terminateAllWorkers(): Promise<void> {
+  const all = [...live];
+  live.clear();
+  await Promise.all(all.map((w) => w.terminate().catch(() => 0)));
+}
+
 export function spawnNodeWorker(): WorkerHandle {
   const worker = new Worker(WORKER_URL, {
-    // Learner writes to process.stdout/stderr go to pipes nobody reads, never into our report.
+    // Anything written to the worker's process.stdout/stderr goes to pipes nobody reads, never into our report.
     stdout: true,
     stderr: true,
     env: {},
     resourceLimits: { maxOldGenerationSizeMb: 512 },
   });
-  worker.stdout.resume();
-  worker.stderr.resume();
+  // Never keep the process alive by itself (an unused prestarted runner must not hang the CLI);
+  // while a run waits for it, the watchdog's timers keep the event loop going. (Resuming the
+  // stdout/stderr pipes would hold a reference; learner code cannot reach process.stdout anyway.)
+  worker.unref();
+  live.add(worker);
+  worker.on('exit', () => live.delete(worker));
   const early: WorkerMessage[] = [];
   let onMsg: ((m: WorkerMessage) => void) | null = null;
   let onExit: ((reason: string) => void) | null = null;
@@ -42,6 +56,7 @@ export function spawnNodeWorker(): WorkerHandle {
     },
     terminate() {
       terminated = true;
+      live.delete(worker);
       void worker.terminate();
     },
   };
