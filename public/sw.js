@@ -67,10 +67,11 @@ function offlinePage() {
   return new Response(html, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } });
 }
 
-async function networkFirst(request) {
+// The copy is written in the background (waitUntil): the page gets its response at once.
+async function networkFirst(event, request) {
   try {
     const response = await fetch(request);
-    if (response.ok) await put(request, response.clone());
+    if (response.ok) event.waitUntil(put(request, response.clone()));
     return response;
   } catch (e) {
     const cache = await caches.open(CACHE);
@@ -81,12 +82,12 @@ async function networkFirst(request) {
   }
 }
 
-async function cacheFirst(request) {
+async function cacheFirst(event, request) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(request);
   if (hit) return hit;
   const response = await fetch(request);
-  if (response.ok) await put(request, response.clone());
+  if (response.ok) event.waitUntil(put(request, response.clone()));
   return response;
 }
 
@@ -95,5 +96,5 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || !sameOrigin(request.url)) return;
   if (request.headers.has('range')) return;
   const immutable = new URL(request.url).pathname.startsWith('/_astro/');
-  event.respondWith(immutable ? cacheFirst(request) : networkFirst(request));
+  event.respondWith(immutable ? cacheFirst(event, request) : networkFirst(event, request));
 });
