@@ -212,6 +212,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `grade … | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } finally {
