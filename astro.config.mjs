@@ -20,7 +20,25 @@ export default defineConfig({
         'Write the khugepaged non-swap-entry patch yourself, against a faithful simulator, graded in your browser.',
       // S1: autogenerate paths are relative to the project root when content/ is outside src/content/docs
       // (starlight utils/navigation.js), so the directory is 'content', not '.' (the sidebar was empty).
-      sidebar: [{ label: 'Course', items: [{ autogenerate: { directory: 'content' } }] }],
+      // Reading order, explicit so the landing page comes first and the appendix gets a proper label.
+      sidebar: [
+        { label: 'Start', items: [{ label: 'Welcome', link: '/' }, '01-start-here'] },
+        {
+          label: 'Chapters',
+          items: [
+            '02-khugepaged',
+            '03-what-a-pte-can-hold',
+            '04-the-scan',
+            '05-do-swap-page',
+            '06-the-window',
+            '07-uffd-wp',
+            '08-writing-it-up',
+            '09-what-happened-next',
+          ],
+        },
+        { label: 'Appendix', items: [{ autogenerate: { directory: 'content/appendix' } }] },
+        { label: 'Your work', items: ['progress'] },
+      ],
       // S2: site-wide CSS (screen-reader utility) and the print stylesheet for the lab handout.
       customCss: ['./src/styles/course.css', './src/styles/print.css'],
       // S1: the default sidebar plus progress marks (✓ on chapters whose exercises passed).
