@@ -152,6 +152,8 @@ export async function openSession(root: HTMLElement, opts: { saved: SavedExercis
   host.hidden = false;
   if (coarsePointer()) {
     ed = textareaEditor(host, initial, label, cb);
+    // No Esc/Ctrl+M talk on a touch screen: the textarea never traps focus anyway.
+    keys.textContent = 'Plain text box (touch screen): no highlighting or type checking; the tests run the same way. Your code is saved in this browser as you type.';
     const full = h('button', { type: 'button', class: 'cl-btn cl-btn--quiet cl-btn--small' }, 'Use the full editor (not made for touch)');
     full.addEventListener('click', async () => {
       const code = ed.getValue();
