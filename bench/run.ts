@@ -8,6 +8,7 @@
  * Exit status: 0 when every bench ran and met its budget, 1 otherwise.
  */
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** What one bench reports. */
@@ -35,6 +36,11 @@ interface BenchEntry {
 /** The benches, in the order they run. Add new ones here. */
 export const BENCHES: BenchEntry[] = [
   { name: 'engine-scan', load: () => import('./engine-scan.ts') },
+  // Q: site benches. build-time builds the site once (timed); the others measure that build.
+  { name: 'build-time', load: () => import('./build-time.ts') },
+  { name: 'page-weight', load: () => import('./page-weight.ts') },
+  { name: 'browser-timings', load: () => import('./browser-timings.ts') },
+  { name: 'lighthouse', load: () => import('./lighthouse.ts') },
 ];
 
 interface Row extends BenchResult {
@@ -83,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     date: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    machine: { nproc: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', loadavg: os.loadavg().map((x) => +x.toFixed(2)) },
     results: rows,
     errors,
   };

@@ -100,17 +100,21 @@ function htmlFiles(dir: string): string[] {
 
 /**
  * Two accessibility fix-ups of markup we do not write (applied before hashing; scripts untouched):
- * - Starlight's search button shows a "Ctrl K" hint inside a button named "Search": the hint is
- *   already exposed as aria-keyshortcuts, so it is hidden from assistive tech (axe
- *   label-content-name-mismatch, WCAG 2.5.3).
+ * - Starlight's search button shows a "Ctrl K" hint inside a button named "Search" (axe
+ *   label-content-name-mismatch, WCAG 2.5.3: visible text not in the name). The shortcut is already
+ *   exposed as aria-keyshortcuts, so the hint is hidden from assistive tech and its key names are
+ *   drawn by CSS (`content: attr(data-cl-key)`), which leaves "Search" as the button's text.
  * - GitHub-style task lists (`- [ ] …` in MDX) render unlabeled disabled checkboxes (axe `label`,
  *   critical): each gets its item's text as aria-label.
  */
 export function a11yFixups(html: string): string {
-  let out = html.replace(
-    /(<button data-open-modal[^>]*>[\s\S]*?)<kbd (?!aria-hidden)([^>]*)>/,
-    (_m, before: string, attrs: string) => `${before}<kbd aria-hidden="true" ${attrs}>`,
+  let out = html.replace(/<button data-open-modal[^>]*>[\s\S]*?<\/button>/, (button) =>
+    button
+      .replace(/<kbd (?!aria-hidden)([^>]*)>(?=<kbd)/, '<kbd aria-hidden="true" $1>')
+      // the key names are drawn by CSS (not text in the button), so the button's text is its name
+      .replace(/<kbd ([^>]*)>([^<]+)<\/kbd>/g, (_k, attrs: string, key: string) => `<kbd ${attrs} data-cl-key="${key}"></kbd>`),
   );
+  if (out !== html) out = out.replace('</head>', '<style>kbd[data-cl-key]:empty::before{content:attr(data-cl-key)}</style></head>');
   out = out.replace(/<li class="task-list-item"><input type="checkbox"( checked)? disabled\/?>([\s\S]*?)<\/li>/g, (m, checked: string | undefined, body: string) => {
     const text = body.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim().replace(/"/g, '&quot;').slice(0, 140);
     return `<li class="task-list-item"><input type="checkbox"${checked ?? ''} disabled aria-label="${text}"/>${body}</li>`;
