@@ -11,7 +11,8 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { serveStatic } from '../tests/browser/global-setup.ts';
+import httpServer from 'node:http';
+import zlib from 'node:zlib';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const DIST = path.resolve(process.env.COLLAPSE_LAB_BENCH_DIST ?? path.join(ROOT, 'node_modules/.cache/collapse-lab/bench-dist'));
@@ -49,8 +50,51 @@ export function ensureBuild(): Promise<{ dir: string; ms: number | null }> {
   return built;
 }
 
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.ico': 'image/x-icon', '.ttf': 'font/ttf', '.woff': 'font/woff', '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml', '.wasm': 'application/wasm', '.pdf': 'application/pdf',
+};
+const COMPRESSIBLE = /\.(html|js|mjs|css|json|svg|txt|xml|ttf)$/;
+
+/**
+ * Serve a build the way a static host does: gzip for text (when the browser asks for it),
+ * `/_astro/` immutable, everything else revalidated. Lighthouse's figures assume a real host;
+ * an uncompressed dev-style server would cost the page ~160 KB on its simulated slow 4G.
+ */
 export async function serve(dir: string): Promise<{ base: string; close(): Promise<void> }> {
-  const server: http.Server = await serveStatic(dir);
+  const gzCache = new Map<string, Buffer>();
+  const server: http.Server = httpServer.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let file = path.join(dir, decodeURIComponent(url.pathname));
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    let status = 200;
+    if (!fs.existsSync(file)) {
+      status = 404;
+      file = path.join(dir, '404.html');
+    }
+    const headers: Record<string, string> = {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': url.pathname.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
+    let body: Buffer = fs.readFileSync(file);
+    if (COMPRESSIBLE.test(file) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      let z = gzCache.get(file);
+      if (!z) gzCache.set(file, (z = zlib.gzipSync(body, { level: 9 })));
+      body = z;
+      headers['content-encoding'] = 'gzip';
+      headers.vary = 'accept-encoding';
+    }
+    headers['content-length'] = String(body.length);
+    res.writeHead(status, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
