@@ -55,6 +55,16 @@ describe('on a phone (390×844, touch)', () => {
       if (/^\/0[1-9]-/.test(p) || p === '/') await screenshot(page, `phone${p.replace(/\//g, '_') || '_index'}.png`);
     }
     expect(wide).toEqual([]);
+    // the pictures, where a phone is tightest: each scrolls inside its own box
+    await page.goto(`${baseUrl()}/04-the-scan/`);
+    for (const [sel, name] of [['.cl-timeline', 'phone-timeline.png'], ['.cl-ptegrid', 'phone-ptegrid.png']] as const) {
+      const el = page.locator(sel).first();
+      if ((await el.count()) === 0) continue;
+      await el.scrollIntoViewIfNeeded();
+      const box = (await el.boundingBox())!;
+      expect(box.x + box.width, `${sel} overflows the phone screen`).toBeLessThanOrEqual(391);
+      await screenshot(page, name);
+    }
     await context.close();
   }, 300_000);
 
