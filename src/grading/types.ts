@@ -50,12 +50,18 @@ export interface RunResult {
   output?: string;
 }
 
+/** What an export must be: `typeof` of the reference solution's export ('array' for arrays, 'object' for other non-null objects). */
+export type ExportKind = 'function' | 'array' | 'object' | 'number' | 'string' | 'boolean';
+export const EXPORT_KINDS: readonly ExportKind[] = ['function', 'array', 'object', 'number', 'string', 'boolean'];
+
 /** exercises/<id>/exercise.json */
 export interface ExerciseMeta {
   id: string;
   title: string;
   chapter: string;
   exports: string[];
+  /** Kind of each export (exercise.json "exportKinds"), checked when the learner's file loads. Additive. */
+  exportKinds?: Record<string, ExportKind>;
   summary: string;
 }
 
@@ -72,6 +78,8 @@ export interface RunPayload {
   exercise: string;
   /** Names the learner module must export (exercise.json "exports"). */
   exports: string[];
+  /** Kind each export must have (exercise.json "exportKinds"); names not listed are not checked. */
+  exportKinds?: Record<string, ExportKind>;
   /** The learner's TypeScript source. */
   code: string;
   tests: TestSource[];

@@ -57,6 +57,18 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('Score: 0/5');
   });
 
+  it('an export of the wrong kind exits 2 and says what it should be and what it is', async () => {
+    const r = await grade(['toy-sum', `${BAD}wrong-kind.ts`]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('`count_present` should be a function, but your file exports a number (42)');
+    expect(r.stdout).not.toMatch(/is not a function/);
+    expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('Score: 0/5');
+    const j = json((await grade(['toy-sum', `${BAD}wrong-kind.ts`, '--format', 'json'])).stdout);
+    expect(j.loadError).toBe('`count_present` should be a function, but your file exports a number (42)');
+    expect(j.tests).toEqual([expect.objectContaining({ status: 'error', message: j.loadError })]);
+  });
+
   it('`while (true) {}` is a timeout for that test only; the run continues and ends within the limit', async () => {
     const r = await grade(['toy-sum', `${BAD}infinite-loop.ts`, '--format', 'json', '--timeout', '500']);
     expect(r.code).toBe(1);

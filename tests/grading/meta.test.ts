@@ -68,6 +68,9 @@ describe('meta-suite: exercises', () => {
         const chapterFile = join(DEFAULT_EXERCISES_DIR, '..', 'content', `${exercise.meta.chapter}.mdx`);
         expect(existsSync(chapterFile), `exercise.json "chapter" must be a content slug (${chapterFile})`).toBe(true);
         expect(existsSync(join(exercise.dir, `${id}.test.ts`)), `${id}.test.ts`).toBe(true);
+        // Every export has a kind, so a learner exporting the wrong kind gets one clear load error
+        // (that the kinds are right is checked by the solution passing: a wrong kind would not load).
+        expect(Object.keys(exercise.meta.exportKinds ?? {}).sort(), 'exercise.json "exportKinds" must give the kind of every name in "exports"').toEqual([...exercise.meta.exports].sort());
         for (const t of exercise.tests) {
           const imports = [...t.source.matchAll(/import\s*(type\s*)?\{([^}]*)\}\s*from\s*['"]vitest['"]/g)].flatMap((m) => m[2].split(',').map((x) => x.trim()).filter(Boolean));
           const allowed = ['describe', 'it', 'test', 'expect', 'beforeEach', 'afterEach'];

@@ -8,12 +8,12 @@
  *   const result = await runExercise({ id: 'early-abort', code });
  */
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
-import type { RunResult } from '../types.ts';
+import type { ExportKind, RunResult } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
 import type { WorkerMessage } from '../runtime/session.ts';
 
 const testSources = import.meta.glob('/exercises/*/*.test.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
-const metas = import.meta.glob('/exercises/*/exercise.json', { import: 'default' }) as Record<string, () => Promise<{ id: string; exports: string[] }>>;
+const metas = import.meta.glob('/exercises/*/exercise.json', { import: 'default' }) as Record<string, () => Promise<{ id: string; exports: string[]; exportKinds?: Record<string, ExportKind> }>>;
 
 /** Per-run limit in the browser: the total for one "Run tests" click. */
 const BROWSER_RUN_LIMIT_MS = 10_000;
@@ -75,6 +75,7 @@ export async function runExercise(opts: { id: string; code: string; timeoutMs?: 
     return await runTestSources({
       exercise: id,
       exports: meta.exports,
+      exportKinds: meta.exportKinds,
       code,
       tests: files.map((f, i) => ({ file: f.slice(prefix.length), source: sources[i] })),
       timeoutMs: opts.timeoutMs,
@@ -91,6 +92,7 @@ export async function runExercise(opts: { id: string; code: string; timeoutMs?: 
 export async function runTestSources(opts: {
   exercise: string;
   exports: string[];
+  exportKinds?: Record<string, ExportKind>;
   code: string;
   tests: { file: string; source: string }[];
   timeoutMs?: number;
@@ -102,7 +104,7 @@ export async function runTestSources(opts: {
     spare = null;
     const result = await orchestrate(
       spawnBrowserWorker,
-      { exercise: opts.exercise, exports: opts.exports, code: opts.code, tests: opts.tests },
+      { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests },
       { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted },
     );
     warmUp(); // keep a fresh runner ready for the next click

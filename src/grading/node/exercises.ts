@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExerciseMeta, TestSource } from '../types.ts';
+import { EXPORT_KINDS, type ExerciseMeta, type ExportKind, type TestSource } from '../types.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 export const DEFAULT_EXERCISES_DIR = join(REPO_ROOT, 'exercises');
@@ -34,7 +34,18 @@ export function parseExerciseMeta(raw: unknown, where: string): ExerciseMeta {
   if (!Array.isArray(o.exports) || o.exports.length === 0 || !o.exports.every((e) => typeof e === 'string')) {
     throw new GradeSetupError(`${where}: "exports" must be a non-empty array of names`);
   }
-  return { id: o.id as string, title: o.title as string, chapter: o.chapter as string, exports: o.exports as string[], summary: o.summary as string };
+  const exports = o.exports as string[];
+  let exportKinds: Record<string, ExportKind> | undefined;
+  if (o.exportKinds !== undefined) {
+    const k = o.exportKinds as Record<string, unknown>;
+    if (!k || typeof k !== 'object' || Array.isArray(k)) throw new GradeSetupError(`${where}: "exportKinds" must be an object mapping export names to kinds`);
+    for (const [name, kind] of Object.entries(k)) {
+      if (!exports.includes(name)) throw new GradeSetupError(`${where}: "exportKinds" names \`${name}\`, which is not in "exports"`);
+      if (!EXPORT_KINDS.includes(kind as ExportKind)) throw new GradeSetupError(`${where}: "exportKinds.${name}" must be one of ${EXPORT_KINDS.join(', ')}`);
+    }
+    exportKinds = k as Record<string, ExportKind>;
+  }
+  return { id: o.id as string, title: o.title as string, chapter: o.chapter as string, exports, ...(exportKinds ? { exportKinds } : {}), summary: o.summary as string };
 }
 
 export function loadExercise(id: string, dir = DEFAULT_EXERCISES_DIR): ExerciseOnDisk {

@@ -17,7 +17,7 @@ export interface GradeOptions extends GradeLimits {
 }
 
 function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) {
-  return { exercise: exercise.meta.id, exports: exercise.meta.exports, code, tests: [...exercise.tests, ...(opts.extraTests ?? [])] };
+  return { exercise: exercise.meta.id, exports: exercise.meta.exports, exportKinds: exercise.meta.exportKinds, code, tests: [...exercise.tests, ...(opts.extraTests ?? [])] };
 }
 
 export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {

@@ -13,7 +13,7 @@
  */
 import * as chai from 'chai';
 import { compileTs } from '../compile.ts';
-import type { CompileError, RunPayload, TestResult } from '../types.ts';
+import type { CompileError, ExportKind, RunPayload, TestResult } from '../types.ts';
 import { OUTPUT_CAP_BYTES } from '../types.ts';
 import { createExpect } from './expect.ts';
 import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts';
@@ -34,6 +34,38 @@ type ModuleFn = (exports: Record<string, unknown>, require: (id: string) => unkn
 
 /** The learner's file name as it appears in stack traces and messages. */
 export const LEARNER_FILE = 'your-code.ts';
+
+/** "a function", "an array", … */
+function withArticle(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
+/** Does `value` have `kind`? `isArray` is captured before learner code runs. */
+function hasKind(value: unknown, kind: ExportKind, isArray: (v: unknown) => boolean): boolean {
+  if (kind === 'array') return isArray(value);
+  if (kind === 'object') return typeof value === 'object' && value !== null && !isArray(value);
+  return typeof value === kind;
+}
+
+/** What the learner exported, for the wrong-kind message: "a number (42)", "an array (3 items)", "null". */
+function describeExport(value: unknown, isArray: (v: unknown) => boolean, inspect: (v: unknown) => string): string {
+  if (value === null) return 'null';
+  if (isArray(value)) {
+    const n = (value as unknown[]).length;
+    return `an array (${n} item${n === 1 ? '' : 's'})`;
+  }
+  const t = typeof value;
+  if (t === 'function') return 'a function';
+  if (t === 'object') return 'an object';
+  let shown: string;
+  try {
+    shown = t === 'symbol' ? String(value) : inspect(value);
+  } catch {
+    shown = '?';
+  }
+  if (shown.length > 40) shown = `${shown.slice(0, 37)}…`;
+  return `${withArticle(t)} (${shown})`;
+}
 
 const SOLUTION_IDS = new Set(['./solution', './solution.ts', './solution.js', '../solution', './starter', './starter.ts']);
 const ENGINE_IDS = new Set(['collapse-lab/engine', 'engine']);
@@ -103,6 +135,7 @@ export function createSession(opts: SessionOptions): Session {
   };
   (globalThis as { console: unknown }).console = learnerConsole;
   const FunctionCtor = Function;
+  const isArray = Array.isArray;
   const now = () => Date.now();
 
   // Line offset of `new Function` bodies in this engine's stack traces (V8: 2).
@@ -233,6 +266,15 @@ export function createSession(opts: SessionOptions): Session {
     }
     const tampered = guard.checkAndRestore();
     if (tampered.length) return { type: 'load-failed', nonce: n, loadError: tamperMessage(tampered), output: output.take() };
+    // Each export must be of the kind the exercise expects (exercise.json "exportKinds"), so
+    // `export const f = 42` says so once instead of "o is not a function" in every test.
+    const wrongKind = payload.exports.flatMap((name) => {
+      const kind = payload.exportKinds?.[name];
+      if (!kind) return [];
+      const value = exportsObj[name];
+      return hasKind(value, kind, isArray) ? [] : [`\`${name}\` should be ${withArticle(kind)}, but your file exports ${describeExport(value, isArray, inspect)}`];
+    });
+    if (wrongKind.length > 0) return { type: 'load-failed', nonce: n, loadError: wrongKind.join('; '), output: output.take() };
 
     const suite = createSuite(inspect);
     const frozenApi = Object.freeze({ ...suite.api, expect, vi: undefined });
