@@ -35,7 +35,7 @@ async function startChromium(): Promise<{ port: number; stop(): void }> {
     port,
     stop() {
       child.kill('SIGTERM');
-      fs.rmSync(profile, { recursive: true, force: true });
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // Chromium may still be writing the profile right after SIGTERM (ENOTEMPTY)
     },
   };
 }
