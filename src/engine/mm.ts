@@ -476,8 +476,12 @@ export function newAttempt(): AttemptState {
 
 /** Content label of slot `slot` of PMD `pmd` ("P17", "P1.17"). */
 export function slotContent(pmd: number, slot: number): string {
+  if (pmd === 0 && slot >= 0 && slot < SLOT_CONTENT_0.length) return SLOT_CONTENT_0[slot];
   return pmd === 0 ? `P${slot}` : `P${pmd}.${slot}`;
 }
+
+/** The contents of PMD 0's slots, built once (strings are values: sharing them changes nothing). */
+const SLOT_CONTENT_0: readonly string[] = Array.from({ length: HPAGE_PMD_NR }, (_, slot) => `P${slot}`);
 
 /**
  * Allocate a folio of `nr` pages (engine-internal; the kernel's page allocator). PFNs are
@@ -509,8 +513,16 @@ export function allocFolio(world: World, nr: number, contents: (string | null)[]
     zero: false,
     freed: false,
   };
+  const perPage = Array.isArray(contents);
+  if (nr === 1) {
+    // The common case (every small page of a layout): a one-element array, no growth.
+    const p: page = { pfn, folio: f, content: perPage ? (contents[0] ?? null) : (contents as string | null) };
+    (f as { pages: page[] }).pages = [p];
+    world.pages.set(pfn, p);
+    return f;
+  }
   for (let i = 0; i < nr; i++) {
-    const c = Array.isArray(contents) ? (contents[i] ?? null) : contents;
+    const c = perPage ? (contents[i] ?? null) : (contents as string | null);
     const p: page = { pfn: pfn + i, folio: f, content: c };
     pages.push(p);
     world.pages.set(pfn + i, p);
@@ -819,6 +831,22 @@ export function expectedContentOf(kind: string, pmd: number, slot: number): stri
   }
 }
 
+/** {@link expectedContentOf} given the slot's content (already computed by the caller). */
+function expectedContentFor(kind: string, content: string): string | null {
+  switch (kind) {
+    case 'zero':
+    case 'none':
+    case 'uffd-marker':
+      return ZERO_CONTENT;
+    case 'guard':
+    case 'poison':
+    case 'hwpoison':
+      return null;
+    default:
+      return content;
+  }
+}
+
 /** PTE protection of a private anon page (present, rw, user, accessed, dirty, nx). */
 const ANON_PROT: pgprot_t = PAGE_ANON_DIRTY;
 const ANON_PROT_LO = Number(ANON_PROT & 0xfffn);
@@ -867,10 +895,14 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
   const content = slotContent(pmdIndex, slot);
   let pte: pte_t;
   switch (kind) {
-    case 'page':
+    case 'page': {
+      const f = mappedAnonFolio(world, content);
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
     case 'old': {
       const f = mappedAnonFolio(world, content);
-      pte = anonPte(f.pfn, { young: kind === 'page' });
+      pte = pte_mkold(anonPfnPte(f.pfn));
       break;
     }
     case 'page+uffd': {
@@ -947,7 +979,7 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       throw new Error(`unknown layout kind "${kind}"`);
   }
   set_pte_at(table, slot, pte);
-  world.expected[pmdIndex][slot] = expectedContentOf(kind, pmdIndex, slot);
+  world.expected[pmdIndex][slot] = expectedContentFor(kind, content);
   world.layouts[pmdIndex][slot] = kind;
   return pte;
 }

@@ -73,8 +73,22 @@ export interface CollapseReport {
   contents_ok: boolean;
 }
 
+/**
+ * Parsed layout strings (parsing is pure; createWorld copies the kinds, so sharing the parsed
+ * array is safe). Bounded: cleared when full. Bad layouts are never cached (they throw).
+ */
+const parsedLayouts = new Map<string, readonly LayoutItem[]>();
+const PARSED_LAYOUTS_MAX = 256;
+
 function toItems(l: string | readonly LayoutItem[]): readonly LayoutItem[] {
-  return typeof l === 'string' ? parseLayout(l) : l;
+  if (typeof l !== 'string') return l;
+  let items = parsedLayouts.get(l);
+  if (items === undefined) {
+    items = Object.freeze(parseLayout(l));
+    if (parsedLayouts.size >= PARSED_LAYOUTS_MAX) parsedLayouts.clear();
+    parsedLayouts.set(l, items);
+  }
+  return items;
 }
 
 function checkKnob(name: string, v: unknown): number {
