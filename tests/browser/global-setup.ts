@@ -55,7 +55,11 @@ function build(outDir: string): Promise<void> {
     const log: string[] = [];
     const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], {
       cwd: ROOT,
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+      // NODE_ENV=production like `npm run build` in a clean shell: Vitest sets NODE_ENV=test, and
+      // Astro builds with an inherited NODE_ENV as is, so the build would be a dev-mode one
+      // (import.meta.env.DEV: e.g. Starlight renders "Search is only available in production
+      // builds" instead of the Pagefind search).
+      env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (d: Buffer) => log.push(d.toString()));

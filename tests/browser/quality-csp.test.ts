@@ -124,9 +124,17 @@ describe('in Chromium', () => {
     await exercise(page, ID).getByRole('button', { name: 'Yes, show the solution' }).click();
     await exercise(page, ID).locator('[data-part="reveal"] pre.cl-diff').waitFor();
     // Starlight's search (Pagefind compiles WebAssembly: 'wasm-unsafe-eval')
-    await page.locator('button[data-open-modal]').first().click();
-    await page.locator('dialog[open] input').first().fill('swap');
-    await page.locator('dialog[open] .pagefind-ui__result').first().waitFor({ timeout: 30_000 });
+    // A production build renders Pagefind's mount point (a dev-mode build renders a notice instead).
+    expect(await page.locator('site-search #starlight__search').count(), 'the site must be a production build (Starlight renders no search in dev mode)').toBe(1);
+    // Starlight creates the Pagefind UI (and its input) in an idle callback after DOMContentLoaded
+    // and enables the button once <site-search> is defined: wait for both before opening.
+    await page.waitForFunction(() => customElements.get('site-search') !== undefined);
+    await page.locator('site-search #starlight__search input').waitFor({ state: 'attached', timeout: 30_000 });
+    const search = page.locator('site-search');
+    await search.locator('button[data-open-modal]').click();
+    await search.locator('dialog[open]').waitFor({ timeout: 10_000 });
+    await search.locator('dialog[open] input').fill('swap');
+    await search.locator('dialog[open] .pagefind-ui__result').first().waitFor({ timeout: 30_000 });
     expect(await cspViolations(page)).toEqual([]);
     expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
     expect(foreign(urls, origin)).toEqual([]);
