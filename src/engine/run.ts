@@ -84,7 +84,7 @@ function toItems(l: string | readonly LayoutItem[]): readonly LayoutItem[] {
   if (typeof l !== 'string') return l;
   let items = parsedLayouts.get(l);
   if (items === undefined) {
-    items = Object.freeze(parseLayout(l));
+    items = parseLayout(l);
     if (parsedLayouts.size >= PARSED_LAYOUTS_MAX) parsedLayouts.clear();
     parsedLayouts.set(l, items);
   }
