@@ -168,6 +168,22 @@ export function createSession(opts: SessionOptions): Session {
     throw new Error(`the engine (collapse-lab/engine) is not available${opts.engineMissingReason ? `: ${opts.engineMissingReason}` : ''}`);
   };
 
+  // Learner code gets the engine WITHOUT its reference kernels: otherwise a file could re-export
+  // `hpage_collapse_scan_pmd_after` (or take it from KERNELS, or from a world built by makeWorld)
+  // and pass every test without writing the patch. Test files still get the whole engine.
+  let learnerEngineView: Record<string, unknown> | null = null;
+  const learnerEngine = (): Record<string, unknown> => {
+    if (learnerEngineView) return learnerEngineView;
+    const full = engineOrThrow() as Record<string, unknown>;
+    const view: Record<string, unknown> = {};
+    for (const key of Object.keys(full)) {
+      if (isReferenceKernelExport(key)) continue;
+      view[key] = full[key];
+    }
+    learnerEngineView = Object.freeze(view);
+    return learnerEngineView;
+  };
+
   const guard = new IntegrityGuard();
   // New keys matter on Object.prototype / Function.prototype (e.g. an inherited `asymmetricMatch`
   // would make every value "equal"); elsewhere only replaced properties do, which is cheaper to check.
@@ -240,7 +256,7 @@ export function createSession(opts: SessionOptions): Session {
 
     const learnerModule = { exports: {} as Record<string, unknown> };
     const learnerRequire = (id: string): unknown => {
-      if (ENGINE_IDS.has(id)) return engineOrThrow();
+      if (ENGINE_IDS.has(id)) return learnerEngine();
       throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
     };
     try {
@@ -365,4 +381,25 @@ export function createSession(opts: SessionOptions): Session {
     }
   };
   return { handle, stray };
+}
+
+/**
+ * Engine exports that learner code must not reach: the reference kernels (`*_before`, `*_after`,
+ * `*_v3_as_posted`, `KERNELS`), the two dispatchers the learner is asked to write, and the
+ * scenario drivers that could hand the kernels out (`makeWorld`, `createWorld`, `runCollapse`,
+ * `explore`). No starter, solution or wrong answer needs them (the exercises' tests do).
+ */
+export function isReferenceKernelExport(name: string): boolean {
+  return (
+    /_(before|after|v3_as_posted)$/.test(name) ||
+    name === 'KERNELS' ||
+    // The dispatchers fall back to the world's reference kernel when installed as the ops
+    // themselves, so `export { hpage_collapse_scan_pmd } from 'collapse-lab/engine'` would pass.
+    name === 'hpage_collapse_scan_pmd' ||
+    name === '__collapse_huge_page_swapin' ||
+    name === 'makeWorld' ||
+    name === 'createWorld' ||
+    name === 'runCollapse' ||
+    name === 'explore'
+  );
 }
