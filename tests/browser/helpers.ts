@@ -79,11 +79,24 @@ export async function openEditor(page: Page, id: string): Promise<void> {
   const ex = exercise(page, id);
   await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', id);
   await ex.locator('button[data-action="open"]').click();
-  await page.waitForFunction(
-    (x) => !!document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-editor-ms'),
-    id,
-    { timeout: 30_000 },
-  );
+  const ready = (timeout: number) =>
+    page.waitForFunction(
+      (x) => !!document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-editor-ms'),
+      id,
+      { timeout },
+    );
+  try {
+    await ready(30_000);
+  } catch {
+    // KNOWN ISSUE (see the issue notes): in full clean-clone runs on 2 cores, opening the editor in
+    // headless Chromium intermittently never finished (no error on the page); cause not found yet.
+    // One retry after a reload, logged, so the rest of the test still checks what it is about.
+    console.warn(`openEditor(${id}): editor not ready after 30 s; reloading and retrying once`);
+    await page.reload();
+    await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', id);
+    await ex.locator('button[data-action="open"]').click();
+    await ready(45_000);
+  }
 }
 
 /** Replace the editor's whole text (Monaco model or textarea). */
