@@ -408,18 +408,19 @@ export function pte_offset_map(pmd: pmd_t, addr: number): pte_ptr | null {
 }
 
 /**
- * `pte_offset_map_nolock(mm, pmd, addr, &ptl)` — map the table without taking its lock;
- * `ptl.value` is set to the table's lock so the caller may take it later. v6.13+ spells it
- * `pte_offset_map_ro_nolock`. Pair with {@link pte_unmap}.
+ * `pte_offset_map_ro_nolock(mm, pmd, addr, &ptl)` — map the table for reading without taking
+ * its lock; `ptl.value` is set to the table's lock so the caller may take it later (swap-in
+ * only uses it for `pte_same()` checks in `do_swap_page()`). Returns null if the PMD holds no
+ * table. Pair with {@link pte_unmap}. This is what `__collapse_huge_page_swapin()` calls in the
+ * mm-new baseline: Qi Zheng's 2024 series split `pte_offset_map_ro_nolock()` into `_ro_` and `_rw_`
+ * variants (v6.13) and removed the old name.
+ * @see https://elixir.bootlin.com/linux/v6.17/A/ident/pte_offset_map_ro_nolock
  */
-export function pte_offset_map_nolock(mm: mm_struct, pmd: pmd_t | null, addr: number, ptl: Ref<spinlock_t | null>): pte_ptr | null {
+export function pte_offset_map_ro_nolock(mm: mm_struct, pmd: pmd_t | null, addr: number, ptl: Ref<spinlock_t | null>): pte_ptr | null {
   const p = doMap(mm, pmd, addr, where(mm.world));
   ptl.value = p ? p.table.ptl : null;
   return p;
 }
-
-/** `pte_offset_map_ro_nolock(mm, pmd, addr, &ptl)` — the v6.13+ name of {@link pte_offset_map_nolock}. */
-export const pte_offset_map_ro_nolock = pte_offset_map_nolock;
 
 /**
  * `pte_offset_map_lock(mm, pmd, addr, &ptl)` — map the table and take its PTL

@@ -391,8 +391,6 @@ export interface WorldOptions {
   kernel: KernelName;
   /** VMA userfaultfd mode. */
   uffd: 'wp' | 'missing' | null;
-  /** v6.17 SCAN_PAGE_RO rule. */
-  require_writable: boolean;
   /** Make the huge-page allocation fail (SCAN_ALLOC_HUGE_PAGE_FAIL). */
   fail_alloc: boolean;
   /** /proc/sys/vm/zone_reclaim_mode (node_reclaim_mode) — enables hpage_collapse_scan_abort. */

@@ -29,8 +29,6 @@ export interface MakeWorldOptions {
   uffd?: 'wp' | 'missing';
   /** Knob overrides (0..511). */
   knobs?: Partial<Knobs>;
-  /** v6.17's SCAN_PAGE_RO rule (at least one writable PTE). Default false (mm-new Oct 2025). */
-  require_writable?: boolean;
   /** Learner (or test) implementations replacing the kernel's. */
   ops?: Partial<KernelOps>;
   /** Actor steps at preemption points. */
@@ -123,7 +121,6 @@ export function makeWorld(opts: MakeWorldOptions): World {
     options: {
       kernel,
       uffd: opts.uffd ?? null,
-      require_writable: opts.require_writable ?? false,
       fail_alloc: opts.fail_alloc ?? false,
       node_reclaim_mode: opts.node_reclaim_mode ?? 0,
     },
