@@ -20,6 +20,7 @@
  *
  * @module
  */
+import type { World, mm_struct, pmd_t, ActorName, Schedule, ScheduleStep, PteTable } from './types.ts';
 import {
   type pte_t,
   __pte,
@@ -55,7 +56,6 @@ import {
   PTE_MARKER_UFFD_WP,
 } from './swapops.ts';
 import { parseWindow } from './layout.ts';
-import type { World, mm_struct, pmd_t, ActorName, Schedule, ScheduleStep, PteTable } from './mm.ts';
 import {
   allocSwapSlot,
   freeFolio,

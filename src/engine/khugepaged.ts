@@ -19,6 +19,7 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c
  * @module
  */
+import type { World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, Ref, KernelOps, KernelName, spinlock_t } from './types.ts';
 import {
   pte_none,
   pte_present,
@@ -63,7 +64,6 @@ import {
   scan_result_trace,
   SCAN_RESULT_COUNT,
 } from './scan_result.ts';
-import type { World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, Ref, KernelOps, KernelName, spinlock_t } from './mm.ts';
 import {
   HPAGE_PMD_NR,
   HPAGE_PMD_SIZE,

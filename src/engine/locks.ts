@@ -19,66 +19,12 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mm.h (pte_offset_map_lock)
  * @module
  */
+import type { World, mm_struct, pmd_t, PteTable, spinlock_t, Ref, ThreadState, BugKind, Bug, PteMapping } from './types.ts';
 import type { pte_t } from './pte.ts';
 import { scan_result_name } from './scan_result.ts';
-import type { World, mm_struct, pmd_t, PteTable, spinlock_t, Ref } from './mm.ts';
 import { HPAGE_PMD_NR, pteIndex } from './mm.ts';
 import { traceEvent } from './trace.ts';
 
-/** Kinds of bug the engine reports. */
-export type BugKind =
-  | 'leaked-lock'
-  | 'double-unlock'
-  | 'unlock-not-held'
-  | 'pte-read-unmapped'
-  | 'contract'
-  | 'non-swap-to-do_swap_page'
-  | 'pte-mapping-leaked'
-  | 'recursive-lock'
-  | 'deadlock';
-
-/** A bug found by a check: what, in words, and where (call path, outermost first). */
-export interface Bug {
-  kind: BugKind;
-  message: string;
-  path: string[];
-}
-
-/** One `pte_offset_map*()` mapping of a PTE table (the C code's RCU section + kmap). */
-export interface PteMapping {
-  /** The table mapped. */
-  readonly table: PteTable;
-  /** Thread that mapped it. */
-  readonly thread: ThreadState;
-  /** Still mapped? */
-  live: boolean;
-  /** Function that mapped it (for messages). */
-  readonly by: string;
-}
-
-/** Lock state of one thread. */
-export interface ThreadState {
-  /** `khugepaged`, `madvise`, or an actor name. */
-  readonly name: string;
-  /** Read holds of the mmap_lock (more than 1 only after a bug). */
-  mmapRead: number;
-  /** Holds the mmap_lock for write. */
-  mmapWrite: boolean;
-  /** Live PTE-table mappings. */
-  mappings: PteMapping[];
-  /** Spinlocks held. */
-  spinlocks: spinlock_t[];
-  /** Call path (function names), outermost first. */
-  stack: string[];
-  /** Locks this thread released and has not taken again (to tell double unlock from never held). */
-  released: Set<string>;
-  /** Folios added to the LRU by this thread but not yet drained (per-CPU lru_add batch). */
-  lruPending: { lru: boolean; freed: boolean }[];
-  /** The current mmap_lock hold was already reported as a contract breach (avoid repeats). */
-  mmapLeakReported: boolean;
-  /** Stack depth at which `__collapse_huge_page_swapin` runs (its own frame on top), or -1. */
-  swapinDepth: number;
-}
 
 /** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */
 export class KernelHang extends Error {

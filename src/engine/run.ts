@@ -8,14 +8,20 @@
  * report.result; // 'SCAN_FAIL' (guard marker handed to do_swap_page → VM_FAULT_SIGSEGV)
  * @module
  */
+import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall, Bug, TraceEvent } from './types.ts';
 import { parseLayout, type LayoutItem } from './layout.ts';
 import { scan_result_name, SCAN_SUCCEED } from './scan_result.ts';
-import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall } from './mm.ts';
 import { createWorld, DEFAULT_KNOBS, HPAGE_PMD_NR, newAttempt } from './mm.ts';
-import { type Bug, KernelHang, newThread, runAs, threadExit, mmap_read_lock, mmap_read_unlock } from './locks.ts';
+import {
+  KernelHang,
+  newThread,
+  runAs,
+  threadExit,
+  mmap_read_lock,
+  mmap_read_unlock,
+} from './locks.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
-import type { TraceEvent } from './trace.ts';
 
 /** Options of {@link makeWorld}. */
 export interface MakeWorldOptions {
