@@ -1073,16 +1073,12 @@ int main(int argc, char **argv)
 		if (layout_has(K_POISON) && (rc = uffd_range_ioctl(uffd, K_POISON, UFFDIO_POISON)))
 			die(3, "UFFDIO_POISON failed: %s (needs Linux 6.6+)", strerror(-rc));
 	}
-	/* 5. old: clear the accessed bits of this process (clear_refs 1), then touch the young ones */
-	if (layout_has(K_OLD)) {
-		write_str("/proc/self/clear_refs", "1");
-		for (int p = 0; p < A.nr_pmds; p++)
-			for (int s = 0; s < NR_PTES; s++) {
-				enum kind k = A.layout[p][s];
-				if (k == K_PAGE || k == K_SHARED || k == K_PAGE_UFFD || k == K_SWAP || k == K_SWAP_UFFD)
-					(void)*(volatile char *)slot_addr(p, s);
-			}
-	}
+	/* 5. old: MADV_COLD clears the accessed bit, PG_referenced and the idle-page young flag of
+	 * exactly these pages, and flushes the TLB (madvise_cold_or_pageout_pte_range() in
+	 * mm/madvise.c). /proc/self/clear_refs would not do: it clears the bits of the whole process
+	 * without a TLB flush, so re-reading a page meant to stay young hits the TLB and leaves it old. */
+	if (layout_has(K_OLD) && madvise_runs(K_OLD, MADV_COLD))
+		die(1, "MADV_COLD failed: %s", strerror(errno));
 	/* 6. swap: a swap file of our own, MADV_PAGEOUT, and check that the PTEs really are swap */
 	size_t nswap = layout_count(K_SWAP) + layout_count(K_SWAP_UFFD);
 	if (nswap) {
