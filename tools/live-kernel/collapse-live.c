@@ -488,7 +488,8 @@ static void parse_args(int argc, char **argv)
 				}
 			}
 			if (!ok)
-				die(2, "unknown knob \"%s\"; known knobs: max_ptes_none, max_ptes_swap, max_ptes_shared", val);
+				die(2, "unknown knob \"%.*s\"; known knobs: max_ptes_none, max_ptes_swap, max_ptes_shared",
+				    eq ? (int)(eq - val) : (int)strlen(val), val);
 		} else if (!strcmp(a, "--uffd")) {
 			if (strcmp(val, "wp") && strcmp(val, "missing"))
 				die(2, "unknown uffd mode \"%s\"; known modes: wp, missing", val);
@@ -1131,8 +1132,13 @@ int main(int argc, char **argv)
 		for (int k = 0; k < 3; k++)
 			if (A.knobs[k].set)
 				knob_set(A.knobs[k].name, A.knobs[k].value);
-		knob_set("scan_sleep_millisecs", 100);
+		/* Faster passes for the run (restored after). A pass costs khugepaged 512 units of
+		 * pages_to_scan per PMD of every registered VMA, populated or not, and other processes
+		 * may have registered large ones (Node's V8 reserves 1 GiB MADV_HUGEPAGE regions): at the
+		 * default 4096 per 10 s, one full pass can take minutes. */
+		knob_set("scan_sleep_millisecs", 10);
 		knob_set("alloc_sleep_millisecs", 100);
+		knob_set("pages_to_scan", 65536);
 		long fs0 = read_long(KHUGEPAGED_DIR "/full_scans");
 		if (madvise(base, len, MADV_HUGEPAGE))
 			die(1, "MADV_HUGEPAGE failed: %s", strerror(errno));

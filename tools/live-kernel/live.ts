@@ -42,6 +42,11 @@ export interface Scenario {
   knobs?: Partial<Record<'max_ptes_none' | 'max_ptes_swap' | 'max_ptes_shared', number>>;
   /** The VMA is registered with userfaultfd in this mode. */
   uffd?: 'wp' | 'missing';
+  /**
+   * Harness only: leave a VMA that never had a page written without an anon_vma (by default the
+   * harness writes and zaps one empty slot so the VMA has one, as the engine's always does).
+   */
+  noPrime?: boolean;
 }
 
 /** What the harness prints (the fields this module reads; the JSON has more). */
@@ -135,6 +140,7 @@ export function harnessArgs(s: Scenario): string[] {
   if (s.khugepaged) args.push('--khugepaged');
   for (const [k, v] of Object.entries(s.knobs ?? {})) args.push('--knob', `${k}=${v}`);
   if (s.uffd) args.push('--uffd', s.uffd);
+  if (s.noPrime) args.push('--no-prime');
   return args;
 }
 

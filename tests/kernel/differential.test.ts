@@ -1,0 +1,240 @@
+// The live kernel as the judge: every scenario below runs on this machine's kernel (the C harness
+// tools/live-kernel/collapse-live.c, in its own memory) and on the engine (`collapse --kernel
+// before --json`), and the two must agree on errno, collapsed per PMD, contents and whether a huge
+// page was allocated. This kernel (6.18) does not carry the course patch, so it is an oracle for
+// the engine's `before` side.
+//
+// Each row also says what the kernel itself must do, from a source that is not the engine (the
+// kernel's selftests, the guard-regions selftest, the probe in issue 13, kernel-facts §2.3): that
+// checks the harness, so a broken harness cannot make both sides "agree" by accident.
+//
+// Rows the kernel cannot build (migration in flight, device entries, hwpoison, …) are listed with
+// the reason and reported skipped; so is every row when the machine cannot run the harness (not
+// Linux, not root, no cc, no THP), and every comparison the engine's CLI cannot express yet.
+// Nothing is silently passed: the summary line says how many ran, were skipped, and agreed.
+// THP state is machine-wide, so this file runs its rows one after the other (and the harness takes
+// a machine-wide lock against another checkout's run).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import {
+  buildHarness,
+  compareRuns,
+  runEngine,
+  runHarness,
+  sideBySide,
+  type HarnessReport,
+  type Scenario,
+} from '../../tools/live-kernel/live.ts';
+
+type Errno = '0' | 'EINVAL' | 'EBUSY' | 'EAGAIN' | 'ENOMEM';
+
+interface Row extends Scenario {
+  /** Test name: the case in words. */
+  name: string;
+  /** Where the expected kernel behaviour comes from (not from the engine). */
+  source: string;
+  /** What the kernel must do (MADV_COLLAPSE errno; collapsed per PMD). */
+  kernel?: { errno?: Errno; collapsed: boolean[] };
+  /** The kernel cannot build this: the reason (row reported skipped). */
+  cannot?: string;
+  /**
+   * A difference between kernel and engine that is understood and documented in
+   * src/engine/README.md ("Checked against the live kernel"): the facts that differ, and why.
+   */
+  explained?: { facts: string[]; why: string };
+}
+
+const alternate = (a: string, b: string, pairs: number) => Array.from({ length: pairs }, () => `${a},${b}`).join(',');
+
+const SELFTEST = 'tools/testing/selftests/mm/khugepaged.c';
+const ROWS: Row[] = [
+  // ---- the kernel's khugepaged selftests, MADV_COLLAPSE context (knobs ignored)
+  { name: 'collapse_full: 512 written pages collapse (MADV_COLLAPSE)', source: `${SELFTEST} collapse_full`,
+    layouts: ['page*512'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'collapse_empty: a PMD never touched has no PTE table and is not collapsed', source: `${SELFTEST} collapse_empty`,
+    layouts: ['page*512', 'no-table'], kernel: { errno: 'EINVAL', collapsed: [true, false] } },
+  { name: 'collapse_single_pte_entry: one page and 511 empty PTEs collapse', source: `${SELFTEST} collapse_single_pte_entry`,
+    layouts: ['page,none*511'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'a PTE table with every PTE empty still collapses under MADV_COLLAPSE (max_ptes_none ignored)', source: 'kernel-facts §2.1 (MADV_COLLAPSE ignores max_ptes_*)',
+    layouts: ['none*512'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'collapse_swapin_single_pte: one swapped-out page is swapped in and collapsed', source: `${SELFTEST} collapse_swapin_single_pte`,
+    layouts: ['swap,page*511'], kernel: { errno: '0', collapsed: [true] } },
+  { name: '64 swapped-out pages are swapped in and collapsed with their contents', source: 'issue 13 probe; kernel-facts §2.3',
+    layouts: ['page*448,swap*64'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'MADV_COLLAPSE ignores max_ptes_swap: 65 swapped-out pages still collapse', source: `${SELFTEST} collapse_max_ptes_swap (madvise context)`,
+    layouts: ['page*447,swap*65'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'MADV_COLLAPSE ignores max_ptes_shared: 257 pages shared with a child still collapse', source: `${SELFTEST} collapse_max_ptes_shared (madvise context)`,
+    layouts: ['page*255,shared*257'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'collapse_fork: pages shared with a child (fork) collapse', source: `${SELFTEST} collapse_fork`,
+    layouts: ['shared*512'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'zero-page PTEs (read faults) count as empty and collapse', source: 'kernel-facts §2.3 row B',
+    layouts: ['page*256,zero*256'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'a PMD of zero-page PTEs collapses once the VMA has an anon_vma', source: 'kernel-facts §2.3 row B',
+    layouts: ['zero*512'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'old (not young) pages do not matter to MADV_COLLAPSE', source: 'kernel-facts §2.3 row L (referenced counts only for khugepaged)',
+    layouts: ['old*512'], kernel: { errno: '0', collapsed: [true] } },
+  { name: 'a VMA never written (no anon_vma): MADV_COLLAPSE fails before any scan', source: 'mm/huge_memory.c __thp_vma_allowable_orders(): no anon_vma → no orders',
+    layouts: ['zero*512'], noPrime: true, kernel: { errno: 'EINVAL', collapsed: [false] },
+    explained: { facts: ['errno', 'collapsed', 'huge page allocated'],
+      why: 'the engine\'s VMA always has an anon_vma; the kernel refuses a VMA that never had a page written (src/engine/README.md, "Checked against the live kernel")' } },
+
+  // ---- non-swap entries the kernel can make: guard markers (guard-regions selftest), uffd
+  { name: 'a guard marker in the last slot: MADV_COLLAPSE fails with EINVAL after allocating', source: 'issue 13 probe; kernel-facts §4 (guard → VM_FAULT_SIGSEGV in swap-in)',
+    layouts: ['page*511,guard'], kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'a guard marker in slot 0: EINVAL, nothing collapses', source: 'issue 13 probe',
+    layouts: ['guard,page*511'], kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'guard-regions collapse: guard markers on every other page survive MADV_COLLAPSE', source: 'tools/testing/selftests/mm/guard-regions.c TEST_F(guard_regions, collapse)',
+    layouts: [alternate('page', 'guard', 256)], kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'a PMD of guard markers only is not collapsed', source: 'kernel-facts §4',
+    layouts: ['guard*512'], kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'a page write-protected by userfaultfd stops the scan (SCAN_PTE_UFFD_WP)', source: 'kernel-facts §2.3 row C',
+    layouts: ['page*511,page+uffd'], uffd: 'wp', kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'a swap entry with the uffd-wp bit stops the scan', source: 'kernel-facts §2.3 row A (pte_swp_uffd_wp_any)',
+    layouts: ['page*511,swap+uffd'], uffd: 'wp', kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'a uffd-wp PTE marker stops the scan (SCAN_PTE_UFFD_WP before the patch)', source: 'kernel-facts §1.3 and §2.3 row A',
+    layouts: ['page*511,uffd-marker'], uffd: 'wp', kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'a POISONED marker (UFFDIO_POISON) reaches swap-in and fails there', source: 'kernel-facts §4 (poison → VM_FAULT_HWPOISON)',
+    layouts: ['page*511,poison'], uffd: 'missing', kernel: { errno: 'EINVAL', collapsed: [false] } },
+  { name: 'an empty PTE in a uffd-armed VMA fails even MADV_COLLAPSE (EBUSY)', source: 'kernel-facts §2.1 (uffd rule applies to MADV_COLLAPSE)',
+    layouts: ['page*511,none'], uffd: 'wp', kernel: { errno: 'EBUSY', collapsed: [false] } },
+
+  // ---- several PMDs in one MADV_COLLAPSE call
+  { name: 'two PMDs of written pages both collapse', source: `${SELFTEST} collapse_full over two PMDs`,
+    layouts: ['page*512', 'page*512'], kernel: { errno: '0', collapsed: [true, true] } },
+  { name: 'a guard in the first PMD: EINVAL, and the second PMD is not collapsed either', source: 'issue 13 probe (the behaviour the patch would have changed)',
+    layouts: ['page*511,guard', 'page*512'], kernel: { errno: 'EINVAL', collapsed: [false, false] } },
+  { name: 'a guard in the second PMD: the first collapses, the call still fails', source: 'kernel-facts §2.3 (madvise continue/stop rules)',
+    layouts: ['page*512', 'guard,page*511'], kernel: { errno: 'EINVAL', collapsed: [true, false] } },
+  { name: 'a uffd-wp page in the first PMD: the scan result lets MADV_COLLAPSE go on to the second', source: 'kernel-facts §2.3 (SCAN_PTE_UFFD_WP is a continue result)',
+    layouts: ['page*511,page+uffd', 'page*512'], uffd: 'wp', kernel: { errno: 'EINVAL', collapsed: [false, true] } },
+
+  // ---- khugepaged with its knobs (set for the run, restored after)
+  { name: 'khugepaged collapses 512 young pages', source: `${SELFTEST} collapse_full (khugepaged context)`,
+    layouts: ['page*512'], khugepaged: true, kernel: { collapsed: [true] } },
+  { name: 'collapse_max_ptes_none: max_ptes_none=8 allows 8 empty PTEs', source: `${SELFTEST} collapse_max_ptes_none`,
+    layouts: ['page*504,none*8'], khugepaged: true, knobs: { max_ptes_none: 8 }, kernel: { collapsed: [true] } },
+  { name: 'collapse_max_ptes_none: the 9th empty PTE over max_ptes_none=8 stops khugepaged', source: `${SELFTEST} collapse_max_ptes_none`,
+    layouts: ['page*503,none*9'], khugepaged: true, knobs: { max_ptes_none: 8 }, kernel: { collapsed: [false] } },
+  { name: 'zero-page PTEs count against max_ptes_none too', source: 'kernel-facts §2.3 row B',
+    layouts: ['page*503,zero*9'], khugepaged: true, knobs: { max_ptes_none: 8 }, kernel: { collapsed: [false] } },
+  { name: 'collapse_max_ptes_swap: 64 swap entries is exactly max_ptes_swap=64, allowed', source: `${SELFTEST} collapse_max_ptes_swap`,
+    layouts: ['page*448,swap*64'], khugepaged: true, kernel: { collapsed: [true] } },
+  { name: 'collapse_max_ptes_swap: the 65th swap entry stops khugepaged', source: `${SELFTEST} collapse_max_ptes_swap`,
+    layouts: ['page*447,swap*65'], khugepaged: true, kernel: { collapsed: [false] } },
+  { name: 'max_ptes_swap=8: 9 swap entries stop khugepaged', source: 'kernel-facts §2.1 knob, §2.3 row A',
+    layouts: ['page*503,swap*9'], khugepaged: true, knobs: { max_ptes_swap: 8 }, kernel: { collapsed: [false] } },
+  { name: 'collapse_max_ptes_shared: 256 shared pages is exactly max_ptes_shared, allowed', source: `${SELFTEST} collapse_max_ptes_shared`,
+    layouts: ['page*256,shared*256'], khugepaged: true, kernel: { collapsed: [true] } },
+  { name: 'collapse_max_ptes_shared: the 257th shared page stops khugepaged', source: `${SELFTEST} collapse_max_ptes_shared`,
+    layouts: ['page*255,shared*257'], khugepaged: true, kernel: { collapsed: [false] } },
+  { name: 'khugepaged leaves a PMD of old pages alone (no referenced page)', source: 'kernel-facts §2.3 (SCAN_LACK_REFERENCED_PAGE)',
+    layouts: ['old*512'], khugepaged: true, kernel: { collapsed: [false] } },
+  { name: 'with swap entries khugepaged wants 256 referenced pages: 256 is enough', source: 'kernel-facts §2.3 (referenced < HPAGE_PMD_NR/2)',
+    layouts: ['page*256,old*192,swap*64'], khugepaged: true, kernel: { collapsed: [true] } },
+  { name: 'with swap entries khugepaged wants 256 referenced pages: 255 is not', source: 'kernel-facts §2.3 (referenced < HPAGE_PMD_NR/2)',
+    layouts: ['page*255,old*193,swap*64'], khugepaged: true, kernel: { collapsed: [false] } },
+  { name: 'khugepaged does not collapse a PMD with a guard marker', source: 'kernel-facts §4',
+    layouts: ['page*511,guard'], khugepaged: true, kernel: { collapsed: [false] } },
+
+  // ---- kinds a user process cannot build on this kernel: listed, reported skipped
+  { name: 'a migration entry (read) in the scan', source: 'kernel-facts §3', layouts: ['page*511,migration'],
+    cannot: 'a migration entry exists only while the kernel migrates the page; a user process cannot hold one in place' },
+  { name: 'a writable migration entry in the scan', source: 'kernel-facts §3', layouts: ['page*511,migration-w'],
+    cannot: 'a migration entry exists only while the kernel migrates the page; a user process cannot hold one in place' },
+  { name: 'a migration entry with the uffd-wp bit', source: 'kernel-facts §3', layouts: ['page*511,migration+uffd'], uffd: 'wp',
+    cannot: 'a migration entry exists only while the kernel migrates the page; a user process cannot hold one in place' },
+  { name: 'a device-private entry', source: 'kernel-facts §3', layouts: ['page*511,device-private'],
+    cannot: 'needs a ZONE_DEVICE driver (HMM, e.g. lib/test_hmm); this kernel has CONFIG_DEVICE_PRIVATE off' },
+  { name: 'a device-exclusive entry', source: 'kernel-facts §3', layouts: ['page*511,device-exclusive'],
+    cannot: 'needs a driver calling make_device_exclusive() (e.g. lib/test_hmm); none is loaded' },
+  { name: 'a hwpoison entry', source: 'kernel-facts §3', layouts: ['page*511,hwpoison'],
+    cannot: 'MADV_HWPOISON retires a page frame for good and needs CONFIG_MEMORY_FAILURE (off here); not done on a shared machine' },
+];
+
+// ---------------------------------------------------------------------------------------------
+
+const tally = { rows: ROWS.length, ran: 0, agreed: 0, explained: 0, skipped: 0, skipReasons: new Map<string, number>() };
+let harness: { bin: string } | { skip: string } = { skip: 'not built yet' };
+
+function skip(ctx: { skip: (note?: string) => never }, reason: string): never {
+  tally.skipped++;
+  tally.skipReasons.set(reason, (tally.skipReasons.get(reason) ?? 0) + 1);
+  return ctx.skip(reason);
+}
+
+function describeBuild(r: HarnessReport): string {
+  return r.pmds.map((p, i) => p.before.first_not_as_asked
+    ? `PMD ${i} slot ${p.before.first_not_as_asked.slot}: asked ${p.before.first_not_as_asked.asked}, the PTE shows ${p.before.first_not_as_asked.saw} (${p.before.not_as_asked} such slots)`
+    : '').filter(Boolean).join('; ');
+}
+
+describe('the live kernel agrees with the engine\'s "before" kernel', () => {
+  beforeAll(() => {
+    harness = buildHarness();
+  });
+
+  afterAll(() => {
+    const reasons = [...tally.skipReasons].map(([r, n]) => `  ${n} × ${r}`).join('\n');
+    const line = `live kernel differential: ${tally.rows} scenarios, ${tally.ran} ran, ${tally.skipped} skipped, ` +
+      `${tally.agreed} agreed, ${tally.explained} differed as documented, ${tally.ran - tally.agreed - tally.explained} differed`;
+    console.log(`${line}${reasons ? `\nskipped:\n${reasons}` : ''}`);
+  });
+
+  for (const row of ROWS) {
+    const timeout = row.khugepaged ? 150_000 : 60_000;
+    it(row.name, (ctx) => {
+      if (row.cannot) return skip(ctx, `the kernel cannot build it: ${row.cannot}`);
+      if ('skip' in harness) return skip(ctx, harness.skip);
+      const k = runHarness(harness.bin, row);
+      if (k.status === 'skipped') return skip(ctx, `this kernel/machine cannot build it: ${k.reason}`);
+      expect(k.status, `the harness (${k.argv.join(' ')}) ${k.status === 'ran' ? '' : k.reason}`).toBe('ran');
+      if (k.status !== 'ran') return;
+      const kr = k.report;
+      expect(kr.built_as_asked, `the harness did not build the layout as asked: ${describeBuild(kr)}`).toBe(true);
+      if (row.khugepaged) expect(kr.khugepaged?.timed_out, 'khugepaged did not finish two full scans in time').toBe(false);
+      // What the kernel must do, from the row's source (checks the harness, not the engine).
+      if (row.kernel?.errno !== undefined) expect(kr.errno, `MADV_COLLAPSE errno (${row.source})`).toBe(row.kernel.errno);
+      if (row.kernel) expect(kr.pmds.map((p) => p.collapsed), `collapsed per PMD on the live kernel (${row.source})`).toEqual(row.kernel.collapsed);
+      expect(kr.pmds.map((p) => p.contents_ok), 'every page kept its contents on the live kernel').toEqual(kr.pmds.map(() => true));
+
+      const e = runEngine(row);
+      if (e.status === 'unsupported') return skip(ctx, `the engine's collapse CLI cannot express it yet: ${e.reason}`);
+      expect(e.status, `collapse ${e.argv.join(' ')}: ${e.status === 'ran' ? '' : e.reason}`).toBe('ran');
+      if (e.status !== 'ran') return;
+      tally.ran++;
+      const facts = compareRuns(row, kr, e.report);
+      const table = sideBySide(facts);
+      const differ = facts.filter((f) => !f.agree).map((f) => f.what);
+      if (row.explained) {
+        expect(differ, `the documented difference (${row.explained.why}) should show exactly these facts:\n${table}`).toEqual(row.explained.facts);
+        tally.explained++;
+      } else {
+        expect(differ, `the engine and the live kernel differ:\n${table}`).toEqual([]);
+        tally.agreed++;
+      }
+    }, timeout);
+  }
+});
+
+describe('the harness refuses bad input the way the collapse CLI does', () => {
+  const cases: [string[], RegExp][] = [
+    [['--layout', 'page*511'], /the layout adds up to 511 PTEs, not 512/],
+    [['--layout', 'page*511,gaurd'], /unknown kind "gaurd"; known kinds: page, old, shared, zero, none, swap/],
+    [['--layout', 'page*500,swap*x'], /layout item 2: count "x"/],
+    [['--layout', 'page*512', '--knob', 'max_ptes_none=3'], /only means something with --khugepaged/],
+    [['--layout', 'page*512', '--khugepaged', '--knob', 'max_ptes_swp=3'], /unknown knob "max_ptes_swp"/],
+    [['--layout', 'page*512', '--uffd', 'rw'], /unknown uffd mode "rw"/],
+    [['--layout', 'page*511,none', '--layout', 'no-table,page'], /no-table is only valid as the whole layout/],
+  ];
+  for (const [args, msg] of cases) {
+    it(`rejects ${JSON.stringify(args)} with exit 2 and one line`, (ctx) => {
+      if ('skip' in harness) harness = buildHarness();
+      if ('skip' in harness) return skip(ctx, harness.skip);
+      const r = spawnSync(harness.bin, args, { encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+});
