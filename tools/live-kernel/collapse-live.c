@@ -51,6 +51,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/uio.h>
+#include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 
 /* ---- constants newer than the build machine's headers may be (values from the uapi headers) */
@@ -123,18 +125,18 @@ struct cl_pm_scan_arg {
 /* ---- layout kinds ---------------------------------------------------------------------- */
 enum kind {
 	K_PAGE, K_OLD, K_SHARED, K_ZERO, K_NONE, K_SWAP, K_SWAP_UFFD, K_GUARD, K_PAGE_UFFD,
-	K_UFFD_MARKER, K_POISON, NR_BUILDABLE,
+	K_UFFD_MARKER, K_POISON, K_PAGE_PINNED, NR_BUILDABLE,
 	/* kinds of the notation a user process cannot build here (reason in unbuildable[]) */
 	K_MIGRATION = NR_BUILDABLE, K_MIGRATION_W, K_MIGRATION_UFFD, K_DEVICE_PRIVATE,
-	K_DEVICE_EXCLUSIVE, K_HWPOISON, K_PAGE_PINNED, K_PAGE_LOCKED, K_PAGE_POISONED, K_PAGE_PKEY,
+	K_DEVICE_EXCLUSIVE, K_HWPOISON, K_PAGE_LOCKED, K_PAGE_POISONED, K_PAGE_PKEY, K_SWAP_AT,
 	NR_KINDS
 };
 
 static const char *const kind_names[NR_KINDS] = {
 	"page", "old", "shared", "zero", "none", "swap", "swap+uffd", "guard", "page+uffd",
-	"uffd-marker", "poison",
+	"uffd-marker", "poison", "page+pinned",
 	"migration", "migration-w", "migration+uffd", "device-private", "device-exclusive",
-	"hwpoison", "page+pinned", "page+locked", "page+poisoned", "page+pkey",
+	"hwpoison", "page+locked", "page+poisoned", "page+pkey", "swap@N",
 };
 
 static const char *const unbuildable[NR_KINDS] = {
@@ -144,16 +146,16 @@ static const char *const unbuildable[NR_KINDS] = {
 	[K_DEVICE_PRIVATE] = "device-private entries need a ZONE_DEVICE driver (HMM, e.g. the test_hmm module); none is loaded here",
 	[K_DEVICE_EXCLUSIVE] = "device-exclusive entries need a driver calling make_device_exclusive() (e.g. test_hmm); none is loaded here",
 	[K_HWPOISON] = "a hwpoison entry needs MADV_HWPOISON (CONFIG_MEMORY_FAILURE), which retires a page frame for good; not done on a shared machine",
-	[K_PAGE_PINNED] = "not built by this harness yet (a long-term GUP pin, e.g. io_uring fixed buffers, would do it)",
 	[K_PAGE_LOCKED] = "a folio lock cannot be held from user space",
 	[K_PAGE_POISONED] = "undetected memory poison needs real (or injected) hardware errors",
-	[K_PAGE_PKEY] = "a protection key applies to a whole VMA (pkey_mprotect splits it), so one PTE with a key breaks the PMD-sized VMA",
+	[K_PAGE_PKEY] = "a protection key applies to a whole VMA (pkey_mprotect splits it), so one PTE with a key breaks the PMD-sized VMA; and it needs a CPU with PKU",
+	[K_SWAP_AT] = "swap@N needs N+1 swap areas active at once; the harness enables one (type 0 unless others are active)",
 };
 
 /* what the pagemap shows for each buildable kind (old looks like page; young is not visible) */
 static const char *const observed_name[NR_BUILDABLE] = {
 	"page", "page", "shared", "zero", "none", "swap", "swap+uffd", "guard", "page+uffd",
-	"uffd-marker", "poison",
+	"uffd-marker", "poison", "page", /* a pin does not show in pagemap */
 };
 
 /* ---- state that cleanup needs (file scope so a signal handler can reach it) -------------- */
@@ -427,6 +429,13 @@ static void parse_layout(const char *text, enum kind *out)
 		for (int i = 0; i < NR_KINDS; i++)
 			if (!strcmp(tok, kind_names[i]))
 				k = i;
+		if (!strncmp(tok, "swap@", 5)) { /* swap@N[+uffd]: swap device type N (0-23) */
+			char *end;
+			long t = strtol(tok + 5, &end, 10);
+			if (end == tok + 5 || t < 0 || t > 23 || (*end && strcmp(end, "+uffd")))
+				die(2, "layout item %d: \"%s\": swap@N wants a swap type N from 0 to 23", item, tok);
+			k = t ? K_SWAP_AT : *end ? K_SWAP_UFFD : K_SWAP;
+		}
 		if (k < 0) {
 			char known[512] = "";
 			for (int i = 0; i < NR_KINDS; i++) {
@@ -796,7 +805,7 @@ static uint64_t pattern(int pmd, int slot, int word)
 static bool has_data(enum kind k)
 {
 	return k == K_PAGE || k == K_OLD || k == K_SHARED || k == K_SWAP || k == K_SWAP_UFFD ||
-	       k == K_PAGE_UFFD;
+	       k == K_PAGE_UFFD || k == K_PAGE_PINNED;
 }
 
 static void fill(char *page, int pmd, int slot)
@@ -1041,11 +1050,35 @@ int main(int argc, char **argv)
 	for (int p = 0; p < A.nr_pmds; p++)
 		for (int s = 0; s < NR_PTES; s++) {
 			enum kind k = A.layout[p][s];
-			if (k == K_PAGE || k == K_OLD || k == K_SWAP || k == K_SWAP_UFFD || k == K_PAGE_UFFD)
+			if (k == K_PAGE || k == K_OLD || k == K_SWAP || k == K_SWAP_UFFD || k == K_PAGE_UFFD ||
+			    k == K_PAGE_PINNED)
 				fill(slot_addr(p, s), p, s);
 			else if (k == K_ZERO)
 				(void)*(volatile char *)slot_addr(p, s); /* read fault: the shared zero page */
 		}
+	/* 2b. page+pinned: a long-term GUP pin (FOLL_PIN | FOLL_LONGTERM) on each such page, taken by
+	 * registering it as an io_uring fixed buffer (io_sqe_buffers_register() in io_uring/rsrc.c);
+	 * refcount > mapcount until the ring is closed at exit. */
+	int ring = -1;
+	if (layout_has(K_PAGE_PINNED)) {
+		struct io_uring_params params;
+		memset(&params, 0, sizeof(params));
+		ring = (int)syscall(__NR_io_uring_setup, 1, &params);
+		if (ring < 0)
+			die(3, "io_uring_setup failed: %s (io_uring disabled here?); page+pinned needs it for the pin",
+			    strerror(errno));
+		size_t n = layout_count(K_PAGE_PINNED), i = 0;
+		struct iovec *iov = calloc(n, sizeof(*iov));
+		if (!iov)
+			die(1, "out of memory");
+		for (int p = 0; p < A.nr_pmds; p++)
+			for (int s = 0; s < NR_PTES; s++)
+				if (A.layout[p][s] == K_PAGE_PINNED)
+					iov[i++] = (struct iovec){ slot_addr(p, s), PAGE_SZ };
+		if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, (unsigned)n))
+			die(3, "IORING_REGISTER_BUFFERS failed: %s", strerror(errno));
+		free(iov);
+	}
 	/* 3. guard markers */
 	if (layout_has(K_GUARD) && madvise_runs(K_GUARD, MADV_GUARD_INSTALL))
 		die(3, "MADV_GUARD_INSTALL failed: %s (needs Linux 6.13+)", strerror(errno));
@@ -1197,6 +1230,8 @@ int main(int argc, char **argv)
 	}
 	if (keep_pipe[1] >= 0)
 		close(keep_pipe[1]);
+	if (ring >= 0)
+		close(ring); /* unpins */
 
 	/* 11. JSON */
 	printf("{\"harness\":\"collapse-live\",\"kernel\":");

@@ -48,7 +48,7 @@ function parse(argv: readonly string[]): { scenario: Scenario; json: boolean } |
   return { scenario: s, json };
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const p = parse(argv);
   if (p === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -59,7 +59,7 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   const { scenario, json } = p;
-  const engine = runEngine(scenario);
+  const engine = await runEngine(scenario);
   if (engine.status === 'unsupported') {
     process.stderr.write(`live-kernel: the engine's collapse CLI rejected this: ${engine.reason}\n`);
     return 2;
@@ -99,4 +99,4 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

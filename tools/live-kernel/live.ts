@@ -13,7 +13,7 @@
  * - {@link runHarness} runs it; exit 0 → `{ status: 'ran', report }`, 3 → `{ status: 'skipped' }`
  *   (the kernel or machine cannot build the layout), 4 → `{ status: 'refused' }` (swap or knobs
  *   left in a state the harness did not set), anything else → `{ status: 'failed' }`.
- * - {@link runEngine} runs the collapse CLI as a subprocess on the same layout(s); exit 2 from
+ * - {@link runEngine} runs the collapse CLI (its `main()`, in-process) on the same layout(s); exit 2 from
  *   the CLI (it does not know a kind or a flag yet) → `{ status: 'unsupported' }`.
  * - {@link compareRuns} lists the facts both sides report — errno (MADV_COLLAPSE only), collapsed
  *   per PMD, contents, whether a huge page was allocated (MADV_COLLAPSE only) — each with the two
@@ -171,22 +171,25 @@ export function runHarness(bin: string, s: Scenario): HarnessOutcome {
   return { status: 'failed', reason: err || `exit ${r.status ?? r.signal ?? r.error}`, argv };
 }
 
-/** Run `collapse --kernel before --json` on one scenario. */
-export function runEngine(s: Scenario): EngineOutcome {
+/**
+ * Run `collapse --kernel before --json` on one scenario: the CLI's own `main()` (argv in,
+ * stdout/stderr/exit status out), in this process — the same code path as the command, without
+ * starting a Node process per scenario.
+ */
+export async function runEngine(s: Scenario): Promise<EngineOutcome> {
   const argv = engineArgs(s);
-  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/collapse.ts'), ...argv], {
-    cwd: ROOT, encoding: 'utf8', timeout: 60_000,
-  });
-  const err = (r.stderr ?? '').trim().replace(/^collapse: /, '');
-  if (r.status === 0) {
+  const { main } = await import('../../src/cli/collapse.ts');
+  const r = await main(argv);
+  const err = r.stderr.trim().replace(/^collapse: /, '');
+  if (r.exitCode === 0) {
     try {
       return { status: 'ran', report: JSON.parse(r.stdout) as EngineReport, argv };
     } catch {
       return { status: 'failed', reason: `collapse printed no JSON: ${r.stdout.slice(0, 200)}`, argv };
     }
   }
-  if (r.status === 2) return { status: 'unsupported', reason: err, argv };
-  return { status: 'failed', reason: err || `exit ${r.status ?? r.signal ?? r.error}`, argv };
+  if (r.exitCode === 2) return { status: 'unsupported', reason: err, argv };
+  return { status: 'failed', reason: err || `exit ${r.exitCode}`, argv };
 }
 
 /** Collapsed per PMD, as the engine reports it (several PMDs: `pmds[]`; one: top level). */
