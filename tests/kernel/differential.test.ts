@@ -15,7 +15,10 @@
 // THP state is machine-wide, so this file runs its rows one after the other (and the harness takes
 // a machine-wide lock against another checkout's run).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   buildHarness,
   compareRuns,
@@ -155,7 +158,12 @@ const ROWS: Row[] = [
 // ---------------------------------------------------------------------------------------------
 
 const tally = { rows: ROWS.length, ran: 0, agreed: 0, explained: 0, skipped: 0, skipReasons: new Map<string, number>() };
-let harness: { bin: string } | { skip: string } = { skip: 'not built yet' };
+let built: { bin: string } | { skip: string } | null = null;
+/** The harness, compiled on first use (every describe below may run alone with -t). */
+function getHarness(): { bin: string } | { skip: string } {
+  built ??= buildHarness();
+  return built;
+}
 
 function skip(ctx: { skip: (note?: string) => never }, reason: string): never {
   tally.skipped++;
@@ -170,10 +178,6 @@ function describeBuild(r: HarnessReport): string {
 }
 
 describe('the live kernel agrees with the engine\'s "before" kernel', () => {
-  beforeAll(() => {
-    harness = buildHarness();
-  });
-
   afterAll(() => {
     const reasons = [...tally.skipReasons].map(([r, n]) => `  ${n} × ${r}`).join('\n');
     const line = `live kernel differential: ${tally.rows} scenarios, ${tally.ran} ran, ${tally.skipped} skipped, ` +
@@ -185,6 +189,7 @@ describe('the live kernel agrees with the engine\'s "before" kernel', () => {
     const timeout = row.khugepaged ? 150_000 : 60_000;
     it(row.name, async (ctx) => {
       if (row.cannot) return skip(ctx, `the kernel cannot build it: ${row.cannot}`);
+      const harness = getHarness();
       if ('skip' in harness) return skip(ctx, harness.skip);
       const k = runHarness(harness.bin, row);
       if (k.status === 'skipped') return skip(ctx, `this kernel/machine cannot build it: ${k.reason}`);
@@ -229,7 +234,7 @@ describe('the harness refuses bad input the way the collapse CLI does', () => {
   ];
   for (const [args, msg] of cases) {
     it(`rejects ${JSON.stringify(args)} with exit 2 and one line`, (ctx) => {
-      if ('skip' in harness) harness = buildHarness();
+      const harness = getHarness();
       if ('skip' in harness) return skip(ctx, harness.skip);
       const r = spawnSync(harness.bin, args, { encoding: 'utf8' });
       expect(r.status).toBe(2);
@@ -238,4 +243,101 @@ describe('the harness refuses bad input the way the collapse CLI does', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Safety: the harness changes machine-wide state (khugepaged knobs, a swap file). It must put it
+// back when it is stopped, say so when it could not (killed), and refuse to run over a state it
+// did not set. These run after the scenarios, in the same file, so nothing else runs meanwhile.
+
+const KNOBS_DIR = '/sys/kernel/mm/transparent_hugepage/khugepaged';
+const KNOB_NAMES = ['max_ptes_none', 'max_ptes_swap', 'max_ptes_shared', 'pages_to_scan', 'scan_sleep_millisecs', 'alloc_sleep_millisecs'];
+const STATE = '/run/collapse-lab-live-kernel.state';
+const readKnobs = () => Object.fromEntries(KNOB_NAMES.map((k) => [k, readFileSync(`${KNOBS_DIR}/${k}`, 'utf8').trim()]));
+const activeSwaps = () => readFileSync('/proc/swaps', 'utf8').split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean);
+
+/** Start the harness holding before its collapse; resolve once it says it is holding. */
+function startHolding(bin: string, args: string[]): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args, '--hold-ms', '60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('holding')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`the harness exited (${code}) before holding: ${err}`)));
+  });
+}
+const exited = (child: ChildProcess) => new Promise<number | null>((r) => child.on('exit', (code, sig) => r(code ?? (sig ? -1 : null))));
+
+describe('the harness puts the machine back the way it found it', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'collapse-live-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const layout = ['--khugepaged', '--knob', 'max_ptes_swap=7', '--layout', 'page*448,swap*64'];
+
+  it('stopped by SIGTERM mid-run: every knob restored, its swap file off and removed, no state file left', async (ctx) => {
+    const harness = getHarness();
+    if ('skip' in harness) return skip(ctx, harness.skip);
+    const before = readKnobs();
+    const child = await startHolding(harness.bin, [...layout, '--swap-dir', dir]);
+    const swapFile = join(dir, 'collapse-lab-live-kernel.swap');
+    // mid-run, the machine really is changed (so the test can fail)
+    expect(readKnobs().max_ptes_swap, 'while it runs, max_ptes_swap is its value').toBe('7');
+    expect(activeSwaps(), 'while it runs, its swap file is on').toContain(swapFile);
+    const done = exited(child);
+    child.kill('SIGTERM');
+    await done;
+    expect(readKnobs(), 'knobs after SIGTERM').toEqual(before);
+    expect(activeSwaps()).not.toContain(swapFile);
+    expect(existsSync(swapFile), 'swap file removed').toBe(false);
+    expect(existsSync(STATE), 'state file removed').toBe(false);
+  });
+
+  it('killed by SIGKILL: the next run refuses (exit 4) until --restore puts everything back', async (ctx) => {
+    const harness = getHarness();
+    if ('skip' in harness) return skip(ctx, harness.skip);
+    const before = readKnobs();
+    const swapFile = join(dir, 'collapse-lab-live-kernel.swap');
+    const child = await startHolding(harness.bin, [...layout, '--swap-dir', dir]);
+    const done = exited(child);
+    child.kill('SIGKILL');
+    await done;
+    try {
+      expect(existsSync(STATE), 'a killed run leaves its state file').toBe(true);
+      const again = spawnSync(harness.bin, ['--layout', 'page*512'], { encoding: 'utf8' });
+      expect(again.status, again.stderr).toBe(4);
+      expect(again.stderr).toMatch(/collapse-lab-live-kernel\.state exists.*--restore/);
+    } finally {
+      const restore = spawnSync(harness.bin, ['--restore'], { encoding: 'utf8' });
+      expect(restore.status, restore.stdout + restore.stderr).toBe(0);
+    }
+    expect(readKnobs(), 'knobs after --restore').toEqual(before);
+    expect(activeSwaps()).not.toContain(swapFile);
+    expect(existsSync(swapFile)).toBe(false);
+    expect(existsSync(STATE)).toBe(false);
+    const ok = runHarness(harness.bin, { layouts: ['page*512'] });
+    expect(ok.status, 'a run after --restore works').toBe('ran');
+  });
+
+  it('refuses (exit 4) to use a swap file of its name that is already active and that it did not enable', (ctx) => {
+    const harness = getHarness();
+    if ('skip' in harness) return skip(ctx, harness.skip);
+    const swapFile = join(dir, 'collapse-lab-live-kernel.swap');
+    const made = spawnSync('sh', ['-c', `dd if=/dev/zero of="${swapFile}" bs=1M count=16 status=none && chmod 600 "${swapFile}" && mkswap -q "${swapFile}" && swapon "${swapFile}"`], { encoding: 'utf8' });
+    if (made.status !== 0) return skip(ctx, `could not set up a foreign swap file: ${made.stderr.trim()}`);
+    try {
+      const r = spawnSync(harness.bin, ['--layout', 'page*448,swap*64', '--swap-dir', dir], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(4);
+      expect(r.stderr).toMatch(/is already active, and this run did not enable it/);
+      expect(activeSwaps(), 'the foreign swap file is left alone').toContain(swapFile);
+    } finally {
+      spawnSync('swapoff', [swapFile]);
+      rmSync(swapFile, { force: true });
+    }
+  });
 });

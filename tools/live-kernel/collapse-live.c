@@ -10,7 +10,7 @@
  * prediction and the kernel's answer are about exactly the same PMDs.
  *
  *   collapse-live --layout "page*511,guard" [--layout ...] [--khugepaged] [--knob NAME=N ...]
- *                 [--uffd wp|missing] [--timeout-ms N] [--swap-file PATH]
+ *                 [--uffd wp|missing] [--timeout-ms N] [--swap-dir DIR]
  *   collapse-live --restore        undo what a killed run left behind (knobs, swap file)
  *   collapse-live --probe          print which kinds this kernel/machine can build
  *
@@ -120,7 +120,8 @@ struct cl_pm_scan_arg {
 #define KHUGEPAGED_DIR THP_DIR "/khugepaged"
 #define LOCK_PATH "/run/lock/collapse-lab-live-kernel.lock"
 #define STATE_PATH "/run/collapse-lab-live-kernel.state"
-#define DEFAULT_SWAP_FILE "/var/tmp/collapse-lab-live-kernel.swap"
+#define DEFAULT_SWAP_DIR "/var/tmp"
+#define SWAP_NAME "collapse-lab-live-kernel.swap"
 
 /* ---- layout kinds ---------------------------------------------------------------------- */
 enum kind {
@@ -380,19 +381,21 @@ static struct {
 	struct knob_arg knobs[3];
 	const char *uffd; /* NULL, "wp", "missing" */
 	long timeout_ms;
-	const char *swap_file;
+	char swap_file[256];
 	bool restore, probe;
+	long hold_ms; /* tests of the cleanup: wait here, everything set up, before the collapse */
 } A = {
 	.knobs = { { "max_ptes_none", 0, false }, { "max_ptes_swap", 0, false },
 		   { "max_ptes_shared", 0, false } },
 	.timeout_ms = 60000,
-	.swap_file = DEFAULT_SWAP_FILE,
+	.swap_file = DEFAULT_SWAP_DIR "/" SWAP_NAME,
 };
 
 static const char *const USAGE =
 	"usage: collapse-live --layout \"page*511,guard\" [--layout ...] [--khugepaged]\n"
 	"                     [--knob max_ptes_none|max_ptes_swap|max_ptes_shared=N ...]\n"
-	"                     [--uffd wp|missing] [--timeout-ms N] [--swap-file PATH] [--no-prime]\n"
+	"                     [--uffd wp|missing] [--timeout-ms N] [--swap-dir DIR] [--no-prime]\n"
+	"                     [--hold-ms N]   (wait N ms before the collapse: for tests of the cleanup)\n"
 	"       (--layout no-table: a PMD that is never touched, so it has no PTE table)\n"
 	"       collapse-live --restore | --probe | --help\n";
 
@@ -462,7 +465,7 @@ static void parse_args(int argc, char **argv)
 		const char *a = argv[i];
 		const char *val = NULL;
 		bool takes = !strcmp(a, "--layout") || !strcmp(a, "--knob") || !strcmp(a, "--uffd") ||
-			     !strcmp(a, "--timeout-ms") || !strcmp(a, "--swap-file");
+			     !strcmp(a, "--timeout-ms") || !strcmp(a, "--swap-dir") || !strcmp(a, "--hold-ms");
 		if (takes) {
 			if (i + 1 >= argc)
 				die(2, "%s needs a value", a);
@@ -509,10 +512,14 @@ static void parse_args(int argc, char **argv)
 			A.timeout_ms = strtol(val, NULL, 10);
 			if (A.timeout_ms < 100)
 				die(2, "--timeout-ms must be at least 100");
-		} else if (!strcmp(a, "--swap-file")) {
-			if (val[0] != '/' || strlen(val) >= sizeof(S.swap_path))
-				die(2, "--swap-file needs an absolute path");
-			A.swap_file = val;
+		} else if (!strcmp(a, "--hold-ms")) {
+			A.hold_ms = strtol(val, NULL, 10);
+			if (A.hold_ms < 0 || A.hold_ms > 600000)
+				die(2, "--hold-ms must be from 0 to 600000");
+		} else if (!strcmp(a, "--swap-dir")) {
+			if (val[0] != '/' || strlen(val) + sizeof(SWAP_NAME) + 1 >= sizeof(A.swap_file))
+				die(2, "--swap-dir needs an absolute path (of a directory on a file system that allows swap files)");
+			snprintf(A.swap_file, sizeof(A.swap_file), "%s/%s", val, SWAP_NAME);
 		} else if (!strcmp(a, "--khugepaged")) {
 			A.khugepaged = true;
 		} else if (!strcmp(a, "--madvise")) {
@@ -595,6 +602,12 @@ static int do_restore(void)
 			write_str(path, value);
 			printf("restored %s = %s\n", path, value);
 		} else if (n >= 2 && !strcmp(what, "swap")) {
+			const char *base = strrchr(path, '/');
+			if (!base || strcmp(base + 1, SWAP_NAME)) {
+				printf("not touching %s: not a swap file of ours\n", path);
+				bad = 1;
+				continue;
+			}
 			if (swap_file_active(path) && swapoff(path)) {
 				printf("swapoff %s failed: %s\n", path, strerror(errno));
 				bad = 1;
@@ -1156,15 +1169,12 @@ int main(int argc, char **argv)
 		c0[i] = vmstat(counters[i]);
 	int err = 0;
 	long full_scans = -1;
-	double waited = 0;
-	bool timed_out = false;
-	if (!A.khugepaged) {
-		if (madvise(base, len, MADV_COLLAPSE))
-			err = errno;
-	} else {
+	if (A.khugepaged) {
+		/* every max_ptes_* knob: the given value, else the kernel's default (khugepaged_init()),
+		 * which is also the engine's; a value someone else left set would skew the comparison */
+		static const long defaults[3] = { 511, 64, 256 };
 		for (int k = 0; k < 3; k++)
-			if (A.knobs[k].set)
-				knob_set(A.knobs[k].name, A.knobs[k].value);
+			knob_set(A.knobs[k].name, A.knobs[k].set ? A.knobs[k].value : defaults[k]);
 		/* Faster passes for the run (restored after). A pass costs khugepaged 512 units of
 		 * pages_to_scan per PMD of every registered VMA, populated or not, and other processes
 		 * may have registered large ones (Node's V8 reserves 1 GiB MADV_HUGEPAGE regions): at the
@@ -1172,6 +1182,17 @@ int main(int argc, char **argv)
 		knob_set("scan_sleep_millisecs", 10);
 		knob_set("alloc_sleep_millisecs", 100);
 		knob_set("pages_to_scan", 65536);
+	}
+	if (A.hold_ms) {
+		fprintf(stderr, "collapse-live: holding %ld ms before the collapse\n", A.hold_ms);
+		sleep_ms(A.hold_ms);
+	}
+	double waited = 0;
+	bool timed_out = false;
+	if (!A.khugepaged) {
+		if (madvise(base, len, MADV_COLLAPSE))
+			err = errno;
+	} else {
 		long fs0 = read_long(KHUGEPAGED_DIR "/full_scans");
 		if (madvise(base, len, MADV_HUGEPAGE))
 			die(1, "MADV_HUGEPAGE failed: %s", strerror(errno));
@@ -1245,13 +1266,8 @@ int main(int argc, char **argv)
 	if (A.khugepaged) {
 		printf(",\"errno\":null,\"knobs\":{");
 		for (int k = 0; k < 3; k++) {
-			char path[128], cur[32] = "?";
-			snprintf(path, sizeof(path), KHUGEPAGED_DIR "/%s", A.knobs[k].name);
-			if (A.knobs[k].set)
-				snprintf(cur, sizeof(cur), "%ld", A.knobs[k].value);
-			else
-				read_line(path, cur, sizeof(cur));
-			printf("%s\"%s\":%s", k ? "," : "", A.knobs[k].name, cur);
+			static const long defaults[3] = { 511, 64, 256 };
+			printf("%s\"%s\":%ld", k ? "," : "", A.knobs[k].name, A.knobs[k].set ? A.knobs[k].value : defaults[k]);
 		}
 		printf("},\"khugepaged\":{\"full_scans\":%ld,\"waited_ms\":%.0f,\"timed_out\":%s}", full_scans,
 		       waited, timed_out ? "true" : "false");
