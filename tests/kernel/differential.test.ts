@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ROOT,
   buildHarness,
   compareRuns,
   runEngine,
@@ -339,5 +340,40 @@ describe('the harness puts the machine back the way it found it', () => {
       spawnSync('swapoff', [swapFile]);
       rmSync(swapFile, { force: true });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The appendix "Try it on a real kernel" prints the output of tools/live-kernel/guard-demo.c:
+// check that the program still says what the appendix shows (it needs no root, only cc and THP).
+
+describe('the appendix\'s guard experiment (tools/live-kernel/guard-demo.c) says what the appendix shows', () => {
+  let demo: string | { skip: string } = { skip: 'not built' };
+  beforeAll(() => {
+    if (process.platform !== 'linux') { demo = { skip: 'needs Linux' }; return; }
+    if (!existsSync('/sys/kernel/mm/transparent_hugepage/enabled')) { demo = { skip: 'this kernel has no THP' }; return; }
+    const out = join(mkdtempSync(join(tmpdir(), 'guard-demo-')), 'guard-demo');
+    const r = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, join(ROOT, 'tools/live-kernel/guard-demo.c')], { encoding: 'utf8' });
+    if (r.error) { demo = { skip: 'no C compiler (`cc`)' }; return; }
+    expect(r.status, r.stderr).toBe(0);
+    demo = out;
+  });
+  const field = (out: string, name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(out)?.[1];
+  it('a guard page in slot 511: EINVAL, no huge page mapped, but one allocated for the attempt', (ctx) => {
+    if (typeof demo !== 'string') return skip(ctx, demo.skip);
+    const r = spawnSync(demo, ['511'], { encoding: 'utf8' });
+    if (r.status === 1 && /MADV_GUARD_INSTALL/.test(r.stderr)) return skip(ctx, `this kernel has no guard regions: ${r.stderr.trim()}`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(field(r.stdout, 'MADV_COLLAPSE')).toBe('EINVAL');
+    expect(field(r.stdout, 'AnonHugePages')).toBe('0 kB');
+    // machine-wide counter: at least our own allocation (another collapse elsewhere could add one)
+    expect(Number(field(r.stdout, 'thp_collapse_alloc')?.replace('+', ''))).toBeGreaterThanOrEqual(1);
+  });
+  it('without the guard page the same region collapses into one 2 MiB page', (ctx) => {
+    if (typeof demo !== 'string') return skip(ctx, demo.skip);
+    const r = spawnSync(demo, ['none'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(field(r.stdout, 'MADV_COLLAPSE')).toBe('0 (collapsed)');
+    expect(field(r.stdout, 'AnonHugePages')).toBe('2048 kB');
   });
 });
