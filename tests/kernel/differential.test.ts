@@ -79,7 +79,7 @@ const ROWS: Row[] = [
     layouts: ['old*512'], kernel: { errno: '0', collapsed: [true] } },
   { name: 'a VMA never written (no anon_vma): MADV_COLLAPSE fails before any scan', source: 'mm/huge_memory.c __thp_vma_allowable_orders(): no anon_vma → no orders',
     layouts: ['zero*512'], noPrime: true, kernel: { errno: 'EINVAL', collapsed: [false] },
-    explained: { facts: ['errno', 'collapsed', 'huge page allocated'],
+    explained: { facts: ['errno', 'collapsed', 'tracepoint 1', 'tracepoint 2', 'tracepoint 3', 'huge page allocated'],
       why: 'the engine\'s VMA always has an anon_vma; the kernel refuses a VMA that never had a page written (src/engine/README.md, "Checked against the live kernel")' } },
 
   // ---- non-swap entries the kernel can make: guard markers (guard-regions selftest), uffd
@@ -158,7 +158,10 @@ const ROWS: Row[] = [
 
 // ---------------------------------------------------------------------------------------------
 
-const tally = { rows: ROWS.length, ran: 0, agreed: 0, explained: 0, skipped: 0, skipReasons: new Map<string, number>() };
+const tally = {
+  rows: ROWS.length, ran: 0, agreed: 0, explained: 0, skipped: 0, traced: 0, events: 0,
+  skipReasons: new Map<string, number>(),
+};
 let built: { bin: string } | { skip: string } | null = null;
 /** The harness, compiled on first use (every describe below may run alone with -t). */
 function getHarness(): { bin: string } | { skip: string } {
@@ -182,7 +185,8 @@ describe('the live kernel agrees with the engine\'s "before" kernel', () => {
   afterAll(() => {
     const reasons = [...tally.skipReasons].map(([r, n]) => `  ${n} × ${r}`).join('\n');
     const line = `live kernel differential: ${tally.rows} scenarios, ${tally.ran} ran, ${tally.skipped} skipped, ` +
-      `${tally.agreed} agreed, ${tally.explained} differed as documented, ${tally.ran - tally.agreed - tally.explained} differed`;
+      `${tally.agreed} agreed, ${tally.explained} differed as documented, ${tally.ran - tally.agreed - tally.explained} differed; ` +
+      `tracepoints compared in ${tally.traced} MADV_COLLAPSE rows (${tally.events} kernel events)`;
     console.log(`${line}${reasons ? `\nskipped:\n${reasons}` : ''}`);
   });
 
@@ -210,6 +214,10 @@ describe('the live kernel agrees with the engine\'s "before" kernel', () => {
       if (e.status !== 'ran') return;
       tally.ran++;
       const facts = compareRuns(row, kr, e.report);
+      if (Array.isArray(kr.trace)) {
+        tally.traced++;
+        tally.events += kr.trace.length;
+      }
       const table = sideBySide(facts);
       const differ = facts.filter((f) => !f.agree).map((f) => f.what);
       if (row.explained) {
@@ -323,6 +331,27 @@ describe('the harness puts the machine back the way it found it', () => {
     expect(existsSync(STATE)).toBe(false);
     const ok = runHarness(harness.bin, { layouts: ['page*512'] });
     expect(ok.status, 'a run after --restore works').toBe('ran');
+  });
+
+  it('killed by SIGKILL while tracing: --restore removes its tracing instance and unmounts tracefs if it mounted it', async (ctx) => {
+    const harness = getHarness();
+    if ('skip' in harness) return skip(ctx, harness.skip);
+    const mountedBefore = existsSync('/sys/kernel/tracing/instances');
+    const child = await startHolding(harness.bin, ['--trace', '--layout', 'page*511,guard']);
+    const instance = `/sys/kernel/tracing/instances/collapse-live-${child.pid}`;
+    const done = exited(child);
+    try {
+      expect(existsSync(instance), 'while it runs, its tracing instance exists').toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await done;
+    }
+    expect(existsSync(STATE), 'a killed run leaves its state file').toBe(true);
+    const restore = spawnSync(harness.bin, ['--restore'], { encoding: 'utf8' });
+    expect(restore.status, restore.stdout + restore.stderr).toBe(0);
+    expect(existsSync(instance), 'instance removed').toBe(false);
+    expect(existsSync('/sys/kernel/tracing/instances'), 'tracefs mounted as before').toBe(mountedBefore);
+    expect(existsSync(STATE)).toBe(false);
   });
 
   it('refuses (exit 4) to use a swap file of its name that is already active and that it did not enable', (ctx) => {

@@ -43,6 +43,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
@@ -118,6 +119,7 @@ struct cl_pm_scan_arg {
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 #define KHUGEPAGED_DIR THP_DIR "/khugepaged"
+#define TRACEFS "/sys/kernel/tracing"
 #define LOCK_PATH "/run/lock/collapse-lab-live-kernel.lock"
 #define STATE_PATH "/run/collapse-lab-live-kernel.state"
 #define DEFAULT_SWAP_DIR "/var/tmp"
@@ -178,6 +180,8 @@ static struct {
 	struct knob_save knobs[8];
 	int nr_knobs;
 	bool state_written;
+	bool tracefs_mounted;  /* we mounted tracefs (it was not) */
+	char trace_dir[128];   /* our tracing instance, removed at exit */
 	volatile sig_atomic_t cleaning;
 } S = { .lock_fd = -1 };
 
@@ -215,7 +219,24 @@ static void cleanup(void)
 		unlink(S.swap_path);
 		S.swap_created = false;
 	}
-	bool all_restored = true;
+	if (S.trace_dir[0]) {
+		static const char *const ev[] = { "mm_khugepaged_scan_pmd", "mm_collapse_huge_page",
+						  "mm_collapse_huge_page_swapin", "mm_collapse_huge_page_isolate" };
+		char path[256];
+		for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+			/* the event's enable file, written with strcpy/strcat (async-signal-safe) */
+			strcpy(path, S.trace_dir);
+			strcat(path, "/events/huge_memory/");
+			strcat(path, ev[i]);
+			strcat(path, "/enable");
+			write_str(path, "0");
+		}
+		if (rmdir(S.trace_dir) == 0 || errno == ENOENT)
+			S.trace_dir[0] = 0;
+	}
+	if (S.tracefs_mounted && !S.trace_dir[0] && umount2(TRACEFS, 0) == 0)
+		S.tracefs_mounted = false;
+	bool all_restored = !S.trace_dir[0] && !S.tracefs_mounted;
 	for (int i = 0; i < S.nr_knobs; i++) {
 		if (S.knobs[i].changed) {
 			write_str(S.knobs[i].path, S.knobs[i].orig);
@@ -384,6 +405,7 @@ static struct {
 	char swap_file[256];
 	bool restore, probe;
 	long hold_ms; /* tests of the cleanup: wait here, everything set up, before the collapse */
+	bool trace;   /* record the huge_memory tracepoints of our MADV_COLLAPSE (tracefs instance) */
 } A = {
 	.knobs = { { "max_ptes_none", 0, false }, { "max_ptes_swap", 0, false },
 		   { "max_ptes_shared", 0, false } },
@@ -396,6 +418,7 @@ static const char *const USAGE =
 	"                     [--knob max_ptes_none|max_ptes_swap|max_ptes_shared=N ...]\n"
 	"                     [--uffd wp|missing] [--timeout-ms N] [--swap-dir DIR] [--no-prime]\n"
 	"                     [--hold-ms N]   (wait N ms before the collapse: for tests of the cleanup)\n"
+	"                     [--trace]       (MADV_COLLAPSE: record the huge_memory tracepoints)\n"
 	"       (--layout no-table: a PMD that is never touched, so it has no PTE table)\n"
 	"       collapse-live --restore | --probe | --help\n";
 
@@ -524,6 +547,8 @@ static void parse_args(int argc, char **argv)
 			A.khugepaged = true;
 		} else if (!strcmp(a, "--madvise")) {
 			A.khugepaged = false;
+		} else if (!strcmp(a, "--trace")) {
+			A.trace = true;
 		} else if (!strcmp(a, "--no-prime")) {
 			A.no_prime = true;
 		} else if (!strcmp(a, "--restore")) {
@@ -537,6 +562,8 @@ static void parse_args(int argc, char **argv)
 			die(2, "unknown argument \"%s\"; try --help", a);
 		}
 	}
+	if (A.trace && A.khugepaged)
+		die(2, "--trace records this process's own MADV_COLLAPSE; khugepaged's events cannot be told apart per process");
 	if (!A.restore && !A.probe && !A.nr_pmds)
 		die(2, "missing --layout (e.g. --layout \"page*511,guard\"); try --help");
 	for (int k = 0; k < 3; k++)
@@ -601,6 +628,21 @@ static int do_restore(void)
 		if (n >= 3 && !strcmp(what, "knob") && !strncmp(path, KHUGEPAGED_DIR "/", strlen(KHUGEPAGED_DIR) + 1)) {
 			write_str(path, value);
 			printf("restored %s = %s\n", path, value);
+		} else if (n >= 2 && !strcmp(what, "instance") &&
+			   !strncmp(path, TRACEFS "/instances/collapse-live-", strlen(TRACEFS "/instances/collapse-live-"))) {
+			if (rmdir(path) && errno != ENOENT) {
+				printf("rmdir %s failed: %s\n", path, strerror(errno));
+				bad = 1;
+			} else {
+				printf("removed tracing instance %s\n", path);
+			}
+		} else if (n >= 2 && !strcmp(what, "mount") && !strcmp(path, TRACEFS)) {
+			if (umount2(TRACEFS, 0) && errno != EINVAL) {
+				printf("umount %s failed: %s\n", TRACEFS, strerror(errno));
+				bad = 1;
+			} else {
+				printf("unmounted %s\n", TRACEFS);
+			}
 		} else if (n >= 2 && !strcmp(what, "swap")) {
 			const char *base = strrchr(path, '/');
 			if (!base || strcmp(base + 1, SWAP_NAME)) {
@@ -924,6 +966,98 @@ static void child_keep_mapping(int rfd)
 	_exit(0);
 }
 
+/* ---- tracepoints (--trace) ---------------------------------------------------------------------- */
+/* A tracing instance of our own (its own buffer and event switches: the global trace is left
+ * alone), with the huge_memory events filtered to this process. Recorded in the state file first. */
+static const char *const TRACE_EVENTS[] = { "mm_khugepaged_scan_pmd", "mm_collapse_huge_page_isolate",
+					    "mm_collapse_huge_page_swapin", "mm_collapse_huge_page" };
+
+static char trace_unavailable[200];
+
+/* false (and trace_unavailable says why) if tracing cannot be set up: the run goes on without it */
+static bool trace_setup(void)
+{
+	char line[300], path[300], filter[64];
+	if (access(TRACEFS "/instances", F_OK)) {
+		snprintf(line, sizeof(line), "mount %s\n", TRACEFS);
+		state_append(line);
+		if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
+			snprintf(trace_unavailable, sizeof(trace_unavailable), "cannot mount tracefs on %s: %s",
+				 TRACEFS, strerror(errno));
+			return false;
+		}
+		S.tracefs_mounted = true;
+	}
+	char dir[128];
+	snprintf(dir, sizeof(dir), TRACEFS "/instances/collapse-live-%d", (int)getpid());
+	snprintf(line, sizeof(line), "instance %s\n", dir);
+	state_append(line);
+	if (mkdir(dir, 0700)) {
+		snprintf(trace_unavailable, sizeof(trace_unavailable), "cannot create tracing instance %s: %s",
+			 dir, strerror(errno));
+		return false;
+	}
+	snprintf(S.trace_dir, sizeof(S.trace_dir), "%s", dir);
+	snprintf(filter, sizeof(filter), "common_pid == %d", (int)getpid());
+	for (size_t i = 0; i < sizeof(TRACE_EVENTS) / sizeof(TRACE_EVENTS[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/huge_memory/%s/filter", dir, TRACE_EVENTS[i]);
+		write_str(path, filter);
+		snprintf(path, sizeof(path), "%s/events/huge_memory/%s/enable", dir, TRACE_EVENTS[i]);
+		if (access(path, W_OK)) {
+			snprintf(trace_unavailable, sizeof(trace_unavailable), "this kernel has no tracepoint %s",
+				 TRACE_EVENTS[i]);
+			return false;
+		}
+		write_str(path, "1");
+	}
+	return true;
+}
+
+/* The instance's trace as a JSON array: [{"event": name, "field": "value", ...}] in order. */
+static void trace_print(FILE *out)
+{
+	char path[300], line[1024];
+	snprintf(path, sizeof(path), "%s/trace", S.trace_dir);
+	FILE *f = fopen(path, "re");
+	bool first = true;
+	fputs("[", out);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		char *ev = NULL;
+		for (size_t i = 0; i < sizeof(TRACE_EVENTS) / sizeof(TRACE_EVENTS[0]) && !ev; i++) {
+			char key[80];
+			snprintf(key, sizeof(key), " %s: ", TRACE_EVENTS[i]);
+			char *at = strstr(line, key);
+			if (at) {
+				ev = at + 1;
+				ev[strlen(TRACE_EVENTS[i])] = 0;
+				char *fields = ev + strlen(TRACE_EVENTS[i]) + 2;
+				fprintf(out, "%s{\"event\":\"%s\"", first ? "" : ",", ev);
+				first = false;
+				char *save = NULL;
+				for (char *kv = strtok_r(fields, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+					while (*kv == ' ')
+						kv++;
+					char *eq = strchr(kv, '=');
+					if (!eq)
+						continue;
+					*eq = 0;
+					fprintf(out, ",");
+					json_str(out, kv);
+					fputc(':', out);
+					json_str(out, eq + 1);
+				}
+				fputc('}', out);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	fputs("]", out);
+}
+
 /* ---- main ------------------------------------------------------------------------------------- */
 static const char *errno_name(int e)
 {
@@ -1182,6 +1316,8 @@ int main(int argc, char **argv)
 		knob_set("scan_sleep_millisecs", 10);
 		knob_set("alloc_sleep_millisecs", 100);
 		knob_set("pages_to_scan", 65536);
+	} else if (A.trace && !trace_setup()) {
+		A.trace = false;
 	}
 	if (A.hold_ms) {
 		fprintf(stderr, "collapse-live: holding %ld ms before the collapse\n", A.hold_ms);
@@ -1328,7 +1464,15 @@ int main(int argc, char **argv)
 		}
 		printf("},\"after\":{\"present\":%d,\"swap\":%d}}", present_after, swap_after);
 	}
-	printf("],\"built_as_asked\":%s}\n", mismatches ? "false" : "true");
+	printf("],\"built_as_asked\":%s", mismatches ? "false" : "true");
+	if (A.trace) {
+		printf(",\"trace\":");
+		trace_print(stdout);
+	} else if (trace_unavailable[0]) {
+		printf(",\"trace\":null,\"trace_unavailable\":");
+		json_str(stdout, trace_unavailable);
+	}
+	printf("}\n");
 	fflush(stdout);
 	cleanup();
 	return 0;

@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCAN_RESULT_NAMES } from '../../src/engine/scan_result.ts';
 
 /** Repository root (two levels above this file). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +70,9 @@ export interface HarnessReport {
     after: { present: number; swap: number };
   }[];
   built_as_asked: boolean;
+  /** With `--trace` (MADV_COLLAPSE): the huge_memory tracepoints of the call, in order, fields as printed. */
+  trace?: ({ event: string } & Record<string, string>)[] | null;
+  trace_unavailable?: string;
 }
 
 /** Outcome of one harness run. */
@@ -85,7 +89,8 @@ export interface EngineReport {
   errno?: number | string;
   contents_ok?: boolean;
   bugs: unknown[];
-  pmds?: { result: string; scan_result?: string; collapsed: boolean; contents_ok?: boolean }[];
+  pmds?: { result: string | null; scan_result?: string | null; collapsed: boolean; contents_ok?: boolean }[];
+  trace?: { name: string; args: Record<string, unknown> }[];
 }
 
 /** Outcome of one engine run. */
@@ -141,6 +146,7 @@ export function harnessArgs(s: Scenario): string[] {
   for (const [k, v] of Object.entries(s.knobs ?? {})) args.push('--knob', `${k}=${v}`);
   if (s.uffd) args.push('--uffd', s.uffd);
   if (s.noPrime) args.push('--no-prime');
+  if (!s.khugepaged) args.push('--trace');
   return args;
 }
 
@@ -214,10 +220,50 @@ export function compareRuns(s: Scenario, k: HarnessReport, e: EngineReport): Com
     fact(n > 1 ? `PMD ${i} collapsed` : 'collapsed', k.pmds[i]?.collapsed ?? 'missing', ec[i] ?? 'missing');
   }
   fact('contents kept', k.pmds.every((p) => p.contents_ok), e.contents_ok ?? true);
+  const kt = traceLines(k);
+  if (kt) {
+    const et = engineTraceLines(e);
+    const n = Math.max(kt.length, et.length);
+    for (let i = 0; i < n; i++) fact(`tracepoint ${i + 1}`, kt[i] ?? '(none)', et[i] ?? '(none)');
+  }
   // A global counter: meaningful for the few milliseconds of one MADV_COLLAPSE call, not for the
   // seconds khugepaged takes (another process's collapse could count there).
   if (!s.khugepaged) fact('huge page allocated', (k.vmstat.thp_collapse_alloc ?? 0) > 0, e.allocated);
   return facts;
+}
+
+/**
+ * The tracepoints both sides emit (include/trace/events/huge_memory.h), reduced to the fields both
+ * report, one line per event: `scan_pmd status=failed unmapped=1 none_or_zero=0 referenced=0`.
+ * `ret` of the swap-in event is the numeric scan_result on the kernel, a name in the engine.
+ */
+const TRACE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  mm_khugepaged_scan_pmd: ['status', 'unmapped', 'none_or_zero', 'referenced'],
+  mm_collapse_huge_page_isolate: ['status', 'none_or_zero', 'referenced'],
+  mm_collapse_huge_page_swapin: ['ret', 'swapped_in', 'referenced'],
+  mm_collapse_huge_page: ['status', 'isolated'],
+};
+
+function traceLine(event: string, get: (field: string) => unknown): string {
+  const fields = TRACE_FIELDS[event].map((f) => `${f}=${String(get(f))}`);
+  return `${event.replace(/^mm_(khugepaged_|collapse_huge_page_?)/, '') || 'collapse_huge_page'} ${fields.join(' ')}`;
+}
+
+/** The kernel's tracepoints as lines, or null when the run was not traced. */
+export function traceLines(k: HarnessReport): string[] | null {
+  if (!Array.isArray(k.trace)) return null;
+  return k.trace.filter((t) => t.event in TRACE_FIELDS).map((t) => traceLine(t.event, (f) => {
+    if (f === 'ret') return SCAN_RESULT_NAMES[Number(t.ret)] ?? t.ret;
+    return t[f];
+  }));
+}
+
+/** The engine's tracepoints as the same lines. */
+export function engineTraceLines(e: EngineReport): string[] {
+  return (e.trace ?? []).filter((t) => t.name in TRACE_FIELDS).map((t) => traceLine(t.name, (f) => {
+    const v = t.args[f];
+    return typeof v === 'boolean' ? Number(v) : v;
+  }));
 }
 
 /** Two-column text: the engine's prediction beside the kernel's answer. */
