@@ -266,14 +266,19 @@ export function engineTraceLines(e: EngineReport): string[] {
   }));
 }
 
-/** Two-column text: the engine's prediction beside the kernel's answer. */
+/**
+ * Two-column text: the engine's prediction beside the kernel's answer. A long value the kernel
+ * matches exactly (a tracepoint line) is written once, with "same" in the kernel's column.
+ */
 export function sideBySide(facts: readonly ComparedFact[]): string {
+  const LONG = 24;
+  const kernelCell = (f: ComparedFact) => (f.agree && f.kernel.length > LONG ? 'same' : f.kernel);
   const w0 = Math.max(4, ...facts.map((f) => f.what.length));
   const w1 = Math.max(18, ...facts.map((f) => f.engine.length));
-  const w2 = Math.max(15, ...facts.map((f) => f.kernel.length));
+  const w2 = Math.max(15, ...facts.map((f) => kernelCell(f).length));
   const lines = [
-    `${''.padEnd(w0)}  ${'engine (before)'.padEnd(w1)}  ${'live kernel'.padEnd(w2)}`,
-    ...facts.map((f) => `${f.what.padEnd(w0)}  ${f.engine.padEnd(w1)}  ${f.kernel.padEnd(w2)}  ${f.agree ? 'agree' : 'DIFFER'}`),
+    `${''.padEnd(w0)}  ${'engine (before)'.padEnd(w1)}  ${'live kernel'.padEnd(w2)}`.trimEnd(),
+    ...facts.map((f) => `${f.what.padEnd(w0)}  ${f.engine.padEnd(w1)}  ${kernelCell(f).padEnd(w2)}  ${f.agree ? 'agree' : 'DIFFER'}`),
   ];
   return lines.join('\n');
 }
