@@ -226,9 +226,11 @@ export function compareRuns(s: Scenario, k: HarnessReport, e: EngineReport): Com
     const n = Math.max(kt.length, et.length);
     for (let i = 0; i < n; i++) fact(`tracepoint ${i + 1}`, kt[i] ?? '(none)', et[i] ?? '(none)');
   }
-  // A global counter: meaningful for the few milliseconds of one MADV_COLLAPSE call, not for the
-  // seconds khugepaged takes (another process's collapse could count there).
-  if (!s.khugepaged) fact('huge page allocated', (k.vmstat.thp_collapse_alloc ?? 0) > 0, e.allocated);
+  // Allocated: from this process's own tracepoints where recorded (collapse_huge_page allocates
+  // first; its event says whether that failed), else from the machine-wide counter, which is
+  // meaningful for the milliseconds of one MADV_COLLAPSE call but not for the seconds khugepaged
+  // takes (another process's collapse could count there).
+  if (!s.khugepaged) fact('huge page allocated', kernelAllocated(k), e.allocated);
   return facts;
 }
 
@@ -264,6 +266,15 @@ export function engineTraceLines(e: EngineReport): string[] {
     const v = t.args[f];
     return typeof v === 'boolean' ? Number(v) : v;
   }));
+}
+
+/** Did the kernel allocate a huge page for this MADV_COLLAPSE (tracepoints, else thp_collapse_alloc)? */
+export function kernelAllocated(k: HarnessReport): boolean {
+  if (Array.isArray(k.trace)) {
+    return k.trace.some((t) => t.event === 'mm_collapse_huge_page' &&
+      t.status !== 'alloc_huge_page_failed' && t.status !== 'ccgroup_charge_failed');
+  }
+  return (k.vmstat.thp_collapse_alloc ?? 0) > 0;
 }
 
 /**
