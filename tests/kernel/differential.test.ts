@@ -16,7 +16,7 @@
 // a machine-wide lock against another checkout's run).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -352,6 +352,26 @@ describe('the harness puts the machine back the way it found it', () => {
     expect(existsSync(instance), 'instance removed').toBe(false);
     expect(existsSync('/sys/kernel/tracing/instances'), 'tracefs mounted as before').toBe(mountedBefore);
     expect(existsSync(STATE)).toBe(false);
+  });
+
+  it('hostile: a symlink planted where its swap file goes is refused, and what it points to is left untouched', (ctx) => {
+    const harness = getHarness();
+    if ('skip' in harness) return skip(ctx, harness.skip);
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious\n');
+    const link = join(dir, 'collapse-lab-live-kernel.swap');
+    symlinkSync(victim, link);
+    try {
+      const r = spawnSync(harness.bin, ['--layout', 'page*448,swap*64', '--swap-dir', dir], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(4);
+      expect(r.stderr).toMatch(/already exists/);
+      expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+      expect(activeSwaps()).not.toContain(link);
+      expect(activeSwaps()).not.toContain(victim);
+    } finally {
+      rmSync(link, { force: true });
+      rmSync(victim, { force: true });
+    }
   });
 
   it('refuses (exit 4) to use a swap file of its name that is already active and that it did not enable', (ctx) => {

@@ -575,7 +575,7 @@ static void parse_args(int argc, char **argv)
 /* ---- safety: one run at a time, nothing left over from an earlier one ---------------------- */
 static void take_lock(void)
 {
-	S.lock_fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	S.lock_fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); /* /run/lock is world-writable */
 	if (S.lock_fd < 0)
 		die(4, "cannot open %s: %s", LOCK_PATH, strerror(errno));
 	/* another run (another checkout's test suite) may hold it: wait, but not forever */
