@@ -1073,31 +1073,48 @@ static const char *errno_name(int e)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	parse_args(argc, argv);
-	struct utsname un;
-	uname(&un);
+/* ---- one run: its state, then one function per step ------------------------------------------ */
+static const char *const COUNTERS[] = {
+	"thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_scan_exceed_none_pte",
+	"thp_scan_exceed_swap_pte", "thp_scan_exceed_share_pte", "pswpin", "pswpout",
+};
+enum { NR_COUNTERS = sizeof(COUNTERS) / sizeof(COUNTERS[0]) };
+static const long KNOB_DEFAULTS[3] = { 511, 64, 256 }; /* khugepaged_init(); also the engine's */
 
+static struct {
+	struct utsname un;
+	char thp_enabled[32];
+	const char *uffd_mode; /* NULL, "wp", "missing" */
+	char *base;
+	size_t len;
+	bool nohuge;
+	int prime_pmd, prime_slot;
+	int keep_pipe[2], ring, uffd;
+	uint64_t before[MAX_PMDS][NR_PTES], after_pm[MAX_PMDS][NR_PTES];
+	long c0[NR_COUNTERS], c1[NR_COUNTERS];
+	int err;
+	long full_scans;
+	double waited;
+	bool timed_out;
+	struct pmd_state after[MAX_PMDS];
+	int bad[MAX_PMDS], first_bad[MAX_PMDS];
+} R = { .prime_pmd = -1, .prime_slot = -1, .keep_pipe = { -1, -1 }, .ring = -1, .uffd = -1, .full_scans = -1 };
+
+/* Can this machine build the layout at all? Sets R.thp_enabled and R.uffd_mode. */
+static void check_machine(void)
+{
 	if (geteuid() != 0)
 		die(3, "needs root: PFNs in /proc/self/pagemap, /proc/kpageflags, swapon and the khugepaged "
 		       "knobs are root-only");
-	if (A.restore) {
-		take_lock();
-		return do_restore();
-	}
 	for (int p = 0; p < A.nr_pmds; p++)
 		for (int s = 0; s < NR_PTES; s++)
 			if (A.layout[p][s] >= NR_BUILDABLE)
 				die(3, "kind \"%s\" (PMD %d slot %d): %s", kind_names[A.layout[p][s]], p, s,
 				    unbuildable[A.layout[p][s]]);
-
-	char thp_enabled[32] = "";
-	if (!read_choice(THP_DIR "/enabled", thp_enabled, sizeof(thp_enabled)))
+	if (!read_choice(THP_DIR "/enabled", R.thp_enabled, sizeof(R.thp_enabled)))
 		die(3, "no transparent huge pages here (%s/enabled missing)", THP_DIR);
-	if (A.khugepaged && !strcmp(thp_enabled, "never"))
+	if (A.khugepaged && !strcmp(R.thp_enabled, "never"))
 		die(3, "THP is \"never\" here, so khugepaged does not run for this mapping");
-
 	/* uffd mode: what the caller asked for, or what the layout's kinds need */
 	bool need_wp = layout_has(K_PAGE_UFFD) || layout_has(K_SWAP_UFFD) || layout_has(K_UFFD_MARKER);
 	bool need_missing = layout_has(K_POISON);
@@ -1107,208 +1124,234 @@ int main(int argc, char **argv)
 		die(2, "poison markers are installed with UFFDIO_POISON, which needs --uffd missing");
 	if (need_wp && need_missing)
 		die(2, "one layout cannot mix uffd-wp kinds and poison (one --uffd mode per VMA in the engine)");
-	const char *uffd_mode = A.uffd ? A.uffd : need_wp ? "wp" : need_missing ? "missing" : NULL;
+	R.uffd_mode = A.uffd ? A.uffd : need_wp ? "wp" : need_missing ? "missing" : NULL;
+}
 
-	if (A.probe) {
-		printf("{\"kernel\":");
-		json_str(stdout, un.release);
-		printf(",\"thp_enabled\":\"%s\",\"buildable\":[", thp_enabled);
-		for (int i = 0; i < NR_BUILDABLE; i++)
-			printf("%s\"%s\"", i ? "," : "", kind_names[i]);
-		printf("],\"unbuildable\":{");
-		for (int i = NR_BUILDABLE; i < NR_KINDS; i++) {
-			printf("%s\"%s\":", i > NR_BUILDABLE ? "," : "", kind_names[i]);
-			json_str(stdout, unbuildable[i]);
-		}
-		printf("}}\n");
-		return 0;
+static void print_probe(void)
+{
+	printf("{\"kernel\":");
+	json_str(stdout, R.un.release);
+	printf(",\"thp_enabled\":\"%s\",\"buildable\":[", R.thp_enabled);
+	for (int i = 0; i < NR_BUILDABLE; i++)
+		printf("%s\"%s\"", i ? "," : "", kind_names[i]);
+	printf("],\"unbuildable\":{");
+	for (int i = NR_BUILDABLE; i < NR_KINDS; i++) {
+		printf("%s\"%s\":", i > NR_BUILDABLE ? "," : "", kind_names[i]);
+		json_str(stdout, unbuildable[i]);
 	}
+	printf("}}\n");
+}
 
-	take_lock();
-	install_handlers();
-	refuse_leftovers();
-
-	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	if (pagemap_fd < 0 || kpageflags_fd < 0)
-		die(3, "cannot open /proc/self/pagemap or /proc/kpageflags: %s", strerror(errno));
-	srand((unsigned)(time(NULL) ^ getpid()));
-	cookie = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)getpid();
-
-	/* one anonymous mapping, PMD-aligned: map one PMD more, trim both ends */
-	size_t len = (size_t)A.nr_pmds * PMD_SZ;
-	char *raw = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+/* One anonymous mapping, PMD-aligned: map one PMD more, trim both ends. */
+static void map_region(void)
+{
+	R.len = (size_t)A.nr_pmds * PMD_SZ;
+	char *raw = mmap(NULL, R.len + PMD_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		die(1, "mmap failed: %s", strerror(errno));
-	char *base = (char *)(((uintptr_t)raw + PMD_SZ - 1) & ~(PMD_SZ - 1));
-	if (base > raw)
-		munmap(raw, (size_t)(base - raw));
-	if (raw + len + PMD_SZ > base + len)
-		munmap(base + len, (size_t)(raw + len + PMD_SZ - (base + len)));
-	S.region = base;
-	S.region_len = len;
+	R.base = (char *)(((uintptr_t)raw + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	if (R.base > raw)
+		munmap(raw, (size_t)(R.base - raw));
+	if (raw + R.len + PMD_SZ > R.base + R.len)
+		munmap(R.base + R.len, (size_t)(raw + R.len + PMD_SZ - (R.base + R.len)));
+	S.region = R.base;
+	S.region_len = R.len;
 	/* With THP "always", faults would map huge pages before the layout is built: forbid that
-	 * while building (MADV_HUGEPAGE below lifts it again). */
-	bool nohuge = !strcmp(thp_enabled, "always");
-	if (nohuge && madvise(base, len, MADV_NOHUGEPAGE))
+	 * while building (MADV_HUGEPAGE lifts it again before the collapse). */
+	R.nohuge = !strcmp(R.thp_enabled, "always");
+	if (R.nohuge && madvise(R.base, R.len, MADV_NOHUGEPAGE))
 		die(1, "MADV_NOHUGEPAGE failed: %s", strerror(errno));
+}
 
-	/* 0. anon_vma: the kernel refuses MADV_COLLAPSE (EINVAL, before any scan) and khugepaged
-	 * ignores a VMA that has never had a page written (no anon_vma yet:
-	 * __thp_vma_allowable_orders() in mm/huge_memory.c). The engine's VMA always has one, so
-	 * unless --no-prime, a layout without written pages gets one: write one of its empty slots
-	 * and zap it again (MADV_DONTNEED leaves the PTE none and the PTE table in place). */
-	int prime_pmd = -1, prime_slot = -1;
-	bool written = false;
+/* anon_vma: the kernel refuses MADV_COLLAPSE (EINVAL, before any scan) and khugepaged ignores a
+ * VMA that has never had a page written (no anon_vma yet: __thp_vma_allowable_orders() in
+ * mm/huge_memory.c). The engine's VMA always has one, so unless --no-prime, a layout without
+ * written pages gets one: write one of its empty slots and zap it again (MADV_DONTNEED leaves the
+ * PTE none and the PTE table in place). */
+static void prime_anon_vma(void)
+{
 	for (int p = 0; p < A.nr_pmds; p++)
 		for (int s = 0; s < NR_PTES; s++)
-			written = written || has_data(A.layout[p][s]);
-	for (int p = 0; !written && !A.no_prime && p < A.nr_pmds && prime_pmd < 0; p++) {
+			if (has_data(A.layout[p][s]))
+				return;
+	for (int p = 0; !A.no_prime && p < A.nr_pmds; p++) {
 		if (A.no_table[p])
 			continue;
-		prime_pmd = p;
-		prime_slot = 0;
+		R.prime_pmd = p;
+		R.prime_slot = 0;
 		*(volatile char *)slot_addr(p, 0) = 1;
 		if (madvise(slot_addr(p, 0), PAGE_SZ, MADV_DONTNEED))
 			die(1, "MADV_DONTNEED failed: %s", strerror(errno));
+		return;
 	}
+}
 
-	/* 1. shared pages first, then a child that keeps them mapped (mapcount 2) */
+/* Shared pages first, then a child that keeps them mapped (mapcount 2); then the private pages
+ * (written after the fork: the child has none of them) and the zero pages (read faults). */
+static void fault_in_pages(void)
+{
 	for (int p = 0; p < A.nr_pmds; p++)
 		for (int s = 0; s < NR_PTES; s++)
 			if (A.layout[p][s] == K_SHARED)
 				fill(slot_addr(p, s), p, s);
-	int keep_pipe[2] = { -1, -1 };
 	if (layout_has(K_SHARED)) {
-		if (pipe2(keep_pipe, O_CLOEXEC))
+		if (pipe2(R.keep_pipe, O_CLOEXEC))
 			die(1, "pipe failed: %s", strerror(errno));
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid < 0)
 			die(1, "fork failed: %s", strerror(errno));
 		if (pid == 0) {
-			close(keep_pipe[1]);
-			child_keep_mapping(keep_pipe[0]);
+			close(R.keep_pipe[1]);
+			child_keep_mapping(R.keep_pipe[0]);
 		}
 		S.child = pid;
-		close(keep_pipe[0]);
+		close(R.keep_pipe[0]);
 	}
-	/* 2. private pages (written after the fork: the child has none of them), zero pages */
 	for (int p = 0; p < A.nr_pmds; p++)
 		for (int s = 0; s < NR_PTES; s++) {
 			enum kind k = A.layout[p][s];
-			if (k == K_PAGE || k == K_OLD || k == K_SWAP || k == K_SWAP_UFFD || k == K_PAGE_UFFD ||
-			    k == K_PAGE_PINNED)
+			if (has_data(k) && k != K_SHARED)
 				fill(slot_addr(p, s), p, s);
 			else if (k == K_ZERO)
 				(void)*(volatile char *)slot_addr(p, s); /* read fault: the shared zero page */
 		}
-	/* 2b. page+pinned: a long-term GUP pin (FOLL_PIN | FOLL_LONGTERM) on each such page, taken by
-	 * registering it as an io_uring fixed buffer (io_sqe_buffers_register() in io_uring/rsrc.c);
-	 * refcount > mapcount until the ring is closed at exit. */
-	int ring = -1;
-	if (layout_has(K_PAGE_PINNED)) {
-		struct io_uring_params params;
-		memset(&params, 0, sizeof(params));
-		ring = (int)syscall(__NR_io_uring_setup, 1, &params);
-		if (ring < 0)
-			die(3, "io_uring_setup failed: %s (io_uring disabled here?); page+pinned needs it for the pin",
-			    strerror(errno));
-		size_t n = layout_count(K_PAGE_PINNED), i = 0;
-		struct iovec *iov = calloc(n, sizeof(*iov));
-		if (!iov)
-			die(1, "out of memory");
-		for (int p = 0; p < A.nr_pmds; p++)
-			for (int s = 0; s < NR_PTES; s++)
-				if (A.layout[p][s] == K_PAGE_PINNED)
-					iov[i++] = (struct iovec){ slot_addr(p, s), PAGE_SZ };
-		if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, (unsigned)n))
-			die(3, "IORING_REGISTER_BUFFERS failed: %s", strerror(errno));
-		free(iov);
-	}
-	/* 3. guard markers */
-	if (layout_has(K_GUARD) && madvise_runs(K_GUARD, MADV_GUARD_INSTALL))
-		die(3, "MADV_GUARD_INSTALL failed: %s (needs Linux 6.13+)", strerror(errno));
-	/* 4. userfaultfd: register the VMA, write-protect, markers, poison */
-	int uffd = -1;
-	if (uffd_mode) {
-		bool wp = !strcmp(uffd_mode, "wp");
-		uint64_t features = wp ? (layout_has(K_UFFD_MARKER) ? UFFD_FEATURE_WP_UNPOPULATED : 0)
-				       : (need_missing ? UFFD_FEATURE_POISON : 0);
-		uffd = uffd_open(features);
-		struct uffdio_register reg = {
-			.range = { (uintptr_t)base, len },
-			.mode = wp ? UFFDIO_REGISTER_MODE_WP : UFFDIO_REGISTER_MODE_MISSING,
-		};
-		if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-			die(3, "UFFDIO_REGISTER (%s) on anonymous memory failed: %s", uffd_mode, strerror(errno));
-		int rc = 0;
-		if (!rc && layout_has(K_PAGE_UFFD))
-			rc = uffd_range_ioctl(uffd, K_PAGE_UFFD, UFFDIO_WRITEPROTECT);
-		if (!rc && layout_has(K_SWAP_UFFD))
-			rc = uffd_range_ioctl(uffd, K_SWAP_UFFD, UFFDIO_WRITEPROTECT);
-		if (!rc && layout_has(K_UFFD_MARKER))
-			rc = uffd_range_ioctl(uffd, K_UFFD_MARKER, UFFDIO_WRITEPROTECT);
+}
+
+/* page+pinned: a long-term GUP pin (FOLL_PIN | FOLL_LONGTERM) on each such page, taken by
+ * registering it as an io_uring fixed buffer (io_sqe_buffers_register() in io_uring/rsrc.c);
+ * refcount > mapcount until the ring is closed. */
+static void pin_pages(void)
+{
+	struct io_uring_params params;
+	memset(&params, 0, sizeof(params));
+	R.ring = (int)syscall(__NR_io_uring_setup, 1, &params);
+	if (R.ring < 0)
+		die(3, "io_uring_setup failed: %s (io_uring disabled here?); page+pinned needs it for the pin",
+		    strerror(errno));
+	size_t n = layout_count(K_PAGE_PINNED), i = 0;
+	struct iovec *iov = calloc(n, sizeof(*iov));
+	if (!iov)
+		die(1, "out of memory");
+	for (int p = 0; p < A.nr_pmds; p++)
+		for (int s = 0; s < NR_PTES; s++)
+			if (A.layout[p][s] == K_PAGE_PINNED)
+				iov[i++] = (struct iovec){ slot_addr(p, s), PAGE_SZ };
+	if (syscall(__NR_io_uring_register, R.ring, IORING_REGISTER_BUFFERS, iov, (unsigned)n))
+		die(3, "IORING_REGISTER_BUFFERS failed: %s", strerror(errno));
+	free(iov);
+}
+
+/* userfaultfd: register the VMA in R.uffd_mode, then write-protect pages, install markers, poison. */
+static void install_uffd(void)
+{
+	bool wp = !strcmp(R.uffd_mode, "wp");
+	uint64_t features = wp ? (layout_has(K_UFFD_MARKER) ? UFFD_FEATURE_WP_UNPOPULATED : 0)
+			       : (layout_has(K_POISON) ? UFFD_FEATURE_POISON : 0);
+	R.uffd = uffd_open(features);
+	struct uffdio_register reg = {
+		.range = { (uintptr_t)R.base, R.len },
+		.mode = wp ? UFFDIO_REGISTER_MODE_WP : UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (ioctl(R.uffd, UFFDIO_REGISTER, &reg))
+		die(3, "UFFDIO_REGISTER (%s) on anonymous memory failed: %s", R.uffd_mode, strerror(errno));
+	static const enum kind wp_kinds[] = { K_PAGE_UFFD, K_SWAP_UFFD, K_UFFD_MARKER };
+	for (size_t i = 0; i < sizeof(wp_kinds) / sizeof(wp_kinds[0]); i++) {
+		int rc = layout_has(wp_kinds[i]) ? uffd_range_ioctl(R.uffd, wp_kinds[i], UFFDIO_WRITEPROTECT) : 0;
 		if (rc)
 			die(3, "UFFDIO_WRITEPROTECT failed: %s", strerror(-rc));
-		if (layout_has(K_POISON) && (rc = uffd_range_ioctl(uffd, K_POISON, UFFDIO_POISON)))
-			die(3, "UFFDIO_POISON failed: %s (needs Linux 6.6+)", strerror(-rc));
 	}
-	/* 5. old: MADV_COLD clears the accessed bit, PG_referenced and the idle-page young flag of
+	int rc = layout_has(K_POISON) ? uffd_range_ioctl(R.uffd, K_POISON, UFFDIO_POISON) : 0;
+	if (rc)
+		die(3, "UFFDIO_POISON failed: %s (needs Linux 6.6+)", strerror(-rc));
+}
+
+/* swap: a swap file of our own, MADV_PAGEOUT, and check that the PTEs really are swap entries */
+static void swap_out(size_t nswap)
+{
+	swap_enable(nswap);
+	for (int tries = 0;; tries++) {
+		madvise_runs(K_SWAP, MADV_PAGEOUT);
+		madvise_runs(K_SWAP_UFFD, MADV_PAGEOUT);
+		size_t left = 0;
+		for (int p = 0; p < A.nr_pmds; p++) {
+			uint64_t e[NR_PTES];
+			pagemap_read(slot_addr(p, 0), e, NR_PTES);
+			for (int s = 0; s < NR_PTES; s++)
+				if ((A.layout[p][s] == K_SWAP || A.layout[p][s] == K_SWAP_UFFD) && !(e[s] & PM_SWAP))
+					left++;
+		}
+		if (!left)
+			return;
+		if (tries == 20)
+			die(1, "MADV_PAGEOUT left %zu of %zu pages in memory after 20 tries", left, nswap);
+		sleep_ms(20);
+	}
+}
+
+/* Build every PMD's layout, in an order that keeps each kind what it was made to be. */
+static void build_layout(void)
+{
+	prime_anon_vma();
+	fault_in_pages();
+	if (layout_has(K_PAGE_PINNED))
+		pin_pages();
+	if (layout_has(K_GUARD) && madvise_runs(K_GUARD, MADV_GUARD_INSTALL))
+		die(3, "MADV_GUARD_INSTALL failed: %s (needs Linux 6.13+)", strerror(errno));
+	if (R.uffd_mode)
+		install_uffd();
+	/* old: MADV_COLD clears the accessed bit, PG_referenced and the idle-page young flag of
 	 * exactly these pages, and flushes the TLB (madvise_cold_or_pageout_pte_range() in
 	 * mm/madvise.c). /proc/self/clear_refs would not do: it clears the bits of the whole process
 	 * without a TLB flush, so re-reading a page meant to stay young hits the TLB and leaves it old. */
 	if (layout_has(K_OLD) && madvise_runs(K_OLD, MADV_COLD))
 		die(1, "MADV_COLD failed: %s", strerror(errno));
-	/* 6. swap: a swap file of our own, MADV_PAGEOUT, and check that the PTEs really are swap */
 	size_t nswap = layout_count(K_SWAP) + layout_count(K_SWAP_UFFD);
-	if (nswap) {
-		swap_enable(nswap);
-		for (int tries = 0;; tries++) {
-			madvise_runs(K_SWAP, MADV_PAGEOUT);
-			madvise_runs(K_SWAP_UFFD, MADV_PAGEOUT);
-			size_t left = 0;
-			for (int p = 0; p < A.nr_pmds; p++) {
-				uint64_t e[NR_PTES];
-				pagemap_read(slot_addr(p, 0), e, NR_PTES);
-				for (int s = 0; s < NR_PTES; s++)
-					if ((A.layout[p][s] == K_SWAP || A.layout[p][s] == K_SWAP_UFFD) &&
-					    !(e[s] & PM_SWAP))
-						left++;
-			}
-			if (!left)
-				break;
-			if (tries == 20)
-				die(1, "MADV_PAGEOUT left %zu of %zu pages in memory after 20 tries", left, nswap);
-			sleep_ms(20);
-		}
-	}
-	if (nohuge && !A.khugepaged && madvise(base, len, MADV_HUGEPAGE))
+	if (nswap)
+		swap_out(nswap);
+	if (R.nohuge && !A.khugepaged && madvise(R.base, R.len, MADV_HUGEPAGE))
 		die(1, "MADV_HUGEPAGE failed: %s", strerror(errno));
+	for (int p = 0; p < A.nr_pmds; p++) /* what the PTEs hold now (checked in the report) */
+		pagemap_read(slot_addr(p, 0), R.before[p], NR_PTES);
+}
 
-	/* 7. what the PTEs hold now, checked against the layout */
-	static uint64_t before[MAX_PMDS][NR_PTES];
-	int mismatches = 0;
-	for (int p = 0; p < A.nr_pmds; p++)
-		pagemap_read(slot_addr(p, 0), before[p], NR_PTES);
+/* khugepaged: wait like the selftest's wait_for_scan(): every PMD collapsed, or two full passes
+ * after we registered, or the timeout. */
+static void wait_for_khugepaged(void)
+{
+	long fs0 = read_long(KHUGEPAGED_DIR "/full_scans");
+	if (madvise(R.base, R.len, MADV_HUGEPAGE))
+		die(1, "MADV_HUGEPAGE failed: %s", strerror(errno));
+	double t0 = now_ms();
+	for (;;) {
+		bool all = true;
+		for (int p = 0; p < A.nr_pmds; p++) {
+			struct pmd_state st = pmd_state(slot_addr(p, 0));
+			all = all && (st.scan == 1 || (st.scan < 0 && st.thp_head && st.contiguous));
+		}
+		R.full_scans = read_long(KHUGEPAGED_DIR "/full_scans");
+		if (all || R.full_scans >= fs0 + 2)
+			break;
+		if (now_ms() - t0 > A.timeout_ms) {
+			R.timed_out = true;
+			break;
+		}
+		sleep_ms(20);
+	}
+	R.waited = now_ms() - t0;
+	R.full_scans -= fs0;
+}
 
-	/* 8. collapse */
-	static const char *const counters[] = {
-		"thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_scan_exceed_none_pte",
-		"thp_scan_exceed_swap_pte", "thp_scan_exceed_share_pte", "pswpin", "pswpout",
-	};
-	enum { NR_COUNTERS = sizeof(counters) / sizeof(counters[0]) };
-	long c0[NR_COUNTERS];
+/* The collapse itself: MADV_COLLAPSE over every PMD, or khugepaged with its knobs. */
+static void collapse(void)
+{
 	for (int i = 0; i < NR_COUNTERS; i++)
-		c0[i] = vmstat(counters[i]);
-	int err = 0;
-	long full_scans = -1;
+		R.c0[i] = vmstat(COUNTERS[i]);
 	if (A.khugepaged) {
-		/* every max_ptes_* knob: the given value, else the kernel's default (khugepaged_init()),
-		 * which is also the engine's; a value someone else left set would skew the comparison */
-		static const long defaults[3] = { 511, 64, 256 };
+		/* every max_ptes_* knob: the given value, else the default (a value someone else left
+		 * set would skew the comparison) */
 		for (int k = 0; k < 3; k++)
-			knob_set(A.knobs[k].name, A.knobs[k].set ? A.knobs[k].value : defaults[k]);
+			knob_set(A.knobs[k].name, A.knobs[k].set ? A.knobs[k].value : KNOB_DEFAULTS[k]);
 		/* Faster passes for the run (restored after). A pass costs khugepaged 512 units of
 		 * pages_to_scan per PMD of every registered VMA, populated or not, and other processes
 		 * may have registered large ones (Node's V8 reserves 1 GiB MADV_HUGEPAGE regions): at the
@@ -1323,147 +1366,129 @@ int main(int argc, char **argv)
 		fprintf(stderr, "collapse-live: holding %ld ms before the collapse\n", A.hold_ms);
 		sleep_ms(A.hold_ms);
 	}
-	double waited = 0;
-	bool timed_out = false;
-	if (!A.khugepaged) {
-		if (madvise(base, len, MADV_COLLAPSE))
-			err = errno;
-	} else {
-		long fs0 = read_long(KHUGEPAGED_DIR "/full_scans");
-		if (madvise(base, len, MADV_HUGEPAGE))
-			die(1, "MADV_HUGEPAGE failed: %s", strerror(errno));
-		/* like the selftest's wait_for_scan(): two full passes after we registered, or all
-		 * PMDs collapsed, or the timeout */
-		double t0 = now_ms();
-		for (;;) {
-			bool all = true;
-			for (int p = 0; p < A.nr_pmds; p++) {
-				struct pmd_state st = pmd_state(slot_addr(p, 0));
-				all = all && (st.scan == 1 || (st.scan < 0 && st.thp_head && st.contiguous));
-			}
-			full_scans = read_long(KHUGEPAGED_DIR "/full_scans");
-			if (all || full_scans >= fs0 + 2)
-				break;
-			if (now_ms() - t0 > A.timeout_ms) {
-				timed_out = true;
-				break;
-			}
-			sleep_ms(20);
-		}
-		waited = now_ms() - t0;
-		full_scans -= fs0;
-	}
-	long c1[NR_COUNTERS];
+	if (A.khugepaged)
+		wait_for_khugepaged();
+	else if (madvise(R.base, R.len, MADV_COLLAPSE))
+		R.err = errno;
 	for (int i = 0; i < NR_COUNTERS; i++)
-		c1[i] = vmstat(counters[i]);
+		R.c1[i] = vmstat(COUNTERS[i]);
+}
 
-	/* 9. per PMD: huge now? (before reading anything: a read fault must not change it) */
-	struct pmd_state after[MAX_PMDS];
-	static uint64_t after_pm[MAX_PMDS][NR_PTES];
+/* Per PMD: huge now (measured before anything is read: a read fault must not change it), the
+ * PTEs, and whether every readable page holds what it should. */
+static void measure(void)
+{
 	for (int p = 0; p < A.nr_pmds; p++) {
-		after[p] = pmd_state(slot_addr(p, 0));
-		pagemap_read(slot_addr(p, 0), after_pm[p], NR_PTES);
+		R.after[p] = pmd_state(slot_addr(p, 0));
+		pagemap_read(slot_addr(p, 0), R.after_pm[p], NR_PTES);
 	}
-	/* 10. contents: unregister uffd first (a read of a missing page would wait for a handler) */
-	if (uffd >= 0) {
-		struct uffdio_range r = { (uintptr_t)base, len };
-		ioctl(uffd, UFFDIO_UNREGISTER, &r);
-		close(uffd);
+	if (R.uffd >= 0) { /* unregister first: a read of a missing page would wait for a handler */
+		struct uffdio_range r = { (uintptr_t)R.base, R.len };
+		ioctl(R.uffd, UFFDIO_UNREGISTER, &r);
+		close(R.uffd);
 	}
-	int bad[MAX_PMDS] = { 0 }, first_bad[MAX_PMDS];
 	for (int p = 0; p < A.nr_pmds; p++) {
-		first_bad[p] = -1;
+		R.first_bad[p] = -1;
 		for (int s = 0; s < NR_PTES; s++) {
 			enum kind k = A.layout[p][s];
 			/* a guard or poison slot that is still a marker cannot be read (SIGSEGV/SIGBUS) */
-			if ((k == K_GUARD || k == K_POISON) && !after[p].thp_head)
+			if ((k == K_GUARD || k == K_POISON) && !R.after[p].thp_head)
 				continue;
 			if (!check_page(slot_addr(p, s), p, s, k)) {
-				if (first_bad[p] < 0)
-					first_bad[p] = s;
-				bad[p]++;
+				if (R.first_bad[p] < 0)
+					R.first_bad[p] = s;
+				R.bad[p]++;
 			}
 		}
 	}
-	if (keep_pipe[1] >= 0)
-		close(keep_pipe[1]);
-	if (ring >= 0)
-		close(ring); /* unpins */
+	if (R.keep_pipe[1] >= 0)
+		close(R.keep_pipe[1]);
+	if (R.ring >= 0)
+		close(R.ring); /* unpins */
+}
 
-	/* 11. JSON */
+/* One PMD's JSON object; returns how many of its PTEs were not the kind asked for. */
+static int print_pmd(int p)
+{
+	const struct pmd_state *a = &R.after[p];
+	bool collapsed = a->scan >= 0 ? a->scan == 1 : a->thp_head && a->contiguous;
+	printf("%s{\"layout\":", p ? "," : "");
+	json_str(stdout, A.layout_text[p]);
+	printf(",\"collapsed\":%s,\"pagemap_scan_huge\":%s,\"thp_head\":%s,\"pfns_contiguous\":%s",
+	       collapsed ? "true" : "false", a->scan < 0 ? "null" : a->scan ? "true" : "false",
+	       a->thp_head ? "true" : "false", a->contiguous ? "true" : "false");
+	printf(",\"contents_ok\":%s,\"bad_pages\":%d,\"first_bad_slot\":%d", R.bad[p] ? "false" : "true",
+	       R.bad[p], R.first_bad[p]);
+	/* before: counts per observed kind, and the slots whose PTE is not what the layout asked */
+	int counts[NR_BUILDABLE + 1] = { 0 }, mis = 0, first_mis = -1;
+	const char *first_mis_saw = "";
+	int present_before = 0, swap_before = 0, present_after = 0, swap_after = 0;
+	for (int s = 0; s < NR_PTES; s++) {
+		uint64_t b = R.before[p][s], e = R.after_pm[p][s];
+		const char *saw = classify(b);
+		int idx = NR_BUILDABLE;
+		for (int i = 0; i < NR_BUILDABLE; i++)
+			if (!strcmp(saw, kind_names[i]))
+				idx = i;
+		counts[idx]++;
+		if (strcmp(saw, observed_name[A.layout[p][s]])) {
+			if (first_mis < 0) {
+				first_mis = s;
+				first_mis_saw = saw;
+			}
+			mis++;
+		}
+		present_before += !!(b & PM_PRESENT);
+		swap_before += (b & PM_SWAP) && PM_SWP_TYPE(b) < 24;
+		present_after += !!(e & PM_PRESENT);
+		swap_after += (e & PM_SWAP) && PM_SWP_TYPE(e) < 24;
+	}
+	printf(",\"before\":{\"present\":%d,\"swap\":%d,\"kinds\":{", present_before, swap_before);
+	bool firstk = true;
+	for (int i = 0; i <= NR_BUILDABLE; i++) {
+		if (!counts[i])
+			continue;
+		printf("%s\"%s\":%d", firstk ? "" : ",", i < NR_BUILDABLE ? kind_names[i] : "other", counts[i]);
+		firstk = false;
+	}
+	printf("},\"not_as_asked\":%d", mis);
+	if (first_mis >= 0)
+		printf(",\"first_not_as_asked\":{\"slot\":%d,\"asked\":\"%s\",\"saw\":\"%s\"}", first_mis,
+		       kind_names[A.layout[p][first_mis]], first_mis_saw);
+	printf("},\"after\":{\"present\":%d,\"swap\":%d}}", present_after, swap_after);
+	return mis;
+}
+
+static void print_report(void)
+{
 	printf("{\"harness\":\"collapse-live\",\"kernel\":");
-	json_str(stdout, un.release);
-	printf(",\"thp_enabled\":\"%s\",\"mode\":\"%s\"", thp_enabled, A.khugepaged ? "khugepaged" : "madvise");
-	if (prime_pmd >= 0)
-		printf(",\"anon_vma_primed\":{\"pmd\":%d,\"slot\":%d}", prime_pmd, prime_slot);
+	json_str(stdout, R.un.release);
+	printf(",\"thp_enabled\":\"%s\",\"mode\":\"%s\"", R.thp_enabled, A.khugepaged ? "khugepaged" : "madvise");
+	if (R.prime_pmd >= 0)
+		printf(",\"anon_vma_primed\":{\"pmd\":%d,\"slot\":%d}", R.prime_pmd, R.prime_slot);
 	else
 		printf(",\"anon_vma_primed\":null");
-	printf(",\"uffd\":%s%s%s", uffd_mode ? "\"" : "", uffd_mode ? uffd_mode : "null", uffd_mode ? "\"" : "");
+	if (R.uffd_mode)
+		printf(",\"uffd\":\"%s\"", R.uffd_mode);
+	else
+		printf(",\"uffd\":null");
 	if (A.khugepaged) {
 		printf(",\"errno\":null,\"knobs\":{");
-		for (int k = 0; k < 3; k++) {
-			static const long defaults[3] = { 511, 64, 256 };
-			printf("%s\"%s\":%ld", k ? "," : "", A.knobs[k].name, A.knobs[k].set ? A.knobs[k].value : defaults[k]);
-		}
-		printf("},\"khugepaged\":{\"full_scans\":%ld,\"waited_ms\":%.0f,\"timed_out\":%s}", full_scans,
-		       waited, timed_out ? "true" : "false");
+		for (int k = 0; k < 3; k++)
+			printf("%s\"%s\":%ld", k ? "," : "", A.knobs[k].name,
+			       A.knobs[k].set ? A.knobs[k].value : KNOB_DEFAULTS[k]);
+		printf("},\"khugepaged\":{\"full_scans\":%ld,\"waited_ms\":%.0f,\"timed_out\":%s}", R.full_scans,
+		       R.waited, R.timed_out ? "true" : "false");
 	} else {
-		printf(",\"errno\":\"%s\",\"errno_num\":%d", errno_name(err), err);
+		printf(",\"errno\":\"%s\",\"errno_num\":%d", errno_name(R.err), R.err);
 	}
 	printf(",\"vmstat\":{");
 	for (int i = 0; i < NR_COUNTERS; i++)
-		printf("%s\"%s\":%ld", i ? "," : "", counters[i], c1[i] - c0[i]);
+		printf("%s\"%s\":%ld", i ? "," : "", COUNTERS[i], R.c1[i] - R.c0[i]);
 	printf("},\"pmds\":[");
-	for (int p = 0; p < A.nr_pmds; p++) {
-		bool collapsed = after[p].scan >= 0 ? after[p].scan == 1 : after[p].thp_head && after[p].contiguous;
-		printf("%s{\"layout\":", p ? "," : "");
-		json_str(stdout, A.layout_text[p]);
-		printf(",\"collapsed\":%s,\"pagemap_scan_huge\":%s,\"thp_head\":%s,\"pfns_contiguous\":%s",
-		       collapsed ? "true" : "false",
-		       after[p].scan < 0 ? "null" : after[p].scan ? "true" : "false",
-		       after[p].thp_head ? "true" : "false", after[p].contiguous ? "true" : "false");
-		printf(",\"contents_ok\":%s,\"bad_pages\":%d,\"first_bad_slot\":%d", bad[p] ? "false" : "true",
-		       bad[p], first_bad[p]);
-		/* before: counts per observed kind, and the slots whose PTE is not what the layout asked */
-		int counts[NR_BUILDABLE + 1] = { 0 }, pmd_mis = 0, first_mis = -1;
-		const char *first_mis_saw = "";
-		int present_before = 0, swap_before = 0, present_after = 0, swap_after = 0;
-		for (int s = 0; s < NR_PTES; s++) {
-			const char *saw = classify(before[p][s]);
-			enum kind k = A.layout[p][s];
-			int idx = NR_BUILDABLE;
-			for (int i = 0; i < NR_BUILDABLE; i++)
-				if (!strcmp(saw, kind_names[i]))
-					idx = i;
-			counts[idx]++;
-			if (strcmp(saw, observed_name[k])) {
-				if (first_mis < 0) {
-					first_mis = s;
-					first_mis_saw = saw;
-				}
-				pmd_mis++;
-			}
-			present_before += !!(before[p][s] & PM_PRESENT);
-			swap_before += (before[p][s] & PM_SWAP) && PM_SWP_TYPE(before[p][s]) < 24;
-			present_after += !!(after_pm[p][s] & PM_PRESENT);
-			swap_after += (after_pm[p][s] & PM_SWAP) && PM_SWP_TYPE(after_pm[p][s]) < 24;
-		}
-		mismatches += pmd_mis;
-		printf(",\"before\":{\"present\":%d,\"swap\":%d,\"kinds\":{", present_before, swap_before);
-		bool firstk = true;
-		for (int i = 0; i <= NR_BUILDABLE; i++) {
-			if (!counts[i])
-				continue;
-			printf("%s\"%s\":%d", firstk ? "" : ",", i < NR_BUILDABLE ? kind_names[i] : "other", counts[i]);
-			firstk = false;
-		}
-		printf("},\"not_as_asked\":%d", pmd_mis);
-		if (first_mis >= 0) {
-			printf(",\"first_not_as_asked\":{\"slot\":%d,\"asked\":\"%s\",\"saw\":\"%s\"}", first_mis,
-			       kind_names[A.layout[p][first_mis]], first_mis_saw);
-		}
-		printf("},\"after\":{\"present\":%d,\"swap\":%d}}", present_after, swap_after);
-	}
+	int mismatches = 0;
+	for (int p = 0; p < A.nr_pmds; p++)
+		mismatches += print_pmd(p);
 	printf("],\"built_as_asked\":%s", mismatches ? "false" : "true");
 	if (A.trace) {
 		printf(",\"trace\":");
@@ -1474,6 +1499,36 @@ int main(int argc, char **argv)
 	}
 	printf("}\n");
 	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	parse_args(argc, argv);
+	uname(&R.un);
+	if (geteuid() == 0 && A.restore) {
+		take_lock();
+		return do_restore();
+	}
+	check_machine();
+	if (A.probe) {
+		print_probe();
+		return 0;
+	}
+	take_lock();
+	install_handlers();
+	refuse_leftovers();
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (pagemap_fd < 0 || kpageflags_fd < 0)
+		die(3, "cannot open /proc/self/pagemap or /proc/kpageflags: %s", strerror(errno));
+	srand((unsigned)(time(NULL) ^ getpid()));
+	cookie = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)getpid();
+
+	map_region();
+	build_layout();
+	collapse();
+	measure();
+	print_report();
 	cleanup();
 	return 0;
 }
