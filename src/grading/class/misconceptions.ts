@@ -83,14 +83,33 @@ export function loadMisconceptions(exerciseDir: string, exerciseId: string): Mis
   return parseMisconceptions(raw, file, exerciseId);
 }
 
-/** Misconceptions a failing set shows: every test of the misconception is in `failing`. */
-export function diagnose(map: MisconceptionMap, failing: ReadonlySet<string>): Misconception[] {
-  return map.misconceptions.filter((m) => m.tests.every((t) => failing.has(t)));
+/**
+ * What each misconception's wrong answers fail (all of them, intersected), measured by grading
+ * them: misconception id → test names. Lets the report (a) map any failing test to the
+ * misconceptions that fail it and (b) not blame a misconception whose revealing tests another
+ * diagnosed misconception already explains.
+ */
+export type Profiles = ReadonlyMap<string, ReadonlySet<string>>;
+
+/**
+ * Misconceptions a failing set shows: every one of its `tests` is in `failing`. With `profiles`,
+ * a candidate M is dropped when another candidate M' already fails all of M's tests (M.tests ⊆
+ * profile(M')) but not the other way round — e.g. "aborts on every non-present PTE" also fails the
+ * swap-limit counter test, so a student who fails both is not also blamed for forgetting the counter.
+ */
+export function diagnose(map: MisconceptionMap, failing: ReadonlySet<string>, profiles?: Profiles): Misconception[] {
+  const candidates = map.misconceptions.filter((m) => m.tests.every((t) => failing.has(t)));
+  if (!profiles) return candidates;
+  const explains = (by: Misconception, m: Misconception) => {
+    const p = profiles.get(by.id);
+    return p !== undefined && m.tests.every((t) => p.has(t));
+  };
+  return candidates.filter((m) => !candidates.some((o) => o !== m && explains(o, m) && !explains(m, o)));
 }
 
-/** Misconceptions whose `tests` include `testName`. */
-export function misconceptionsOfTest(map: MisconceptionMap, testName: string): Misconception[] {
-  return map.misconceptions.filter((m) => m.tests.includes(testName));
+/** Misconceptions whose wrong answers fail `testName` (by profile), else whose `tests` list it. */
+export function misconceptionsOfTest(map: MisconceptionMap, testName: string, profiles?: Profiles): Misconception[] {
+  return map.misconceptions.filter((m) => m.tests.includes(testName) || (profiles?.get(m.id)?.has(testName) ?? false));
 }
 
 /** The site path of a revisit section: "/<chapter>/#<heading id>" (heading ids as Astro makes them: github-slugger). */
