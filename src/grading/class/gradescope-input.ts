@@ -72,20 +72,25 @@ export function readGradescopeClass(dir: string, knownExercises: readonly string
       continue;
     }
     const summary = typeof raw.output === 'string' ? raw.output : '';
-    const summaryIds = [...summary.matchAll(/^([a-z0-9][a-z0-9-]*): \d+\/\d+ tests passed/gm)].map((m) => m[1]).filter((id) => known.has(id));
+    // The kit writes one summary line per graded exercise, and prefixes test names with the
+    // exercise id only when there are several (a bare name may itself contain "<id>: ").
+    const summaryIds = [...summary.matchAll(/^([a-z0-9][a-z0-9-]*): \d+\/\d+ tests passed/gm)].map((m) => m[1]);
+    const single = summaryIds.length === 1 && known.has(summaryIds[0]) ? summaryIds[0] : null;
     const byExercise = new Map<string, GsTest[]>();
     for (const t of raw.tests as GsTest[]) {
       if (!t || typeof t.name !== 'string') continue;
       const colon = t.name.indexOf(': ');
-      let id = colon > 0 ? t.name.slice(0, colon) : '';
-      let testName = colon > 0 ? t.name.slice(colon + 2) : t.name;
-      if (!known.has(id)) {
-        if (summaryIds.length !== 1) {
-          problems.push({ path: rel, student, message: `test "${t.name.slice(0, 80)}" names no exercise of this course: ignored` });
-          continue;
-        }
-        id = summaryIds[0];
+      let id: string;
+      let testName: string;
+      if (single !== null) {
+        id = single;
         testName = t.name;
+      } else if (colon > 0 && known.has(t.name.slice(0, colon))) {
+        id = t.name.slice(0, colon);
+        testName = t.name.slice(colon + 2);
+      } else {
+        problems.push({ path: rel, student, message: `test "${t.name.slice(0, 80)}" names no exercise of this course: ignored` });
+        continue;
       }
       const list = byExercise.get(id) ?? [];
       list.push({ ...t, name: testName });

@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_EXERCISES_DIR, GradeSetupError, listExerciseIds, loadExercise, loadExtraTests, type ExerciseOnDisk } from '../node/exercises.ts';
-import { terminateAllWorkers } from '../node/grade.ts';
+import { terminateAllWorkers, type GradeOptions } from '../node/grade.ts';
 import { formatJson, formatText, type Graded } from '../reporters/index.ts';
 import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, type RunResult } from '../types.ts';
 import { deriveVariant, describeVariant, normalizeSeed, VariantError } from '../variant.ts';
@@ -113,12 +113,26 @@ function cellFrom(sub: Submission, r: RunResult, starter: string | null, seed: s
   return { ...base, status, passed: r.passed, total: r.total, failing };
 }
 
+/**
+ * Identical code for the same exercise and seed is graded once (untouched starters, shared
+ * answers, and the wrong/ answers measured for profiles). Grading is deterministic for a given
+ * code, tests and seed, so sharing the result is exact.
+ */
+type GradeCache = Map<string, Promise<RunResult>>;
+function gradeCached(cache: GradeCache, ex: ExerciseOnDisk, code: string, seed: string | undefined, opts: GradeOptions): Promise<RunResult> {
+  const extras = (opts.extraTests ?? []).map((t) => t.file).join('|');
+  const key = `${ex.meta.id}\u0000${seed ?? ''}\u0000${extras}\u0000${code}`;
+  let p = cache.get(key);
+  if (!p) cache.set(key, (p = gradeSeeded(ex, code, seed, opts)));
+  return p;
+}
+
 /** Grade the wrong/ answers a map names; misconception id → tests all its wrong answers fail. */
-async function measureProfiles(ex: ExerciseOnDisk, map: MisconceptionMap, jobs: number, limits: { perTestMs: number; perRunMs: number }): Promise<Profiles> {
+async function measureProfiles(cache: GradeCache, ex: ExerciseOnDisk, map: MisconceptionMap, jobs: number, limits: GradeOptions): Promise<Profiles> {
   const files = [...new Set(map.misconceptions.flatMap((m) => m.wrong))].filter((f) => existsSync(join(ex.dir, 'wrong', f)));
   const fails = new Map<string, Set<string>>();
   await pool(files, jobs, async (f) => {
-    const r = await gradeSeeded(ex, readFileSync(join(ex.dir, 'wrong', f), 'utf8'), undefined, limits);
+    const r = await gradeCached(cache, ex, readFileSync(join(ex.dir, 'wrong', f), 'utf8'), undefined, limits);
     if (!r.compileError && !r.loadError) fails.set(f, new Set(r.tests.filter((t) => t.status !== 'passed').map((t) => t.name)));
   });
   const out = new Map<string, Set<string>>();
@@ -148,6 +162,7 @@ export async function gradeClass(dir: string, opts: ClassOptions = {}): Promise<
     return e;
   };
   const order = new Map<string, string[]>();
+  const cache: GradeCache = new Map();
 
   if (opts.fromGradescope) {
     ({ students, cells, problems } = readGradescopeClass(root, known));
@@ -171,7 +186,7 @@ export async function gradeClass(dir: string, opts: ClassOptions = {}): Promise<
         let cell: Cell;
         try {
           const extraTests = opts.extraTestsDir ? loadExtraTests(opts.extraTestsDir, sub.exercise, false) : [];
-          const r = await gradeSeeded(ex, sub.code, seed, { ...limits, extraTests });
+          const r = await gradeCached(cache, ex, sub.code, seed, { ...limits, extraTests });
           if (!order.has(sub.exercise) && !r.compileError && !r.loadError && r.tests.length) order.set(sub.exercise, r.tests.map((t) => t.name));
           cell = cellFrom(sub, r, starter, seed);
         } catch (e) {
@@ -195,7 +210,7 @@ export async function gradeClass(dir: string, opts: ClassOptions = {}): Promise<
       const ex = exercise(id);
       const map = loadMisconceptions(ex.dir, id);
       const failedHere = cells.some((c) => c.exercise === id && c.status === 'failed');
-      const profiles = opts.profiles !== false && failedHere && map.misconceptions.length ? await measureProfiles(ex, map, jobs, limits) : undefined;
+      const profiles = opts.profiles !== false && failedHere && map.misconceptions.length ? await measureProfiles(cache, ex, map, jobs, limits) : undefined;
       infos.push({ id, title: ex.meta.title, map, order: order.get(id), ...(profiles ? { profiles } : {}) });
     }
   } finally {
