@@ -144,7 +144,12 @@ describe('grading against a variant (the real grader)', () => {
 describe('the same seed gives the same variant in the browser', () => {
   it('derivation bundled for the browser and run in Chromium matches Node for many seeds', async () => {
     const bundle = await build({
-      entryPoints: [join(ROOT, 'src/grading/variant.ts')],
+      // The derivation and the page banner, exactly as the site bundles them.
+      stdin: {
+        contents: "export * from './src/grading/variant.ts';\nexport { mountVariantBanner } from './src/components/exercise/variant-banner.ts';\n",
+        resolveDir: ROOT,
+        loader: 'ts',
+      },
       bundle: true,
       format: 'iife',
       globalName: 'collapseLabVariant',
@@ -166,8 +171,41 @@ describe('the same seed gives the same variant in the browser', () => {
       }, seeds);
       expect(inBrowser.seeded, 'Chromium and Node must derive identical variants').toEqual(seeds.map((s) => race(s)));
       expect(inBrowser.unseeded).toEqual(race());
+      // The banner on a page opened with ?seed=…; a seed that looks like markup stays text.
+      await page.setContent('<!doctype html><title>x</title><section class="cl-exercise" data-exercise="race-schedule"><header><h3>Write the race</h3></header><p>body</p></section>');
+      await page.addScriptTag({ content: code });
+      const banner = await page.evaluate(() => {
+        const m = (globalThis as unknown as { collapseLabVariant: { mountVariantBanner: (root: HTMLElement, search: string) => HTMLElement | null } }).collapseLabVariant;
+        const root = document.querySelector('section') as HTMLElement;
+        const a = m.mountVariantBanner(root, '?seed=alice');
+        const first = { text: a?.textContent ?? null, afterHeader: a?.previousElementSibling?.tagName ?? null };
+        m.mountVariantBanner(root, `?seed=${encodeURIComponent('<img src=x onerror="document.title=1">')}`);
+        return { first, count: root.querySelectorAll('.cl-variant').length, imgs: root.querySelectorAll('img').length, title: document.title };
+      });
+      expect(banner.first.text, 'the page shows the variant Node derives').toContain(describeVariant(race('alice')));
+      expect(banner.first.afterHeader, 'right under the exercise header').toBe('HEADER');
+      expect(banner.count, 'one banner, replaced, not stacked').toBe(1);
+      expect(banner.imgs, 'a seed is shown as text, never parsed as HTML').toBe(0);
+      expect(banner.title).toBe('x');
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('the page banner (?seed=…)', () => {
+  it('says "your variant: …" for a seeded page, nothing without a seed or for an exercise without variants, and refuses a bad seed in words', async () => {
+    const { variantBannerText, bindVariantForPage } = await import('../../src/components/exercise/variant-banner.ts');
+    const said = variantBannerText('race-schedule', '?seed=Alice');
+    expect(said?.kind).toBe('variant');
+    expect(said?.text, 'the banner describes the same variant as Node').toContain(describeVariant(race('alice')));
+    expect(variantBannerText('race-schedule', ''), 'no seed, no banner').toBeNull();
+    expect(variantBannerText('early-abort', '?seed=alice'), 'no variants, no banner').toBeNull();
+    const bad = variantBannerText('race-schedule', '?seed=%20%20');
+    expect(bad?.kind).toBe('error');
+    expect(bad?.text).toMatch(/exercise as written/);
+    const source = readFileSync(join(ROOT, 'exercises/race-schedule/race-schedule.test.ts'), 'utf8');
+    expect(readBoundVariant(bindVariantForPage('race-schedule', source, '?seed=alice')), 'the page grades the variant it shows').toEqual(race('alice'));
+    expect(bindVariantForPage('race-schedule', source, ''), 'without a seed the page grades the exercise as written').toBe(source);
   });
 });
