@@ -332,3 +332,17 @@ describe('odd and hostile input', () => {
     for (const r of [missing, bad, seed, variant]) expect(hasStackTrace(r.out + r.err), r.err).toBe(false);
   });
 });
+
+describe('the instructor guide', () => {
+  it("its sample class.md is this generated class's report (summary and the race-schedule section)", () => {
+    const guide = readFileSync(join(ROOT, 'content/appendix/instructors.mdx'), 'utf8');
+    const start = guide.indexOf('````markdown\n');
+    expect(start, 'the guide has a sample report in a ````markdown block').toBeGreaterThan(0);
+    const sample = guide.slice(start + '````markdown\n'.length, guide.indexOf('````\n', start + 12));
+    const md = result.md.replaceAll(dir, 'class');
+    const i = md.indexOf('## race-schedule');
+    const fresh = `${md.slice(0, md.indexOf('## early-abort')).trimEnd()}\n\n${md.slice(i, md.indexOf('\n## ', i + 1)).trimEnd()}\n`;
+    // On a mismatch the diff below is the new sample: paste it into content/appendix/instructors.mdx.
+    expect(sample, 'content/appendix/instructors.mdx "A sample report" is out of date').toBe(fresh);
+  });
+});
