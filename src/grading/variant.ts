@@ -180,3 +180,25 @@ export function readBoundVariant(testSource: string): unknown {
   // The literal is written as JSON (keys quoted) so it can be read back without evaluating code.
   return JSON.parse(literal) as unknown;
 }
+
+/** The raw `seed` parameter of a query string ("?seed=s123&x=1"), or null. */
+export function seedFromSearch(search: string): string | null {
+  return new URLSearchParams(search).get('seed');
+}
+
+/**
+ * For the browser runner: `testSource` bound to the variant of the seed in `search` (a page's
+ * `location.search`); unchanged without a seed, for an exercise without variants, or when the seed
+ * is unusable (the page banner says so).
+ */
+export function bindVariantForSearch(exerciseId: string, testSource: string, search: string): string {
+  const raw = seedFromSearch(search);
+  if (raw === null) return testSource;
+  let v: ExerciseVariant | null;
+  try {
+    v = deriveVariant(exerciseId, normalizeSeed(raw));
+  } catch {
+    return testSource;
+  }
+  return v ? bindVariant(testSource, v) : testSource;
+}

@@ -12,7 +12,7 @@ import { makeWorld, parseLayout, runCollapse } from '../../src/engine/index.ts';
 import { loadExercise } from '../../src/grading/node/exercises.ts';
 import { terminateAllWorkers } from '../../src/grading/node/grade.ts';
 import { exerciseForSeed, gradeSeeded } from '../../src/grading/class/seeded.ts';
-import { bindVariant, deriveVariant, describeVariant, hashSeed, normalizeSeed, readBoundVariant, VARIANT_BEGIN, VARIANT_END, VariantError, type RaceScheduleVariant } from '../../src/grading/variant.ts';
+import { bindVariant, bindVariantForSearch, deriveVariant, describeVariant, hashSeed, normalizeSeed, readBoundVariant, VARIANT_BEGIN, VARIANT_END, VariantError, type RaceScheduleVariant } from '../../src/grading/variant.ts';
 import { ROOT } from './helpers.ts';
 
 const race = (seed?: string) => deriveVariant('race-schedule', seed) as RaceScheduleVariant;
@@ -195,7 +195,7 @@ describe('the same seed gives the same variant in the browser', () => {
 
 describe('the page banner (?seed=…)', () => {
   it('says "your variant: …" for a seeded page, nothing without a seed or for an exercise without variants, and refuses a bad seed in words', async () => {
-    const { variantBannerText, bindVariantForPage } = await import('../../src/components/exercise/variant-banner.ts');
+    const { variantBannerText } = await import('../../src/components/exercise/variant-banner.ts');
     const said = variantBannerText('race-schedule', '?seed=Alice');
     expect(said?.kind).toBe('variant');
     expect(said?.text, 'the banner describes the same variant as Node').toContain(describeVariant(race('alice')));
@@ -205,7 +205,8 @@ describe('the page banner (?seed=…)', () => {
     expect(bad?.kind).toBe('error');
     expect(bad?.text).toMatch(/exercise as written/);
     const source = readFileSync(join(ROOT, 'exercises/race-schedule/race-schedule.test.ts'), 'utf8');
-    expect(readBoundVariant(bindVariantForPage('race-schedule', source, '?seed=alice')), 'the page grades the variant it shows').toEqual(race('alice'));
-    expect(bindVariantForPage('race-schedule', source, ''), 'without a seed the page grades the exercise as written').toBe(source);
+    expect(readBoundVariant(bindVariantForSearch('race-schedule', source, '?seed=alice')), 'the page grades the variant it shows').toEqual(race('alice'));
+    expect(bindVariantForSearch('race-schedule', source, ''), 'without a seed the page grades the exercise as written').toBe(source);
+    expect(bindVariantForSearch('race-schedule', source, '?seed=%0A'), 'an unusable seed grades the exercise as written').toBe(source);
   });
 });

@@ -5,15 +5,10 @@
  * `grade --seed` and `grade --class --seeds student` run in Node.
  *
  *   mountVariantBanner(root)                 root = section.cl-exercise[data-exercise]
- *   bindVariantForPage(id, testSource)       for the browser runner: the test source bound to the
- *                                            page's seed (unchanged without a seed)
+ *
+ * The browser runner grades the same variant with bindVariantForSearch (src/grading/variant.ts).
  */
-import { bindVariant, deriveVariant, describeVariant, normalizeSeed, VariantError } from '../../grading/variant.ts';
-
-/** The raw `seed` parameter of a query string, or null. */
-export function seedFromSearch(search: string): string | null {
-  return new URLSearchParams(search).get('seed');
-}
+import { deriveVariant, describeVariant, normalizeSeed, seedFromSearch, VariantError } from '../../grading/variant.ts';
 
 /**
  * What the banner says for exercise `id` and query string `search`: null when there is no seed or
@@ -30,18 +25,6 @@ export function variantBannerText(id: string, search: string): { kind: 'variant'
   } catch (e) {
     const why = e instanceof VariantError ? e.message : 'it could not be read';
     return { kind: 'error', text: `The seed in this page's address cannot be used (${why}); you are doing the exercise as written.` };
-  }
-}
-
-/** The test source bound to the seed in `search` (default: this page's address); unchanged without a usable seed. */
-export function bindVariantForPage(id: string, testSource: string, search: string = typeof location === 'undefined' ? '' : location.search): string {
-  const raw = seedFromSearch(search);
-  if (raw === null) return testSource;
-  try {
-    const v = deriveVariant(id, normalizeSeed(raw));
-    return v ? bindVariant(testSource, v) : testSource;
-  } catch {
-    return testSource; // the banner already says the seed is unusable
   }
 }
 
