@@ -158,10 +158,10 @@ const target = VARIANT.slot;
 const wanted = VARIANT.actor;
 if (target !== null && wanted !== null) {
   describe('your variant', () => {
-    it('the race hits the slot of your variant: the unpatched swap-in hands do_swap_page() a non-swap entry there', () => {
+    it('the race hits the slot of your variant: the unpatched swap-in hands do_swap_page() a non-swap entry there, and nowhere else', () => {
       const r = replay('before', schedule);
       const slots = r.do_swap_page_calls.filter((c) => c.non_swap).map((c) => c.slot);
-      expect(slots, `your variant needs the non-swap entry in slot ${target} of "${LAYOUT}"; non-swap do_swap_page() calls happened at [${slots.join(', ')}]: ${whatHappened(r)}`).toContain(target);
+      expect(slots, `your variant needs the non-swap entry in slot ${target} of "${LAYOUT}" (and only there); non-swap do_swap_page() calls happened at [${slots.join(', ')}]: ${whatHappened(r)}`).toEqual([target]);
     });
     it('the non-swap entry in that slot is made by the actor of your variant', () => {
       const r = replay('before', schedule);

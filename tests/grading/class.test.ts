@@ -346,3 +346,24 @@ describe('the instructor guide', () => {
     expect(sample, 'content/appendix/instructors.mdx "A sample report" is out of date').toBe(fresh);
   });
 });
+
+describe('a seeded class', () => {
+  it('grades each student on the variant of their name and names those who solved a different variant', async () => {
+    const seeded = mkdtempSync(join(tmpdir(), 'collapse-lab-seeded-'));
+    try {
+      const forAlice = "export const schedule = [{ at: 'alloc', actor: 'migration_start', slot: 230 }];\n"; // alice's variant (variant.test.ts)
+      writeFileSync(join(seeded, 'alice.race-schedule.ts'), forAlice);
+      writeFileSync(join(seeded, 'bob.race-schedule.ts'), forAlice);
+      const r = await gradeClass(seeded, { seeds: 'student', write: false, progress: null, profiles: false });
+      const [head, ...rows] = parseCsv(r.csv);
+      expect(head).toEqual(['student', 'seed', 'race-schedule score', 'race-schedule status']);
+      expect(rows.map((x) => [x[0], x[1], x[3]])).toEqual([
+        ['alice', 'alice', 'passed'],
+        ['bob', 'bob', 'failed'],
+      ]);
+      expect(r.md).toMatch(/### Solved a different variant\n\n1 student passed every test except those of their own variant: bob\./);
+    } finally {
+      rmSync(seeded, { recursive: true, force: true });
+    }
+  });
+});

@@ -123,7 +123,7 @@ describe('grading against a variant (the real grader)', () => {
     expect(ra.tests.some((t) => t.name.startsWith('your variant')), 'the seeded run includes the variant tests').toBe(true);
     const rb = await gradeSeeded(exercise, forA, 'bob');
     expect(rb.passed, "alice's schedule must not pass bob's variant").toBeLessThan(rb.total);
-    expect(rb.tests.filter((t) => t.status !== 'passed').map((t) => t.name), 'it fails on the variant tests').toContain('your variant > the race hits the slot of your variant: the unpatched swap-in hands do_swap_page() a non-swap entry there');
+    expect(rb.tests.filter((t) => t.status !== 'passed').map((t) => t.name), 'it fails on the variant tests').toContain('your variant > the race hits the slot of your variant: the unpatched swap-in hands do_swap_page() a non-swap entry there, and nowhere else');
     const rBack = await gradeSeeded(exercise, solve(b), 'alice');
     expect(rBack.passed, "bob's schedule must not pass alice's variant either").toBeLessThan(rBack.total);
   });
@@ -132,6 +132,16 @@ describe('grading against a variant (the real grader)', () => {
     const r = await gradeSeeded(exercise, solve(a), undefined);
     expect(r.passed, r.tests.map((t) => `${t.status} ${t.name}`).join('\n')).toBe(r.total);
     expect(r.tests.some((t) => t.name.startsWith('your variant')), 'no variant tests without a seed').toBe(false);
+  });
+
+  it('hostile: a shotgun schedule (one actor on every present slot) does not pass any variant', async () => {
+    for (const seed of ['alice', 'bob']) {
+      const v = race(seed);
+      const slots = Array.from({ length: 512 }, (_, i) => i).filter((i) => i < v.swapStart || i >= v.swapStart + 64);
+      const code = `export const schedule = ${JSON.stringify(slots.map((slot) => ({ at: 'alloc', actor: v.actor, slot })))};\n`;
+      const r = await gradeSeeded(exercise, code, seed);
+      expect(r.passed, `${seed}: acting on all ${slots.length} present slots with the right actor must not pass the variant`).toBeLessThan(r.total);
+    }
   });
 
   it('the reference solution (slot 10, migration) fails a seeded variant that asks for another slot', async () => {

@@ -50,6 +50,9 @@ export interface ReportInput {
   topTests?: number;
 }
 
+/** Tests of a seeded variant are grouped under this describe block (exercises' test files). */
+export const VARIANT_TEST_PREFIX = 'your variant > ';
+
 /** A cell in a spreadsheet-safe, RFC 4180 CSV field. Hand-rolled: six lines, and the repo has no CSV library. */
 export function csvField(value: string): string {
   // A leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell (CSV injection): prefix a quote.
@@ -148,6 +151,14 @@ export function formatClassMd(input: ReportInput): string {
       }
       if (tests.length > top) out.push('', `… and ${tests.length - top} more failing tests, each failed by fewer students.`);
       out.push('');
+    }
+    if (input.seeded) {
+      // Everything right except the tests of the student's own variant: the answer solves some other
+      // variant (a neighbour's, or the unseeded exercise). Worth a conversation, not a verdict.
+      const other = attempts.filter((c) => c.failing.length > 0 && c.failing.every((t) => t.startsWith(VARIANT_TEST_PREFIX)));
+      if (other.length) {
+        out.push('### Solved a different variant', '', `${other.length} student${other.length === 1 ? '' : 's'} passed every test except those of their own variant: ${names(other.map((c) => c.student), 50)}.`, '');
+      }
     }
     const broken = cells.filter((c) => c.status === 'compile-error' || c.status === 'load-error' || c.status === 'grader-error');
     if (broken.length) {
