@@ -361,6 +361,13 @@ describe('a seeded class', () => {
         ['alice', 'alice', 'passed'],
         ['bob', 'bob', 'failed'],
       ]);
+      // A student whose name cannot be a seed is reported, not a crash of the whole class.
+      writeFileSync(join(seeded, `${'z'.repeat(201)}.race-schedule.ts`), forAlice);
+      const r2 = await gradeClass(seeded, { seeds: 'student', write: false, progress: null, profiles: false });
+      const z = r2.cells.find((c) => c.student.startsWith('zzz'));
+      expect(z?.status).toBe('grader-error');
+      expect(z?.message).toMatch(/at most 200/);
+      expect(r2.cells.filter((c) => c.status === 'passed').map((c) => c.student), 'the others are still graded').toEqual(['alice']);
       expect(r.md).toMatch(/### Solved a different variant\n\n1 student passed every test except those of their own variant: bob\./);
     } finally {
       rmSync(seeded, { recursive: true, force: true });

@@ -143,76 +143,109 @@ async function measureProfiles(cache: GradeCache, ex: ExerciseOnDisk, map: Misco
   return out;
 }
 
-/** Grade (or read) a class and write class.csv + class.md. Throws GradeSetupError for an unusable folder. */
+/** What the steps of one class run share: loaded exercises, the grade cache, test order seen. */
+interface Run {
+  opts: ClassOptions;
+  exercisesDir: string;
+  jobs: number;
+  limits: GradeOptions;
+  cache: GradeCache;
+  order: Map<string, string[]>;
+  exercise: (id: string) => ExerciseOnDisk;
+}
+
+function newRun(opts: ClassOptions): Run {
+  const exercisesDir = opts.exercisesDir ?? DEFAULT_EXERCISES_DIR;
+  const loaded = new Map<string, ExerciseOnDisk>();
+  return {
+    opts,
+    exercisesDir,
+    jobs: opts.jobs ?? availableParallelism(),
+    limits: { perTestMs: opts.perTestMs ?? DEFAULT_PER_TEST_MS, perRunMs: opts.perRunMs ?? DEFAULT_PER_RUN_MS },
+    cache: new Map(),
+    order: new Map(),
+    exercise: (id) => {
+      let e = loaded.get(id);
+      if (!e) loaded.set(id, (e = loadExercise(id, exercisesDir)));
+      return e;
+    },
+  };
+}
+
+/** The seed a student is graded for (undefined: unseeded). Throws VariantError for an unusable one. */
+function seedOf(opts: ClassOptions, student: string): string | undefined {
+  if (opts.seeds === 'student') return normalizeSeed(student);
+  if (opts.seeds && typeof opts.seeds === 'object' && opts.seeds[student] !== undefined) return normalizeSeed(opts.seeds[student]);
+  return undefined;
+}
+
+/** Grade every submission, `run.jobs` at a time; one cell each (a grader failure is a cell, not a crash). */
+async function gradeSubmissions(run: Run, subs: Submission[], progress: ClassOptions['progress']): Promise<Cell[]> {
+  const bar = progressBar(progress, subs.length);
+  try {
+    return await pool(subs, run.jobs, async (sub) => {
+      let seed: string | undefined;
+      let cell: Cell;
+      try {
+        seed = seedOf(run.opts, sub.student);
+        const ex = run.exercise(sub.exercise);
+        const starterPath = join(ex.dir, 'starter.ts');
+        const starter = existsSync(starterPath) ? readFileSync(starterPath, 'utf8') : null;
+        const extraTests = run.opts.extraTestsDir ? loadExtraTests(run.opts.extraTestsDir, sub.exercise, false) : [];
+        const r = await gradeCached(run.cache, ex, sub.code, seed, { ...run.limits, extraTests });
+        if (!run.order.has(sub.exercise) && !r.compileError && !r.loadError && r.tests.length) run.order.set(sub.exercise, r.tests.map((t) => t.name));
+        cell = cellFrom(sub, r, starter, seed);
+      } catch (e) {
+        cell = { student: sub.student, exercise: sub.exercise, status: 'grader-error', passed: 0, total: 0, failing: [], message: (e as Error)?.message ?? String(e), from: sub.from, ...(seed !== undefined ? { seed } : {}) };
+      }
+      bar.tick();
+      return cell;
+    });
+  } finally {
+    bar.done();
+  }
+}
+
+/** Per report column: title, misconception map and (when some attempt failed) measured profiles. */
+async function exerciseInfos(run: Run, columns: string[], cells: Cell[]): Promise<ExerciseInfo[]> {
+  const infos: ExerciseInfo[] = [];
+  for (const id of columns) {
+    const ex = run.exercise(id);
+    const map = loadMisconceptions(ex.dir, id);
+    const failedHere = cells.some((c) => c.exercise === id && c.status === 'failed');
+    const profiles = run.opts.profiles !== false && failedHere && map.misconceptions.length ? await measureProfiles(run.cache, ex, map, run.jobs, run.limits) : undefined;
+    infos.push({ id, title: ex.meta.title, map, order: run.order.get(id), ...(profiles ? { profiles } : {}) });
+  }
+  return infos;
+}
+
+/** Grade (or read) a class and write class.csv + class.md. Throws GradeSetupError for an unusable folder or option. */
 export async function gradeClass(dir: string, opts: ClassOptions = {}): Promise<ClassResult> {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new GradeSetupError(`${dir} is not a folder`);
-  const exercisesDir = opts.exercisesDir ?? DEFAULT_EXERCISES_DIR;
-  const known = listExerciseIds(exercisesDir);
+  const out = resolve(opts.outDir ?? root);
+  // Checked before grading: a typo in --out must not cost a whole class's grading time.
+  if (opts.write !== false && (!existsSync(out) || !statSync(out).isDirectory())) throw new GradeSetupError(`--out: ${opts.outDir} is not a folder`);
+  const run = newRun(opts);
+  const known = listExerciseIds(run.exercisesDir);
   for (const id of opts.exercises ?? []) if (!known.includes(id)) throw new GradeSetupError(`unknown exercise '${id}' (known: ${known.join(', ')})`);
-  const progressStream = opts.progress === undefined ? (process.stderr.isTTY ? process.stderr : null) : opts.progress;
+  const progress = opts.progress === undefined ? (process.stderr.isTTY ? process.stderr : null) : opts.progress;
 
   let students: string[];
   let cells: Cell[];
   let problems: Problem[];
-  const loaded = new Map<string, ExerciseOnDisk>();
-  const exercise = (id: string) => {
-    let e = loaded.get(id);
-    if (!e) loaded.set(id, (e = loadExercise(id, exercisesDir)));
-    return e;
-  };
-  const order = new Map<string, string[]>();
-  const cache: GradeCache = new Map();
-
-  if (opts.fromGradescope) {
-    ({ students, cells, problems } = readGradescopeClass(root, known));
-  } else {
-    const found = discoverSubmissions(root, known);
-    ({ students, problems } = found);
-    const subs = found.submissions.filter((s) => !opts.exercises || opts.exercises.includes(s.exercise));
-    const seedOf = (student: string): string | undefined => {
-      if (opts.seeds === 'student') return normalizeSeed(student);
-      if (opts.seeds && typeof opts.seeds === 'object') return opts.seeds[student] !== undefined ? normalizeSeed(opts.seeds[student]) : undefined;
-      return undefined;
-    };
-    const bar = progressBar(progressStream, subs.length);
-    const limits = { perTestMs: opts.perTestMs ?? DEFAULT_PER_TEST_MS, perRunMs: opts.perRunMs ?? DEFAULT_PER_RUN_MS };
-    try {
-      cells = await pool(subs, opts.jobs ?? availableParallelism(), async (sub) => {
-        const ex = exercise(sub.exercise);
-        const starterPath = join(ex.dir, 'starter.ts');
-        const starter = existsSync(starterPath) ? readFileSync(starterPath, 'utf8') : null;
-        const seed = seedOf(sub.student);
-        let cell: Cell;
-        try {
-          const extraTests = opts.extraTestsDir ? loadExtraTests(opts.extraTestsDir, sub.exercise, false) : [];
-          const r = await gradeCached(cache, ex, sub.code, seed, { ...limits, extraTests });
-          if (!order.has(sub.exercise) && !r.compileError && !r.loadError && r.tests.length) order.set(sub.exercise, r.tests.map((t) => t.name));
-          cell = cellFrom(sub, r, starter, seed);
-        } catch (e) {
-          cell = { student: sub.student, exercise: sub.exercise, status: 'grader-error', passed: 0, total: 0, failing: [], message: (e as Error)?.message ?? String(e), from: sub.from, ...(seed !== undefined ? { seed } : {}) };
-        }
-        bar.tick();
-        return cell;
-      });
-    } finally {
-      bar.done();
-      await terminateAllWorkers();
-    }
-  }
-
-  const columns = opts.exercises ?? known.filter((id) => cells.some((c) => c.exercise === id));
-  const jobs = opts.jobs ?? availableParallelism();
-  const limits = { perTestMs: opts.perTestMs ?? DEFAULT_PER_TEST_MS, perRunMs: opts.perRunMs ?? DEFAULT_PER_RUN_MS };
-  const infos: ExerciseInfo[] = [];
+  let infos: ExerciseInfo[];
+  let columns: string[];
   try {
-    for (const id of columns) {
-      const ex = exercise(id);
-      const map = loadMisconceptions(ex.dir, id);
-      const failedHere = cells.some((c) => c.exercise === id && c.status === 'failed');
-      const profiles = opts.profiles !== false && failedHere && map.misconceptions.length ? await measureProfiles(cache, ex, map, jobs, limits) : undefined;
-      infos.push({ id, title: ex.meta.title, map, order: order.get(id), ...(profiles ? { profiles } : {}) });
+    if (opts.fromGradescope) {
+      ({ students, cells, problems } = readGradescopeClass(root, known));
+    } else {
+      const found = discoverSubmissions(root, known);
+      ({ students, problems } = found);
+      cells = await gradeSubmissions(run, found.submissions.filter((s) => !opts.exercises || opts.exercises.includes(s.exercise)), progress);
     }
+    columns = opts.exercises ?? known.filter((id) => cells.some((c) => c.exercise === id));
+    infos = await exerciseInfos(run, columns, cells);
   } finally {
     await terminateAllWorkers();
   }
@@ -228,8 +261,6 @@ export async function gradeClass(dir: string, opts: ClassOptions = {}): Promise<
   const md = formatClassMd(input);
   const result: ClassResult = { students: input.students, exercises: columns, cells, problems, csv, md };
   if (opts.write !== false) {
-    const out = resolve(opts.outDir ?? root);
-    if (!existsSync(out) || !statSync(out).isDirectory()) throw new GradeSetupError(`--out: ${opts.outDir} is not a folder`);
     const files = { csv: join(out, 'class.csv'), md: join(out, 'class.md') };
     writeFileSync(files.csv, csv);
     writeFileSync(files.md, md);
@@ -345,6 +376,34 @@ function readSeedsCsv(file: string): Record<string, string> {
 
 const write = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
+/** `--seed <seed> <id> <file>` (grade one file against the seed's variant) or `--seed <seed> --variant <id>`. */
+async function seedCommand(args: ClassArgs, rawSeed: string): Promise<number> {
+  const seed = normalizeSeed(rawSeed);
+  if (args.variant !== undefined) {
+    loadExercise(args.variant, args.exercisesDir);
+    const v = deriveVariant(args.variant, seed);
+    write(v ? (args.format === 'json' ? JSON.stringify(v, null, 2) : `your variant (${args.variant}, seed '${seed}'): ${describeVariant(v)}`) : `${args.variant} has no variants: every seed gets the exercise as written`);
+    return 0;
+  }
+  if (args.positional.length !== 2) throw new UsageError('--seed needs <exercise-id> <file.ts> (or --variant <exercise-id>)');
+  const [id, file] = args.positional;
+  const ex = loadExercise(id, args.exercisesDir);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new GradeSetupError(`cannot read ${file}: no such file`);
+  const code = readFileSync(file, 'utf8');
+  const extraTests = args.extraTests ? loadExtraTests(args.extraTests, id, true) : [];
+  try {
+    const r = await gradeSeeded(ex, code, seed, { perTestMs: args.perTestMs, perRunMs: args.perRunMs, extraTests });
+    const g: Graded = { result: r, file, source: code };
+    const v = deriveVariant(id, seed);
+    if (args.format === 'json') write(formatJson([g]));
+    else write(`${v ? `your variant (seed '${seed}'): ${describeVariant(v)}\n\n` : ''}${formatText([g])}`);
+    if (r.compileError || r.loadError) return 2;
+    return r.total > 0 && r.passed === r.total ? 0 : 1;
+  } finally {
+    await terminateAllWorkers();
+  }
+}
+
 /** `grade --class …` / `--from-gradescope` / `--seed …`. Returns the exit status. */
 export async function classMain(argv: string[]): Promise<number> {
   let args: ClassArgs;
@@ -364,29 +423,7 @@ export async function classMain(argv: string[]): Promise<number> {
       write(`${r.students.length} students, ${graded} results over ${r.exercises.length} exercises${r.problems.length ? `; ${r.problems.length} file(s) not graded (listed in class.md)` : ''}\nwrote ${r.files?.csv}\nwrote ${r.files?.md}`);
       return 0;
     }
-    if (args.seed !== undefined) {
-      const seed = normalizeSeed(args.seed);
-      if (args.variant !== undefined) {
-        loadExercise(args.variant, args.exercisesDir);
-        const v = deriveVariant(args.variant, seed);
-        write(v ? (args.format === 'json' ? JSON.stringify(v, null, 2) : `your variant (${args.variant}, seed '${seed}'): ${describeVariant(v)}`) : `${args.variant} has no variants: every seed gets the exercise as written`);
-        return 0;
-      }
-      if (args.positional.length !== 2) throw new UsageError('--seed needs <exercise-id> <file.ts> (or --variant <exercise-id>)');
-      const [id, file] = args.positional;
-      const ex = loadExercise(id, args.exercisesDir);
-      if (!existsSync(file) || !statSync(file).isFile()) throw new GradeSetupError(`cannot read ${file}: no such file`);
-      const code = readFileSync(file, 'utf8');
-      const extraTests = args.extraTests ? loadExtraTests(args.extraTests, id, true) : [];
-      const r = await gradeSeeded(ex, code, seed, { perTestMs: args.perTestMs, perRunMs: args.perRunMs, extraTests });
-      await terminateAllWorkers();
-      const g: Graded = { result: r, file, source: code };
-      const v = deriveVariant(id, seed);
-      if (args.format === 'json') write(formatJson([g]));
-      else write(`${v ? `your variant (seed '${seed}'): ${describeVariant(v)}\n\n` : ''}${formatText([g])}`);
-      if (r.compileError || r.loadError) return 2;
-      return r.total > 0 && r.passed === r.total ? 0 : 1;
-    }
+    if (args.seed !== undefined) return await seedCommand(args, args.seed);
     throw new UsageError('nothing to do: give --class <dir>, --from-gradescope <dir> or --seed <seed>');
   } catch (e) {
     if (e instanceof UsageError) {
