@@ -329,6 +329,23 @@ describe('odd and hostile input', () => {
     const variant = await run(['--seed', 'alice', '--variant', 'race-schedule']);
     expect(variant.code, variant.err).toBe(0);
     expect(variant.out).toMatch(/your variant \(race-schedule, seed 'alice'\): .*slot 230/);
+    const tiny = mkdtempSync(join(tmpdir(), 'collapse-lab-cli-'));
+    try {
+      mkdirSync(join(tiny, 'in', 'ann'), { recursive: true });
+      mkdirSync(join(tiny, 'out'));
+      writeFileSync(join(tiny, 'in', 'ann', 'pte-anatomy.ts'), readFileSync(join(ROOT, 'exercises/pte-anatomy/solution.ts')));
+      writeFileSync(join(tiny, 'in', 'ann', 'early-abort.ts'), readFileSync(join(ROOT, 'exercises/early-abort/starter.ts')));
+      const ok = await run(['--class', join(tiny, 'in'), '--only', 'pte-anatomy', '--out', join(tiny, 'out')]);
+      expect(ok.code, ok.err).toBe(0);
+      expect(ok.out).toMatch(/wrote .*class\.csv/);
+      expect(readFileSync(join(tiny, 'out', 'class.csv'), 'utf8'), '--only limits the columns; --out is where the files go').toBe('student,pte-anatomy score,pte-anatomy status\r\nann,1.0000,passed\r\n');
+      const badOut = await run(['--class', join(tiny, 'in'), '--out', join(tiny, 'nope')]);
+      expect(badOut.code).toBe(2);
+      expect(badOut.err).toMatch(/--out: .* is not a folder/);
+      for (const r of [ok, badOut]) expect(hasStackTrace(r.out + r.err), r.err).toBe(false);
+    } finally {
+      rmSync(tiny, { recursive: true, force: true });
+    }
     for (const r of [missing, bad, seed, variant]) expect(hasStackTrace(r.out + r.err), r.err).toBe(false);
   });
 });

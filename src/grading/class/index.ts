@@ -270,8 +270,8 @@ export async function gradeClass(dir: string, opts: ClassOptions = {}): Promise<
 }
 
 export const CLASS_USAGE = `usage:
-  grade --class <dir> [--out <dir>] [--seeds student|<seeds.csv>] [--exercises a,b] [--jobs N]
-                      [--extra-tests <dir>] [--timeout <ms>] [--run-timeout <ms>] [--exercises-dir <dir>]
+  grade --class <dir> [--out <dir>] [--seeds student|<seeds.csv>] [--only a,b] [--jobs N]
+                      [--extra-tests <dir>] [--timeout <ms>] [--run-timeout <ms>] [--exercises <dir>]
   grade --class <dir> --from-gradescope        (or: grade --from-gradescope <dir>)
   grade --seed <seed> <exercise-id> <file.ts> [--format text|json]
   grade --seed <seed> --variant <exercise-id>
@@ -340,12 +340,13 @@ function parseClassArgs(argv: string[]): ClassArgs {
       case '--seeds': a.seeds = take(); break;
       case '--seed': a.seed = take(); break;
       case '--variant': a.variant = take(); break;
-      case '--exercises': a.exercises = take().split(/[\s,]+/).filter(Boolean); break;
+      case '--only': a.exercises = take().split(/[\s,]+/).filter(Boolean); break;
       case '--jobs': a.jobs = Math.floor(positive(take(), '')); break;
       case '--extra-tests': a.extraTests = take(); break;
       case '--timeout': a.perTestMs = positive(take(), ' of milliseconds'); break;
       case '--run-timeout': a.perRunMs = positive(take(), ' of milliseconds'); break;
-      case '--exercises-dir': a.exercisesDir = take(); break;
+      // As in `grade`: --exercises names the exercises folder (the report's columns are --only).
+      case '--exercises': a.exercisesDir = take(); break;
       case '--format': {
         const f = take();
         if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json here (got '${f}')`);
