@@ -144,6 +144,32 @@ describe('grading against a variant (the real grader)', () => {
     }
   });
 
+  it("an instructor's hidden test gets the same variant bound, and can replay the schedule on the variant's extra layouts", async () => {
+    // What an instructor would put in --extra-tests: the markers with any default, then tests.
+    const hidden = [
+      "import { describe, it, expect } from 'vitest';",
+      "import { schedule } from './solution';",
+      "import { makeWorld, runCollapse } from 'collapse-lab/engine';",
+      `const V: { slot: number | null; extraLayouts: string[] } = ${VARIANT_BEGIN} {"slot":null,"extraLayouts":[]} ${VARIANT_END};`,
+      "describe('hidden', () => {",
+      "  it('is graded on a variant', () => { expect(V.slot, 'no variant was bound').not.toBeNull(); });",
+      '  for (const layout of V.extraLayouts) {',
+      "    it(`the race also works on ${layout}`, () => {",
+      "      const r = runCollapse(makeWorld({ layout, kernel: 'before', schedule: schedule.map((s) => ({ ...s })) }), { madvise: false });",
+      "      expect(r.do_swap_page_calls.filter((c) => c.non_swap).map((c) => c.slot)).toEqual([V.slot]);",
+      '    });',
+      '  }',
+      '});',
+    ].join('\n');
+    const extraTests = [{ file: 'hidden.test.ts', source: hidden, prefixNames: true }];
+    const own = await gradeSeeded(exercise, solve(a), 'alice', { extraTests });
+    const extra = own.tests.filter((t) => t.name.startsWith('hidden.test.ts'));
+    expect(extra.length, 'one hidden test per extra layout, plus the check').toBe(a.extraLayouts.length + 1);
+    expect(own.tests.filter((t) => t.status !== 'passed').map((t) => `${t.name}: ${t.message}`), "alice's schedule passes alice's hidden tests").toEqual([]);
+    const other = await gradeSeeded(exercise, solve(b), 'alice', { extraTests });
+    expect(other.tests.filter((t) => t.name.startsWith('hidden.test.ts') && t.status !== 'passed').length, "bob's schedule fails alice's hidden layouts").toBeGreaterThan(0);
+  });
+
   it('the reference solution (slot 10, migration) fails a seeded variant that asks for another slot', async () => {
     const seed = SEEDS.find((s) => race(s).slot !== 10) as string;
     const r = await gradeSeeded(exercise, readFileSync(join(exercise.dir, 'solution.ts'), 'utf8'), seed);
