@@ -7,7 +7,14 @@ import { describe, it, expect } from 'vitest';
 import { schedule } from './solution';
 import { makeWorld, runCollapse, type CollapseReport, type Schedule } from 'collapse-lab/engine';
 
-const LAYOUT = 'page*448,swap*64';
+/**
+ * The variant graded (issue 15). Unseeded it is the exercise as written; a runner grading for a
+ * seed (a student id) replaces the JSON between the markers with deriveVariant('race-schedule', seed)
+ * from src/grading/variant.ts: another layout, and the slot and actor the race must use.
+ */
+const VARIANT: { exercise: string; seed: string | null; layout: string; swapStart: number; slot: number | null; actor: string | null; extraLayouts: string[] } =
+  /* collapse-lab:variant */ {"exercise":"race-schedule","seed":null,"layout":"page*448,swap*64","swapStart":448,"slot":null,"actor":null,"extraLayouts":[]} /* /collapse-lab:variant */;
+const LAYOUT = VARIANT.layout;
 const REAL_ACTORS = [
   'migration_start',
   'migration_finish',
@@ -145,3 +152,25 @@ describe('replays are deterministic', () => {
     expect(a, 'two replays of the same schedule should leave identical traces').toEqual(b);
   });
 });
+
+// Only a seeded variant names a slot and an actor; the default exercise accepts any real race.
+const target = VARIANT.slot;
+const wanted = VARIANT.actor;
+if (target !== null && wanted !== null) {
+  describe('your variant', () => {
+    it('the race hits the slot of your variant: the unpatched swap-in hands do_swap_page() a non-swap entry there, and nowhere else', () => {
+      const r = replay('before', schedule);
+      const slots = r.do_swap_page_calls.filter((c) => c.non_swap).map((c) => c.slot);
+      expect(slots, `your variant needs the non-swap entry in slot ${target} of "${LAYOUT}" (and only there); non-swap do_swap_page() calls happened at [${slots.join(', ')}]: ${whatHappened(r)}`).toEqual([target]);
+    });
+    it('the non-swap entry in that slot is made by the actor of your variant', () => {
+      const r = replay('before', schedule);
+      const made = r.trace.some((e) => {
+        const a = e.args as Record<string, unknown>;
+        return e.name === 'actor' && a.actor === wanted && a.slot === target && a.before !== a.after;
+      });
+      const used = schedule.filter((st) => st.slot === target).map((st) => st.actor);
+      expect(made, `your variant asks for ${wanted} on slot ${target}; ${used.length ? `slot ${target} was acted on by ${used.join(', ')}` : `no step acts on slot ${target}`}: ${whatHappened(r)}`).toBe(true);
+    });
+  });
+}
