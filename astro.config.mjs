@@ -36,6 +36,8 @@ export default defineConfig({
             '09-what-happened-next',
           ],
         },
+        // Playground (issue 14): every option of the collapse command as a form (content/playground.mdx).
+        { label: 'Try it', items: ['playground'] },
         { label: 'Appendix', items: [{ autogenerate: { directory: 'content/appendix' } }] },
         { label: 'Your work', items: ['progress'] },
       ],
