@@ -33,7 +33,8 @@ export function checkState(s: PlaygroundState): string[] {
   try {
     parseKnobs(s.knobs.filter((k) => k.trim()));
   } catch (e) {
-    problems.push(`knob: ${(e as Error).message}.`);
+    const m = (e as Error).message;
+    problems.push(`${/^knob/.test(m) ? '' : 'knob: '}${m}.`);
   }
   if (s.window.trim()) {
     try {
