@@ -19,12 +19,12 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c
  * @module
  */
+import type { World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, Ref, KernelOps, KernelName, spinlock_t } from './types.ts';
 import {
   pte_none,
   pte_present,
   pte_pfn,
   pte_uffd_wp,
-  pte_write,
   pte_young,
   is_zero_pfn,
 } from './pte.ts';
@@ -39,7 +39,6 @@ import {
   SCAN_EXCEED_SHARED_PTE,
   SCAN_PTE_NON_PRESENT,
   SCAN_PTE_UFFD_WP,
-  SCAN_PAGE_RO,
   SCAN_LACK_REFERENCED_PAGE,
   SCAN_PAGE_NULL,
   SCAN_SCAN_ABORT,
@@ -63,8 +62,8 @@ import {
   ENOMEM,
   scan_result_name,
   scan_result_trace,
+  SCAN_RESULT_COUNT,
 } from './scan_result.ts';
-import type { World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, Ref, KernelOps, KernelName, spinlock_t } from './mm.ts';
 import {
   HPAGE_PMD_NR,
   HPAGE_PMD_SIZE,
@@ -109,7 +108,7 @@ import {
   mmap_write_lock,
   mmap_write_unlock,
   pte_offset_map_lock,
-  pte_offset_map_nolock,
+  pte_offset_map_ro_nolock,
   pte_unmap,
   pte_unmap_unlock,
   ptep_get,
@@ -160,20 +159,22 @@ export function trace_mm_collapse_huge_page(mm: mm_struct, isolated: boolean, re
   traceEvent(mm.world, 'mm_collapse_huge_page', { isolated, status: scan_result_trace(result), result: scan_result_name(result) });
 }
 
-/** `trace_mm_collapse_huge_page_isolate(folio, none_or_zero, referenced, writable, status)`. */
+/**
+ * `trace_mm_collapse_huge_page_isolate(folio, none_or_zero, referenced, status)` — mm-new Oct
+ * 2025 dropped the `writable` field here too, with the SCAN_PAGE_RO rule (kernel-facts §2.3).
+ * The engine's twin takes `mm` first to find its world.
+ */
 export function trace_mm_collapse_huge_page_isolate(
   mm: mm_struct,
   folio: folio | null,
   none_or_zero: number,
   referenced: number,
-  writable: boolean,
   result: number,
 ): void {
   traceEvent(mm.world, 'mm_collapse_huge_page_isolate', {
     pfn: folio ? folio.pfn : -1,
     none_or_zero,
     referenced,
-    writable,
     status: scan_result_trace(result),
     result: scan_result_name(result),
   });
@@ -184,8 +185,8 @@ export function trace_mm_collapse_huge_page_isolate(
 // ---------------------------------------------------------------------------------------------
 
 function checkedResult(world: World, fn: string, r: unknown): number {
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r > 31) {
-    reportBug(world, 'contract', `${fn} returned ${String(r)}, which is not a scan_result (a number 0..31 such as SCAN_SUCCEED)`);
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r >= SCAN_RESULT_COUNT) {
+    reportBug(world, 'contract', `${fn} returned ${String(r)}, which is not a scan_result (a number 0..30 such as SCAN_SUCCEED)`);
     return SCAN_FAIL;
   }
   return r;
@@ -210,10 +211,22 @@ export function hpage_collapse_scan_pmd(
   if (impl === hpage_collapse_scan_pmd) impl = KERNELS[world.kernel].hpage_collapse_scan_pmd;
   return withFrame(world, 'hpage_collapse_scan_pmd', () => {
     const snap = checkScanEntry(world);
-    const calls0 = world.attempt.collapseCalls;
+    const a = world.attempt;
+    const calls0 = a.collapseCalls;
+    const collapsed0 = a.collapsed;
+    const allocated0 = a.allocated;
+    const swapins0 = a.realSwapins;
     const r = checkedResult(world, 'hpage_collapse_scan_pmd', impl(mm, vma, start_addr, mmap_locked, cc));
-    const called = world.attempt.collapseCalls > calls0;
-    if (!called) world.attempt.lastScanPhase = r;
+    const called = a.collapseCalls > calls0;
+    if (!called) a.lastScanPhase = r;
+    a.pmdScans.push({
+      pmd: Math.floor((start_addr - vma.vm_start) / HPAGE_PMD_SIZE),
+      result: r,
+      scan_result: called ? SCAN_SUCCEED : r,
+      collapsed: a.collapsed > collapsed0,
+      allocated: a.allocated > allocated0,
+      swapped_in: a.realSwapins - swapins0,
+    });
     checkScanExit(world, snap, r, mmap_locked.value, called);
     return r;
   });
@@ -270,13 +283,11 @@ export function hpage_collapse_scan_pmd_before(
   let _pte: pte_ptr;
   let result = SCAN_FAIL;
   let referenced = 0;
-  let writable = false;
   let none_or_zero = 0;
   let shared = 0;
   let unmapped = 0;
   let folio: folio | null = null;
   let addr: number;
-  const require_writable = mm.world.options.require_writable;
 
   out: {
     result = find_pmd_or_thp_or_none(mm, start_addr, pmd);
@@ -323,8 +334,6 @@ export function hpage_collapse_scan_pmd_before(
           result = SCAN_PTE_UFFD_WP;
           break out_unmap;
         }
-        if (require_writable && pte_write(pteval)) writable = true;
-
         const page = vm_normal_page(vma, addr, pteval);
         if (!page || is_zone_device_page(page)) {
           result = SCAN_PAGE_NULL;
@@ -369,9 +378,7 @@ export function hpage_collapse_scan_pmd_before(
           referenced++;
         }
       }
-      if (require_writable && !writable) {
-        result = SCAN_PAGE_RO;
-      } else if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
+      if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
         // khugepaged only: nothing referenced, or swap-ins not justified by enough young pages.
         result = SCAN_LACK_REFERENCED_PAGE;
       } else {
@@ -413,13 +420,11 @@ export function hpage_collapse_scan_pmd_after(
   let _pte: pte_ptr;
   let result = SCAN_FAIL;
   let referenced = 0;
-  let writable = false;
   let none_or_zero = 0;
   let shared = 0;
   let unmapped = 0;
   let folio: folio | null = null;
   let addr: number;
-  const require_writable = mm.world.options.require_writable;
 
   out: {
     result = find_pmd_or_thp_or_none(mm, start_addr, pmd);
@@ -468,8 +473,6 @@ export function hpage_collapse_scan_pmd_after(
           result = SCAN_PTE_UFFD_WP;
           break out_unmap;
         }
-        if (require_writable && pte_write(pteval)) writable = true;
-
         const page = vm_normal_page(vma, addr, pteval);
         if (!page || is_zone_device_page(page)) {
           result = SCAN_PAGE_NULL;
@@ -514,9 +517,7 @@ export function hpage_collapse_scan_pmd_after(
           referenced++;
         }
       }
-      if (require_writable && !writable) {
-        result = SCAN_PAGE_RO;
-      } else if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
+      if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
         // khugepaged only: nothing referenced, or swap-ins not justified by enough young pages.
         result = SCAN_LACK_REFERENCED_PAGE;
       } else {
@@ -562,7 +563,7 @@ function swapinImpl(variant: SwapinVariant, mm: mm_struct, vma: vm_area_struct, 
       };
       if (!pte) {
         // Here the ptl is only used to check pte_same() in do_swap_page(): no lock taken.
-        pte = pte_offset_map_nolock(mm, pmd, address, ptl);
+        pte = pte_offset_map_ro_nolock(mm, pmd, address, ptl);
         if (!pte) {
           mmap_read_unlock(mm);
           result = SCAN_PMD_NULL;
@@ -729,7 +730,6 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
   let none_or_zero = 0;
   let shared = 0;
   let referenced = 0;
-  let writable = false;
   let result = SCAN_FAIL;
   let folio: folio | null = null;
   let _pte: pte_ptr;
@@ -794,15 +794,12 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
         if (cc.is_khugepaged && (pte_young(pteval) || folio_test_young(folio) || folio_test_referenced(folio) || mmu_notifier_test_young(vma.vm_mm, address))) {
           referenced++;
         }
-        if (pte_write(pteval)) writable = true;
       }
-      if (mm.world.options.require_writable && !writable) {
-        result = SCAN_PAGE_RO;
-      } else if (cc.is_khugepaged && !referenced) {
+      if (cc.is_khugepaged && !referenced) {
         result = SCAN_LACK_REFERENCED_PAGE;
       } else {
         result = SCAN_SUCCEED;
-        trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, writable, result);
+        trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, result);
         return result;
       }
     }
@@ -813,15 +810,20 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
       f._refcount--;
     }
     isolated.length = 0;
-    trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, writable, result);
+    trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, result);
     return result;
   });
 }
 
 /**
  * `__collapse_huge_page_copy(...)` — copy the 512 pages into the huge folio (none/zero become
- * zero-filled; a poisoned source page is a machine check → SCAN_COPY_MC), then release the
- * sources: clear the PTEs, drop the mappings, free private folios. Engine-internal signature.
+ * zero-filled). A source page whose memory is poisoned (`page+poisoned`, or already hwpoisoned)
+ * makes `copy_mc_user_highpage()` take a machine check → SCAN_COPY_MC, and
+ * `__collapse_huge_page_copy_failed()` puts the isolated folios back (unlocked, on the LRU);
+ * the caller re-installs the PTE table and frees the huge folio. On success
+ * `__collapse_huge_page_copy_succeeded()` releases the sources: clear the PTEs, drop the
+ * mappings, free private folios. Engine-internal signature.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c (__collapse_huge_page_copy)
  */
 function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, isolated: folio[], ptl: spinlock_t): number {
   const world = mm.world;
@@ -833,7 +835,19 @@ function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, iso
       continue;
     }
     const src = world.pages.get(pte_pfn(pteval));
-    if (!src || src.folio.hwpoison || src.content === null) return SCAN_COPY_MC;
+    if (!src || src.mce || src.folio.hwpoison || src.content === null) {
+      // __collapse_huge_page_copy_failed(): release_pte_pages() — unlock, back on the LRU,
+      // drop the isolation reference. (The kernel also queues memory_failure for the page;
+      // the simulation leaves the poisoned page mapped, as it is until then.)
+      for (const f of isolated) {
+        f.locked = false;
+        f.lru = true;
+        f._refcount--;
+      }
+      isolated.length = 0;
+      traceEvent(world, 'copy_mc', { slot: i, pfn: pte_pfn(pteval) });
+      return SCAN_COPY_MC;
+    }
     huge.pages[i].content = src.content;
   }
   // __collapse_huge_page_copy_succeeded(): (the sim takes the PTL once for the whole loop)
@@ -990,11 +1004,20 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
 // khugepaged and MADV_COLLAPSE drivers
 // ---------------------------------------------------------------------------------------------
 
+/** `khugepaged_pages_to_scan` default: HPAGE_PMD_NR × 8 = 4096 pages (8 PMDs) per wake-up (kernel-facts §2.1). */
+export const KHUGEPAGED_PAGES_TO_SCAN = HPAGE_PMD_NR * 8;
+
 /**
- * The part of `khugepaged_scan_mm_slot()` that matters here: with the mmap read lock held,
- * scan the VMA's PMDs in order; stop as soon as a scan dropped the lock (a collapse attempt
- * was made), otherwise unlock at the end. Returns the last scan result and the final
- * `mmap_locked` value. No kernel twin of this exact shape.
+ * One wake-up of khugepaged over this mm: `khugepaged_do_scan()` calling
+ * `khugepaged_scan_mm_slot()` until `pages_to_scan` (4096 pages = 8 PMDs) are used up.
+ * Each call takes the mmap read lock, scans PMDs in address order from where the last call
+ * stopped, and returns as soon as a scan dropped the lock (a collapse attempt was made); the
+ * next call resumes at the next PMD — so every PMD gets scanned. After a first
+ * SCAN_ALLOC_HUGE_PAGE_FAIL khugepaged sleeps (`khugepaged_alloc_sleep`) and goes on; after a
+ * second it gives up the wake-up. Modelled: one pass over the VMA (the kernel may start a
+ * second pass through its mm list in the same wake-up; `runCollapse` again is that pass).
+ * Returns the last scan's result and its `mmap_locked` value. No kernel twin of this shape.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c (khugepaged_do_scan, khugepaged_scan_mm_slot)
  */
 export function khugepagedScanMm(mm: mm_struct): { result: number; mmap_locked: boolean } {
   const world = mm.world;
@@ -1003,14 +1026,30 @@ export function khugepagedScanMm(mm: mm_struct): { result: number; mmap_locked: 
   const vma = world.vma;
   let result = SCAN_FAIL;
   const mmap_locked: Ref<boolean> = { value: false };
-  mmap_read_lock(mm);
-  mmap_locked.value = true;
-  for (let addr = vma.vm_start; addr < vma.vm_end; addr += HPAGE_PMD_SIZE) {
+  let address = vma.vm_start;
+  let progress = 0;
+  let wait = true;
+  while (address < vma.vm_end && progress < KHUGEPAGED_PAGES_TO_SCAN) {
+    // khugepaged_scan_mm_slot():
+    mmap_read_lock(mm);
     mmap_locked.value = true;
-    result = hpage_collapse_scan_pmd(mm, vma, addr, mmap_locked, cc);
-    if (!mmap_locked.value) break;
+    while (address < vma.vm_end) {
+      mmap_locked.value = true;
+      result = hpage_collapse_scan_pmd(mm, vma, address, mmap_locked, cc);
+      address += HPAGE_PMD_SIZE;
+      progress += HPAGE_PMD_NR;
+      // We released the mmap_lock (a collapse attempt): return to khugepaged_do_scan().
+      if (!mmap_locked.value) break;
+      if (progress >= KHUGEPAGED_PAGES_TO_SCAN) break;
+    }
+    if (mmap_locked.value) mmap_read_unlock(mm);
+    // khugepaged_do_scan(): an allocation failure sleeps once, then ends the wake-up.
+    if (result === SCAN_ALLOC_HUGE_PAGE_FAIL) {
+      if (!wait) break;
+      wait = false;
+      traceEvent(world, 'alloc_sleep', { msecs: 60000 });
+    }
   }
-  if (mmap_locked.value) mmap_read_unlock(mm);
   return { result, mmap_locked: mmap_locked.value };
 }
 
@@ -1042,7 +1081,7 @@ export function madvise_collapse_errno(r: number): number {
  * 2 MiB range of [start, end) (`cc->is_khugepaged = false`: the knobs and the "referenced"
  * rule are ignored; the uffd rule still applies). Called and returns with the mmap read lock
  * held (re-taken if a collapse dropped it). SCAN_SUCCEED / SCAN_PMD_MAPPED count as done;
- * PMD_NULL, PTE_NON_PRESENT, PTE_UFFD_WP, PAGE_RO, LACK_REFERENCED_PAGE, PAGE_NULL, PAGE_COUNT,
+ * PMD_NULL, PTE_NON_PRESENT, PTE_UFFD_WP, LACK_REFERENCED_PAGE, PAGE_NULL, PAGE_COUNT,
  * PAGE_LOCK, PAGE_COMPOUND, PAGE_LRU, DEL_PAGE_LRU continue with the next range; anything else
  * stops the call. Returns 0 if every range ended up huge, else -errno of the last failure.
  */
@@ -1091,7 +1130,6 @@ export function madvise_collapse(vma: vm_area_struct, prev: Ref<vm_area_struct |
             case SCAN_PMD_NULL:
             case SCAN_PTE_NON_PRESENT:
             case SCAN_PTE_UFFD_WP:
-            case SCAN_PAGE_RO:
             case SCAN_LACK_REFERENCED_PAGE:
             case SCAN_PAGE_NULL:
             case SCAN_PAGE_COUNT:

@@ -35,6 +35,7 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mm_types.h
  * @module
  */
+import type { TraceEvent, Bug, ThreadState, World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, page, PteTable, Knobs, KernelOps, WorldOptions, Schedule, AttemptState, Ref, swap_info_struct, PmdEntry } from './types.ts';
 import {
   type pte_t,
   __pte,
@@ -71,10 +72,8 @@ import {
   SWP_PTE_MARKER,
   SWP_DEVICE_EXCLUSIVE,
 } from './swapops.ts';
-import type { LayoutItem } from './layout.ts';
-import type { TraceEvent } from './trace.ts';
+import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
 import { newCounters } from './trace.ts';
-import type { Bug, ThreadState } from './locks.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Geometry
@@ -100,23 +99,8 @@ export const RECLAIM_DISTANCE = 30;
 export const MAX_NUMNODES = 4;
 
 // ---------------------------------------------------------------------------------------------
-// Types
+// Knob defaults (the types live in types.ts)
 // ---------------------------------------------------------------------------------------------
-
-/** A C out-parameter (`bool *mmap_locked`, `spinlock_t **ptl`) as a mutable box. */
-export interface Ref<T> {
-  value: T;
-}
-
-/** `khugepaged` sysfs knobs (/sys/kernel/mm/transparent_hugepage/khugepaged/), kernel defaults. */
-export interface Knobs {
-  /** `max_ptes_none`, default HPAGE_PMD_NR − 1 = 511. */
-  max_ptes_none: number;
-  /** `max_ptes_swap`, default HPAGE_PMD_NR / 8 = 64. */
-  max_ptes_swap: number;
-  /** `max_ptes_shared`, default HPAGE_PMD_NR / 2 = 256. */
-  max_ptes_shared: number;
-}
 
 /** Kernel defaults of the knobs (x86-64, 4 KiB pages). */
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
@@ -124,336 +108,6 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   max_ptes_swap: HPAGE_PMD_NR / 8,
   max_ptes_shared: HPAGE_PMD_NR / 2,
 });
-
-/** Which side of the patch the world's kernel functions come from. */
-export type KernelName = 'before' | 'after' | 'v3-as-posted';
-
-/** `spinlock_t` — a PTE-table lock (split PTL) or the PMD lock. */
-export interface spinlock_t {
-  /** e.g. `ptl` (the PTE table of PMD 0) or `ptl[1]`. */
-  readonly name: string;
-  /** Thread holding it, or null. */
-  owner: ThreadState | null;
-  /** The world it lives in (so `spin_lock(lock)` needs no other argument). */
-  readonly world: World;
-}
-
-/** `struct rw_semaphore` — the `mmap_lock`. */
-export interface rw_semaphore {
-  /** Read holds per thread name (a thread may — wrongly — hold it more than once). */
-  readers: Map<string, number>;
-  /** Thread holding it for write, or null. */
-  writer: ThreadState | null;
-}
-
-/** `struct page`: one 4 KiB page. */
-export interface page {
-  /** Page frame number. */
-  readonly pfn: number;
-  /** The folio this page belongs to. */
-  readonly folio: folio;
-  /** The page's data (a deterministic label, e.g. "P17"); {@link ZERO_CONTENT} when zero-filled; null when lost (hwpoison). */
-  content: string | null;
-}
-
-/** `struct folio`: one or more pages managed as a unit (here: small folios, plus the new THP). */
-export interface folio {
-  /** Folio id (allocation order). */
-  readonly id: number;
-  /** PFN of the first page. */
-  readonly pfn: number;
-  /** 1 or HPAGE_PMD_NR. */
-  readonly nr_pages: number;
-  /** The pages, `pages[0]` being the head. */
-  readonly pages: page[];
-  /** `folio_ref_count()`. */
-  _refcount: number;
-  /** Number of page-table mappings, over all mms (`folio_mapcount()`). */
-  _mapcount: number;
-  /** PG_lru: on an LRU list. */
-  lru: boolean;
-  /** PG_locked. */
-  locked: boolean;
-  /** PG_young (page idle tracking). */
-  young: boolean;
-  /** PG_referenced. */
-  referenced: boolean;
-  /** PG_swapcache. */
-  swapcache: boolean;
-  /** Anonymous (`folio_test_anon`). */
-  anon: boolean;
-  /** NUMA node. */
-  nid: number;
-  /** ZONE_DEVICE page (device-private memory). */
-  zone_device: boolean;
-  /** PG_hwpoison. */
-  hwpoison: boolean;
-  /** Under migration (an entry replaced its PTE; `migration_finish` completes it). */
-  migrating: boolean;
-  /** The zero page (never freed). */
-  readonly zero: boolean;
-  /** Freed back to the allocator. */
-  freed: boolean;
-}
-
-/** A PTE table (a page of 512 `pte_t`) hanging off a PMD. */
-export interface PteTable {
-  /** Table id (allocation order). */
-  readonly id: number;
-  /** The 512 entries. Write them through {@link set_pte_at} (engine code) — reading goes through `ptep_get`. */
-  readonly ptes: pte_t[];
-  /** Its split page-table lock (`pte_lockptr`). */
-  readonly ptl: spinlock_t;
-  /** The world. */
-  readonly world: World;
-  /** Index of the PMD it was created for. */
-  readonly pmdIndex: number;
-}
-
-/** What a PMD entry holds. */
-export type PmdEntry =
-  | { readonly type: 'none' }
-  | { readonly type: 'table'; readonly table: PteTable }
-  | { readonly type: 'huge'; readonly folio: folio };
-
-/**
- * `pmd_t *` — a PMD slot in the page tables (the C code passes a pointer; so does the engine).
- * `entry` is the current value (`pmdp_get(pmd)`).
- */
-export interface pmd_t {
-  /** Which PMD of the VMA (0-based). */
-  readonly index: number;
-  /** Virtual address the PMD maps (2 MiB aligned). */
-  readonly addr: number;
-  /** Current value. */
-  entry: PmdEntry;
-  /** The mm. */
-  readonly mm: mm_struct;
-}
-
-/** `struct mm_struct` (what the engine models of it). */
-export interface mm_struct {
-  /** The world this mm lives in. */
-  readonly world: World;
-  /** `mmap_lock`, a read-write semaphore. */
-  readonly mmap_lock: rw_semaphore;
-  /** The PMD slots covering the VMA, in address order. */
-  readonly pmds: pmd_t[];
-  /** `pmd_lock()` of this mm. */
-  readonly pmd_ptl: spinlock_t;
-}
-
-/** `struct vm_userfaultfd_ctx` — non-null `ctx` when the VMA is registered with userfaultfd. */
-export interface vm_userfaultfd_ctx {
-  /** Registration mode, or null when not registered. */
-  ctx: 'wp' | 'missing' | null;
-}
-
-/** `struct vm_area_struct` — one anonymous, private, read-write VMA. */
-export interface vm_area_struct {
-  /** First address. */
-  readonly vm_start: number;
-  /** One past the last address. */
-  readonly vm_end: number;
-  /** Page offset (anon: vm_start >> PAGE_SHIFT). */
-  readonly vm_pgoff: number;
-  /** The mm. */
-  readonly vm_mm: mm_struct;
-  /** userfaultfd registration. */
-  readonly vm_userfaultfd_ctx: vm_userfaultfd_ctx;
-  /** Anonymous VMA (always true here). */
-  readonly anon: true;
-}
-
-/** `struct collapse_control` (mm/khugepaged.c). */
-export interface collapse_control {
-  /** True for the khugepaged thread, false for MADV_COLLAPSE. */
-  is_khugepaged: boolean;
-  /** Per-node count of pages seen by the scan. */
-  node_load: number[];
-  /** Nodes allowed for the allocation (ids). */
-  alloc_nmask: number[];
-  /** The world (no kernel twin: the kernel's cc needs no back pointer because its state is global). */
-  readonly world: World;
-}
-
-/** `struct swap_info_struct` of swap device type 0 (a zram-like SWP_SYNCHRONOUS_IO device). */
-export interface swap_info_struct {
-  /** Swap type (0). */
-  readonly type: number;
-  /** Use count per slot (0 = free). Offset 0 is the header and never used. */
-  readonly swap_map: number[];
-  /** Data held per slot. */
-  readonly contents: (string | null)[];
-}
-
-/** Names of the actors a schedule can place at a preemption point. */
-export type ActorName =
-  | 'migration_start'
-  | 'migration_finish'
-  | 'reclaim_swap_out'
-  | 'memory_failure'
-  | 'owner_fault'
-  | 'madv_guard_install'
-  | 'uffdio_writeprotect'
-  | 'device_exclusive'
-  | 'set_pte';
-
-/** One scheduled step: at preemption point `at`, `actor` acts on PTE `slot` (of PMD `pmd`, default 0). */
-export interface ScheduleStep {
-  /** `scan-unlocked`, `alloc`, `upgrade`, or `swapin:<slot>`. */
-  at: string;
-  /** Who acts. */
-  actor: ActorName;
-  /** PTE index 0..511 in the PMD. */
-  slot: number;
-  /** For `set_pte`: the layout KIND to install. */
-  kind?: string;
-  /** Which PMD (default 0). */
-  pmd?: number;
-}
-
-/** A list of scheduled steps. */
-export type Schedule = ScheduleStep[];
-
-/**
- * The functions a kernel variant (or a learner) supplies. The engine calls them through
- * `mm.world.ops`, wrapped in contract checks.
- */
-export interface KernelOps {
-  /** Scan one PMD; on SCAN_SUCCEED call collapse_huge_page and set `mmap_locked.value = false`. */
-  hpage_collapse_scan_pmd(
-    mm: mm_struct,
-    vma: vm_area_struct,
-    start_addr: number,
-    mmap_locked: Ref<boolean>,
-    cc: collapse_control,
-  ): number;
-  /** Bring the PMD's swapped-out pages back in; contract: see locks.ts. */
-  __collapse_huge_page_swapin(
-    mm: mm_struct,
-    vma: vm_area_struct,
-    haddr: number,
-    pmd: pmd_t,
-    referenced: number,
-  ): number;
-}
-
-/** One `do_swap_page()` call made by the collapsing thread (for the report). */
-export interface DoSwapPageCall {
-  /** PTE index. */
-  slot: number;
-  /** `formatPte` of the entry handed over. */
-  entry: string;
-  /** Was it a non-swap entry? */
-  non_swap: boolean;
-}
-
-/** Per-attempt bookkeeping (reset by `runCollapse`). */
-export interface AttemptState {
-  /** collapse_huge_page() calls. */
-  collapseCalls: number;
-  /** Huge folios allocated. */
-  allocated: number;
-  /** PMDs turned huge. */
-  collapsed: number;
-  /** Successful swap-ins in `__collapse_huge_page_swapin` (ret without error). */
-  swappedIn: number;
-  /** Real swap-ins (a slot read into a new folio) by the collapsing thread. */
-  realSwapins: number;
-  /** do_swap_page() calls by the collapsing thread. */
-  doSwapPageCalls: DoSwapPageCall[];
-  /** Result of the last hpage_collapse_scan_pmd scan phase (before collapse_huge_page). */
-  lastScanPhase: number | null;
-  /** Result of the last collapse_huge_page. */
-  lastCollapse: number | null;
-  /** Outcome of the last madvise_collapse call, if any. */
-  madvise: MadviseOutcome | null;
-}
-
-/** Outcome details of a `madvise_collapse` call (engine bookkeeping). */
-export interface MadviseOutcome {
-  /** Ranges that ended up PMD-mapped. */
-  thps: number;
-  /** Ranges in [start, end). */
-  ranges: number;
-  /** Last failing scan_result. */
-  last_fail: number;
-  /** Last value of the mmap_locked out-parameter. */
-  mmap_locked: boolean;
-  /** Result per range, in order. */
-  results: number[];
-}
-
-/** Options the world was built with (kept for replays). */
-export interface WorldOptions {
-  /** Kernel side. */
-  kernel: KernelName;
-  /** VMA userfaultfd mode. */
-  uffd: 'wp' | 'missing' | null;
-  /** v6.17 SCAN_PAGE_RO rule. */
-  require_writable: boolean;
-  /** Make the huge-page allocation fail (SCAN_ALLOC_HUGE_PAGE_FAIL). */
-  fail_alloc: boolean;
-  /** /proc/sys/vm/zone_reclaim_mode (node_reclaim_mode) — enables hpage_collapse_scan_abort. */
-  node_reclaim_mode: number;
-}
-
-/** All state of one simulated machine. */
-export interface World {
-  /** Options. */
-  readonly options: WorldOptions;
-  /** Which kernel (shortcut for options.kernel). */
-  readonly kernel: KernelName;
-  /** The process's mm. */
-  mm: mm_struct;
-  /** Its one anonymous VMA. */
-  vma: vm_area_struct;
-  /** The collapse_control of the current attempt. */
-  cc: collapse_control;
-  /** Knobs (sysfs). */
-  readonly knobs: Knobs;
-  /** Swap device type 0. */
-  readonly swap: swap_info_struct;
-  /** The shared zero page. */
-  readonly zero_page: page;
-  /** PFN → page. */
-  readonly pages: Map<number, page>;
-  /** Next free PFN. */
-  nextPfn: number;
-  /** Next folio id. */
-  nextFolioId: number;
-  /** Next PTE table id. */
-  nextTableId: number;
-  /** Kernel functions in use (a variant's, or a learner's). */
-  ops: KernelOps;
-  /** The scheduled actor steps. */
-  readonly schedule: Schedule;
-  /** Which schedule steps already ran. */
-  readonly scheduleDone: boolean[];
-  /** Trace. */
-  readonly trace: TraceEvent[];
-  /** Counters (see trace.ts). */
-  readonly counters: Record<string, number>;
-  /** Bugs found (lockdep-like checks, contracts). */
-  readonly bugs: Bug[];
-  /** Threads by name. */
-  readonly threads: Map<string, ThreadState>;
-  /** The thread running now. */
-  current: ThreadState;
-  /** The collapsing thread (khugepaged or madvise), whose locks the trace shows. */
-  collapseThread: ThreadState | null;
-  /** Per-attempt bookkeeping. */
-  attempt: AttemptState;
-  /** Expected content per PMD per slot (what a correct collapse must produce); null = no data. */
-  readonly expected: (string | null)[][];
-  /** The layouts (kinds per PMD) the world was built from. */
-  readonly layouts: string[][];
-  /** Preemption points reached so far (`alloc`, `swapin:448`, …), for the explorer. */
-  readonly reachedPoints: Set<string>;
-  /** Engine hook: run the schedule at a preemption point (installed by run.ts). */
-  preemptHook: (world: World, name: string, slot?: number) => void;
-}
 
 /** Fresh per-attempt state. */
 export function newAttempt(): AttemptState {
@@ -467,6 +121,7 @@ export function newAttempt(): AttemptState {
     lastScanPhase: null,
     lastCollapse: null,
     madvise: null,
+    pmdScans: [],
   };
 }
 
@@ -790,9 +445,10 @@ export function newPteTable(world: World, pmdIndex: number): PteTable {
 /** First swap offset handed out (offset 0 is the swap header). */
 export const FIRST_SWAP_OFFSET = 1;
 
-/** Allocate a swap slot holding `content` (engine-internal; `folio_alloc_swap`). */
-export function allocSwapSlot(world: World, content: string | null): number {
-  const s = world.swap;
+/** Allocate a slot on swap device `type` (default 0) holding `content` (engine-internal; `folio_alloc_swap`). */
+export function allocSwapSlot(world: World, content: string | null, type = 0): number {
+  const s = world.swap_info[type];
+  if (!s) throw new RangeError(`swap device ${type} does not exist (real swap types are 0–${MAX_SWAPFILES - 1})`);
   let off = FIRST_SWAP_OFFSET;
   while (off < s.swap_map.length && s.swap_map[off] !== 0) off++;
   if (off >= s.swap_map.length) {
@@ -804,9 +460,10 @@ export function allocSwapSlot(world: World, content: string | null): number {
   return off;
 }
 
-/** Drop one reference to a swap slot (`swap_free`); the slot is free at 0. */
-export function swapFree(world: World, offset: number): void {
-  const s = world.swap;
+/** Drop one reference to a slot of swap device `type` (default 0) (`swap_free`); the slot is free at 0. */
+export function swapFree(world: World, offset: number, type = 0): void {
+  const s = world.swap_info[type];
+  if (!s) return;
   if (s.swap_map[offset] > 0) s.swap_map[offset]--;
   if (s.swap_map[offset] === 0) s.contents[offset] = null;
 }
@@ -825,6 +482,8 @@ export function expectedContentOf(kind: string, pmd: number, slot: number): stri
     case 'guard':
     case 'poison':
     case 'hwpoison':
+    case 'page+poisoned':
+    case 'no-table':
       return null;
     default:
       return slotContent(pmd, slot);
@@ -841,6 +500,8 @@ function expectedContentFor(kind: string, content: string): string | null {
     case 'guard':
     case 'poison':
     case 'hwpoison':
+    case 'page+poisoned':
+    case 'no-table':
       return null;
     default:
       return content;
@@ -910,6 +571,36 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       pte = anonPte(f.pfn, { uffd_wp: true });
       break;
     }
+    case 'page+pinned': {
+      // A GUP pin (e.g. O_DIRECT or RDMA) holds one more reference than the mappings explain:
+      // is_refcount_suitable() fails (SCAN_PAGE_COUNT).
+      const f = mappedAnonFolio(world, content);
+      f._refcount = 2;
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
+    case 'page+locked': {
+      // Somebody (reclaim, migration, a swap-cache user) holds PG_locked: SCAN_PAGE_LOCK.
+      const f = mappedAnonFolio(world, content);
+      f.locked = true;
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
+    case 'page+poisoned': {
+      // The memory went bad, but no access has found out yet: no PG_hwpoison, the PTE is an
+      // ordinary present PTE. Copying it (copy_mc_user_highpage) takes a machine check.
+      const f = mappedAnonFolio(world, content);
+      f.pages[0].mce = true;
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
+    case 'page+pkey': {
+      // mprotect_key(…, pkey 15): bits 59–62 hold the key and 63 is NX — bits 59–63 all set,
+      // which in a NON-present PTE would be swap type 31 (SWP_PTE_MARKER).
+      const f = mappedAnonFolio(world, content);
+      pte = pteFromHalves(anonPfnPte(f.pfn).lo, (anonPfnPte(f.pfn).hi | 0x78000000) >>> 0);
+      break;
+    }
     case 'shared': {
       // Mapped by this mm and by a forked child: both PTEs write-protected (COW).
       const f = mappedAnonFolio(world, content);
@@ -931,6 +622,8 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       if (kind === 'swap+uffd') pte = pte_swp_mkuffd_wp(pte);
       break;
     }
+    case 'no-table':
+      throw new Error('no-table is a whole-PMD layout: the PMD has no PTE table, so no slot can hold it');
     case 'migration':
     case 'migration-w':
     case 'migration+uffd': {
@@ -975,8 +668,14 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
     case 'uffd-marker':
       pte = make_pte_marker(PTE_MARKER_UFFD_WP);
       break;
-    default:
-      throw new Error(`unknown layout kind "${kind}"`);
+    default: {
+      const type = swapDeviceOf(kind);
+      if (type < 0 || type >= MAX_SWAPFILES) throw new Error(`unknown layout kind "${kind}"`);
+      // swap@N: a real swap entry on swap device type N (1–23).
+      const off = allocSwapSlot(world, content, type);
+      pte = pte_swp_mkexclusive(swp_entry_to_pte(swp_entry(type, off)));
+      if (swapKindHasUffd(kind)) pte = pte_swp_mkuffd_wp(pte);
+    }
   }
   set_pte_at(table, slot, pte);
   world.expected[pmdIndex][slot] = expectedContentFor(kind, content);
@@ -1005,7 +704,7 @@ export function releasePte(world: World, pte: pte_t, pteIsSwapEntry: { type: num
   if (!pteIsSwapEntry) return;
   const { type, offset } = pteIsSwapEntry;
   if (type < MAX_SWAPFILES) {
-    swapFree(world, offset);
+    swapFree(world, offset, type);
     return;
   }
   if (type === SWP_PTE_MARKER) return; // marker: nothing behind it
@@ -1054,7 +753,7 @@ export function createWorld(args: CreateWorldArgs): World {
     options: args.options,
     kernel: args.options.kernel,
     knobs: args.knobs,
-    swap: { type: 0, swap_map: [0, 0], contents: [null, null] },
+    swap_info: Array.from({ length: MAX_SWAPFILES }, (_, type) => ({ type, swap_map: [0, 0], contents: [null, null] })),
     pages: new Map<number, page>(),
     nextPfn: 0x10000,
     nextFolioId: 1,
@@ -1074,6 +773,7 @@ export function createWorld(args: CreateWorldArgs): World {
     reachedPoints: new Set<string>(),
     preemptHook: () => {},
   } as unknown as World;
+  (world as { swap: swap_info_struct }).swap = world.swap_info[0];
   world.threads.set(args.mainThread.name, args.mainThread);
   const zeroFolio: folio = {
     id: 0, pfn: ZERO_PFN, nr_pages: 1, pages: [], _refcount: 1, _mapcount: 0, lru: false, locked: false,
@@ -1101,9 +801,16 @@ export function createWorld(args: CreateWorldArgs): World {
   };
   world.cc = { is_khugepaged: true, node_load: new Array(MAX_NUMNODES).fill(0), alloc_nmask: [], world };
   for (let p = 0; p < nPmds; p++) {
-    const table = newPteTable(world, p);
-    mm.pmds.push({ index: p, addr: VMA_START + p * HPAGE_PMD_SIZE, entry: { type: 'table', table }, mm });
+    const addr = VMA_START + p * HPAGE_PMD_SIZE;
     world.expected.push(new Array(HPAGE_PMD_NR).fill(null));
+    if (isNoTable(args.layouts[p])) {
+      // no-table: pmd_none — nothing ever faulted in here (the selftest collapse_empty).
+      mm.pmds.push({ index: p, addr, entry: { type: 'none' }, mm });
+      world.layouts.push(new Array(HPAGE_PMD_NR).fill('no-table'));
+      continue;
+    }
+    const table = newPteTable(world, p);
+    mm.pmds.push({ index: p, addr, entry: { type: 'table', table }, mm });
     world.layouts.push(new Array(HPAGE_PMD_NR).fill('none'));
     const kinds = expandLayout(args.layouts[p]);
     for (let s = 0; s < HPAGE_PMD_NR; s++) materializeKind(world, p, s, kinds[s]);

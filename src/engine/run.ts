@@ -8,14 +8,20 @@
  * report.result; // 'SCAN_FAIL' (guard marker handed to do_swap_page → VM_FAULT_SIGSEGV)
  * @module
  */
+import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall, Bug, TraceEvent, PmdScan } from './types.ts';
 import { parseLayout, type LayoutItem } from './layout.ts';
-import { scan_result_name, SCAN_SUCCEED } from './scan_result.ts';
-import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall } from './mm.ts';
+import { scan_result_name } from './scan_result.ts';
 import { createWorld, DEFAULT_KNOBS, HPAGE_PMD_NR, newAttempt } from './mm.ts';
-import { type Bug, KernelHang, newThread, runAs, threadExit, mmap_read_lock, mmap_read_unlock } from './locks.ts';
+import {
+  KernelHang,
+  newThread,
+  runAs,
+  threadExit,
+  mmap_read_lock,
+  mmap_read_unlock,
+} from './locks.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
-import type { TraceEvent } from './trace.ts';
 
 /** Options of {@link makeWorld}. */
 export interface MakeWorldOptions {
@@ -29,8 +35,6 @@ export interface MakeWorldOptions {
   uffd?: 'wp' | 'missing';
   /** Knob overrides (0..511). */
   knobs?: Partial<Knobs>;
-  /** v6.17's SCAN_PAGE_RO rule (at least one writable PTE). Default false (mm-new Oct 2025). */
-  require_writable?: boolean;
   /** Learner (or test) implementations replacing the kernel's. */
   ops?: Partial<KernelOps>;
   /** Actor steps at preemption points. */
@@ -71,6 +75,28 @@ export interface CollapseReport {
   hung: boolean;
   /** Every collapsed PMD holds exactly the expected contents (true when nothing collapsed). */
   contents_ok: boolean;
+  /** One entry per PMD of the VMA, in address order (engine round 2; JSON `pmds`). */
+  pmds: PmdReport[];
+}
+
+/** What happened to one PMD in an attempt (the `collapse --json` `pmds` items). */
+export interface PmdReport {
+  /** PMD index in the VMA (0 = lowest address). */
+  pmd: number;
+  /** Was it scanned in this attempt? (MADV_COLLAPSE stops early on some results.) */
+  scanned: boolean;
+  /** scan_result name `hpage_collapse_scan_pmd` returned for it, or null if not scanned. */
+  result: string | null;
+  /** The scan phase's own result (SCAN_SUCCEED when it went on to collapse), or null. */
+  scan_result: string | null;
+  /** This attempt made it huge. */
+  collapsed: boolean;
+  /** This attempt allocated a huge folio for it. */
+  allocated: boolean;
+  /** Pages read back from swap for it. */
+  swapped_in: number;
+  /** It maps a huge page at the end (collapsed now or before). */
+  huge: boolean;
 }
 
 /**
@@ -123,7 +149,6 @@ export function makeWorld(opts: MakeWorldOptions): World {
     options: {
       kernel,
       uffd: opts.uffd ?? null,
-      require_writable: opts.require_writable ?? false,
       fail_alloc: opts.fail_alloc ?? false,
       node_reclaim_mode: opts.node_reclaim_mode ?? 0,
     },
@@ -189,7 +214,8 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
         mmap_read_unlock(world.mm);
         errno = ret === 0 ? 0 : ERRNO_NAMES[-ret];
         const m = world.attempt.madvise!;
-        result = m.thps === m.ranges ? SCAN_SUCCEED : m.last_fail;
+        // The top-level result is the last range attempted (architecture doc, collapse contract).
+        result = m.results.length ? m.results[m.results.length - 1] : m.last_fail;
         mmapLocked = m.mmap_locked;
       }
     } catch (e) {
@@ -215,9 +241,29 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
     do_swap_page_calls: a.doSwapPageCalls.slice(),
     hung,
     contents_ok: contentsPreserved(world),
+    pmds: pmdReports(world),
   };
   if (madvise) report.errno = errno ?? 'EINVAL';
   return report;
+}
+
+/** One {@link PmdReport} per PMD: the last scan of it in this attempt. */
+function pmdReports(world: World): PmdReport[] {
+  const last = new Map<number, PmdScan>();
+  for (const s of world.attempt.pmdScans) last.set(s.pmd, s);
+  return world.mm.pmds.map((p) => {
+    const s = last.get(p.index);
+    return {
+      pmd: p.index,
+      scanned: !!s,
+      result: s ? scan_result_name(s.result) : null,
+      scan_result: s ? scan_result_name(s.scan_result) : null,
+      collapsed: s?.collapsed ?? false,
+      allocated: s?.allocated ?? false,
+      swapped_in: s?.swapped_in ?? 0,
+      huge: p.entry.type === 'huge',
+    };
+  });
 }
 
 /** `makeWorld(opts)` then `runCollapse(world, { madvise })`, returning both. */
