@@ -12,6 +12,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ROOT, baseUrl, distDir, launch, newPage, screenshot } from './helpers.ts';
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious or critical axe-core violations on the page, as "rule: targets" lines. */
+async function axeProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await a.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 import { pageWeight } from './page-weight.ts';
 
 let browser: Browser;
@@ -191,6 +203,21 @@ describe('Playground', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`no serious or critical axe violation with a result drawn and with an error shown (${scheme})`, async () => {
+      const { context, page } = await newPage(browser, { colorScheme: scheme });
+      await page.goto(baseUrl() + '/playground/?layout=page*448,swap*64&layout=page*511,guard&kernel=v3-as-posted&window=500=migration');
+      expect(await waitDone(page)).toBe('done');
+      await screenshot(page, `playground-result-${scheme}.png`, { fullPage: true });
+      await page.locator('.cl-pg-trace summary').click(); // the trace, open, is checked too
+      expect(await axeProblems(page)).toEqual([]);
+      await page.goto(baseUrl() + '/playground/?layout=page*511');
+      expect(await waitDone(page)).toBe('error');
+      expect(await axeProblems(page)).toEqual([]);
+      await context.close();
+    });
+  }
 
   it('ships ≤ 50 KB gzip of JS+CSS before a scenario runs (the engine loads on intent)', () => {
     const w = pageWeight(distDir(), 'playground/index.html');
