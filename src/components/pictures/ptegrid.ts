@@ -325,7 +325,7 @@ export const INSPECT_HINT =
   '<p class="cl-ptegrid-hint" aria-hidden="true"><span class="cl-hint-mouse">Hover a square, or focus the grid and use the arrow keys, to see that PTE’s bits.</span><span class="cl-hint-touch">Tap a square to see that PTE’s bits.</span></p>';
 
 /**
- * The whole <figure> of a <PteGrid> (static HTML; `ptegrid-client.ts` makes it interactive). Used by
+ * The whole <figure> of a <PteGrid> (static HTML; `ptegrid-inspect.ts` makes it interactive). Used by
  * PteGrid.astro at build time and by the Playground in the browser, so both draw the same picture.
  * `playground: false` leaves out the "open in Playground" link (the Playground itself).
  */

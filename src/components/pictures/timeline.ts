@@ -3,7 +3,7 @@
  * (columns) over lanes — the collapsing thread, the mmap lock (none/read/write), the PTE table
  * (mapped/PTL), the huge page, other actors, bugs — built from the engine's trace. The static
  * SVG and an ordered list of step descriptions are rendered at build time; the client script
- * (timeline-client.ts) adds Prev/Next stepping with the current step in an aria-live region.
+ * (timeline-stepper.ts) adds Prev/Next stepping with the current step in an aria-live region.
  */
 import type { TraceEvent } from 'collapse-lab/engine';
 import { esc } from './kinds.ts';
@@ -264,7 +264,7 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
 }
 
 /**
- * The whole <figure> of a <Timeline> (static HTML; `timeline-client.ts` adds stepping). Used by
+ * The whole <figure> of a <Timeline> (static HTML; `timeline-stepper.ts` adds stepping). Used by
  * Timeline.astro at build time and by the Playground in the browser. `playground: false` leaves out
  * the "open in Playground" link.
  */
