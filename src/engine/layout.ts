@@ -152,6 +152,15 @@ function unknownKindMessage(kind: string): string {
   return `unknown kind "${kind}"; known kinds: ${knownKinds()}`;
 }
 
+/**
+ * Decimal digits with at most 3 significant ones (leading zeros allowed, as the kernel's
+ * kstrtouint allows them): every value the notation needs (≤ 512) and nothing a JS number
+ * could round — "20000000000000000000" or 2^64 + 64 are refused, never rounded or wrapped.
+ */
+function isSmallWhole(text: string): boolean {
+  return /^0*[0-9]{1,3}$/.test(text);
+}
+
 /** Largest count a layout item may carry: a PMD has 512 PTEs. */
 const MAX_COUNT = NR;
 
@@ -179,7 +188,7 @@ export function parseLayout(s: string): LayoutItem[] {
     if (star >= 0) {
       const c = raw.slice(star + 1).trim();
       // Exact small integers only: "1e3", "0x10", 20-digit numbers are refused, never rounded.
-      if (!/^[0-9]+$/.test(c) || c.length > 3 || Number(c) < 1 || Number(c) > MAX_COUNT) {
+      if (!isSmallWhole(c) || Number(c) < 1 || Number(c) > MAX_COUNT) {
         throw new LayoutError(`layout item ${n} "${raw}": count "${c.length > 24 ? c.slice(0, 24) + '…' : c}" must be a whole number from 1 to ${MAX_COUNT} (a PMD has ${NR} PTEs)`);
       }
       count = Number(c);
@@ -265,7 +274,7 @@ export function parseWindow(s: string): WindowItem[] {
     if (eq < 0) throw new LayoutError(`window item ${n} "${raw}": expected SLOT=KIND, e.g. "10=migration"`);
     const slotText = raw.slice(0, eq).trim();
     const kind = raw.slice(eq + 1).trim();
-    if (!/^[0-9]+$/.test(slotText) || slotText.length > 3 || Number(slotText) >= NR) {
+    if (!isSmallWhole(slotText) || Number(slotText) >= NR) {
       throw new LayoutError(`window item ${n} "${raw}": slot "${slotText}" must be a whole number from 0 to ${NR - 1}`);
     }
     if (kind === 'no-table') throw new LayoutError(`window item ${n} "${raw}": no-table is a whole-PMD layout, not something one PTE can become`);
@@ -302,7 +311,7 @@ export function parseKnobs(items: readonly string[]): KnobSettings {
     if (!(KNOB_NAMES as readonly string[]).includes(name)) {
       throw new LayoutError(`unknown knob "${name}"; known knobs: ${KNOB_NAMES.join(', ')}`);
     }
-    if (!/^[0-9]+$/.test(value) || value.length > 3 || Number(value) > NR - 1) {
+    if (!isSmallWhole(value) || Number(value) > NR - 1) {
       throw new LayoutError(`knob ${name}: value "${value.length > 24 ? value.slice(0, 24) + '…' : value}" must be a whole number from 0 to ${NR - 1}`);
     }
     const prev = out[name as KnobName];
