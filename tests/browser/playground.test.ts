@@ -204,6 +204,35 @@ describe('Playground', () => {
     await context.close();
   });
 
+  it('hostile links: markup in any parameter is shown as text, never parsed into the page', async () => {
+    const { context, page } = await newPage(browser);
+    const evil = '<img src=x id=pwned onerror=window.__pwned=1>'; // no double quotes: JSON keeps it as is
+    const enc = encodeURIComponent(evil);
+    const urls = [
+      `?layout=${enc}`,
+      `?layout=page*512&window=${enc}`,
+      `?layout=page*512&knob=${enc}`,
+      `?layout=page*512&kernel=${enc}`,
+      `?layout=page*512&${enc}=1`,
+      `?layout=page*512&schedule=${encodeURIComponent(JSON.stringify([{ at: 'alloc', actor: evil, slot: 3 }]))}`,
+      `?layout=page*512&focus=${enc}`,
+    ];
+    // a valid scenario that carries the markup into the drawn result (the schedule is shown as given)
+    const drawn = `?layout=page*448,swap*64&schedule=${encodeURIComponent(JSON.stringify([{ at: 'alloc', actor: 'migration_start', slot: 450, note: evil }]))}`;
+    await page.goto(baseUrl() + '/playground/' + drawn);
+    expect(await waitDone(page)).toBe('done');
+    expect(await page.locator('[data-cl-pg-out] .cl-timeline-meta').innerText()).toContain(evil);
+    urls.push(drawn);
+    for (const q of urls) {
+      await page.goto(baseUrl() + '/playground/' + q);
+      const state = await waitDone(page);
+      const injected = await page.evaluate(() => ({ img: !!document.querySelector('#pwned, img[src="x"]'), flag: (window as unknown as { __pwned?: number }).__pwned ?? 0 }));
+      expect(injected, q).toEqual({ img: false, flag: 0 });
+      if (state === 'error') expect(await page.getByTestId('playground-error').innerText(), q).toContain('<img');
+    }
+    await context.close();
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`no serious or critical axe violation with a result drawn and with an error shown (${scheme})`, async () => {
       const { context, page } = await newPage(browser, { colorScheme: scheme });

@@ -73,4 +73,13 @@ describe('Playground run (render.ts, with the engine)', () => {
     expect(r.html).toMatch(/Bugs the lock checker found \([1-9]\d*\)/);
     expect(r.html).not.toContain('/playground/?'); // no "open in Playground" inside the Playground
   });
+
+  it('escapes every given string it draws (a schedule note carrying markup stays text)', () => {
+    const evil = '<img src=x onerror=alert(1)>';
+    const r = renderPlayground(fromQuery(`?layout=page*448,swap*64&schedule=${encodeURIComponent(JSON.stringify([{ at: 'alloc', actor: 'migration_start', slot: 450, note: evil }]))}`).state);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.html).not.toContain('<img');
+    expect(r.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
 });
