@@ -112,10 +112,11 @@ describe('renderTimeline', () => {
     expect(timelineFigure(t, props, 'f1', { playground: false })).not.toContain('/playground/');
   });
 
-  it('several PMDs: the scan step names no single stop slot', () => {
+  it('several PMDs: each scan step names its PMD, its result and where it stopped', () => {
     const t = renderTimeline({ layout: ['page*300,guard,page*211', 'page*512'], kernel: 'after', madvise: true }, { id: 'f2' });
-    const scans = t.steps.filter((s) => s.kind === 'scan');
-    expect(scans.length).toBeGreaterThan(1);
-    for (const s of scans) expect(s.text).not.toMatch(/It stopped at slot/);
+    const scans = t.steps.filter((s) => s.kind === 'scan').map((s) => s.text);
+    expect(scans).toHaveLength(2);
+    expect(scans[0]).toMatch(/of PMD 0, .*: SCAN_PTE_NON_PRESENT\. It stopped at slot 300\./);
+    expect(scans[1]).toMatch(/of PMD 1, .*: SCAN_SUCCEED\. Then/);
   });
 });
