@@ -204,6 +204,22 @@ describe('Playground', () => {
     await context.close();
   });
 
+  it('every example link runs: the guard before and after the patch give the chapters’ results', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(baseUrl() + '/playground/');
+    const hrefs = await page.locator('.cl-pg-examples a').evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+    expect(hrefs.length).toBeGreaterThan(3);
+    const results: string[] = [];
+    for (const h of hrefs) {
+      await page.goto(baseUrl() + h);
+      expect(await waitDone(page), h).toBe('done');
+      results.push(await page.getByTestId('playground-result').innerText());
+    }
+    expect(results.slice(0, 2)).toEqual(['SCAN_FAIL', 'SCAN_PTE_NON_PRESENT']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('hostile links: markup in any parameter is shown as text, never parsed into the page', async () => {
     const { context, page } = await newPage(browser);
     const evil = '<img src=x id=pwned onerror=window.__pwned=1>'; // no double quotes: JSON keeps it as is
