@@ -85,6 +85,27 @@ describe('collapse CLI: bad input exits 2 with one clear line and no stack trace
     expect(r.input.layout).toBe('page*512');
     expect(r.input.knobs.max_ptes_swap).toBe(8);
   });
+  it('hostile input stays one printable line: newlines and terminal escapes in a layout, a flag or a value are shown escaped', async () => {
+    const cases = [
+      ['--layout', 'page*511,gu\nard\u001b[31m'],
+      ['--layout', 'page*512', '--kernel', 'af\rter\u001b]0;pwned\u0007'],
+      ['--layout', 'page*512', '--frob\nnicate'],
+      ['--layout', 'page*512', '--window', '3=mig\u2028ration'],
+      ['--layout', 'page*512', '--knob', 'max_ptes_swap=6\n4'],
+    ];
+    for (const args of cases) {
+      const r = await run(...args);
+      expect(r.code, JSON.stringify(args)).toBe(2);
+      expect(r.stderr.endsWith('\n') && r.stderr.indexOf('\n') === r.stderr.length - 1, `${JSON.stringify(args)}: one line`).toBe(true);
+      expect(r.stderr, JSON.stringify(args)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+      expect(r.stderr, JSON.stringify(args)).toMatch(/\\u00(0a|1b|0d)|\\u2028/);
+    }
+  });
+  it('a huge item is echoed cut short, not in full', async () => {
+    const r = await run('--layout', `page*511,${'x'.repeat(100_000)}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeLessThan(1000);
+  });
   it('the same flag twice with the same value is fine', async () => {
     const r = await json('--layout', 'page*512', '--kernel', 'before', '--kernel', 'before', '--uffd', 'wp', '--uffd', 'wp', '--knob', 'max_ptes_swap=8', '--knob', 'max_ptes_swap=8');
     expect(r.input.kernel).toBe('before');
