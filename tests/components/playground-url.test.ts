@@ -82,4 +82,13 @@ describe('Playground run (render.ts, with the engine)', () => {
     expect(r.html).not.toContain('<img');
     expect(r.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
+
+  it('echoes what was typed as one short printable line (a 100 000-character layout, a newline, ESC)', () => {
+    const long = 'page*'.padEnd(100_000, '9');
+    const p = checkState({ ...fromQuery('?layout=page*512').state, layouts: [long, 'page*511,\n\u001b[31mguard'] });
+    expect(p[0]!.length).toBeLessThan(400);
+    expect(p[0]).toMatch(/^layout of PMD 0 \("page\*9{54}…"\)/);
+    expect(p[1]).toContain('\\u000a\\u001b[31mguard');
+    expect(p.join(' ')).not.toMatch(/[\u0000-\u001f]/);
+  });
 });
