@@ -3,12 +3,14 @@
  * (columns) over lanes — the collapsing thread, the mmap lock (none/read/write), the PTE table
  * (mapped/PTL), the huge page, other actors, bugs — built from the engine's trace. The static
  * SVG and an ordered list of step descriptions are rendered at build time; the client script
- * (timeline-client.ts) adds Prev/Next stepping with the current step in an aria-live region.
+ * (timeline-stepper.ts) adds Prev/Next stepping with the current step in an aria-live region.
  */
 import type { TraceEvent } from 'collapse-lab/engine';
 import { esc } from './kinds.ts';
-import { claimMismatch, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
-import { describeOutcome, kindWord, scanStop } from './trace-read.ts';
+import { claimMismatch, describeProps, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
+import { describeOutcome, kindWord, scanStop, scanStopOf } from './trace-read.ts';
+import { metaHtml } from './ptegrid.ts';
+import { playgroundHref } from '../playground/url.ts';
 
 export type MmapState = 'none' | 'read' | 'write';
 export type PteState = 'none' | 'mapped' | 'ptl';
@@ -36,6 +38,8 @@ export interface Step {
 export interface ScanInfo {
   result: string;
   stopSlot: number | null;
+  /** With several PMDs: which PMD this scan was of (named in the step). */
+  pmd?: number;
 }
 
 /** Lock and PTL bookkeeping events: folded into the next step (their effect shows in the lanes). */
@@ -115,7 +119,10 @@ function describe(e: TraceEvent, who: string, at: string): Pick<Step, 'kind' | '
  * Group a trace into steps. Lock/PTL bookkeeping is folded into the next step; the scan's
  * map → PTL → checks → unmap becomes one "scan" step; runs of ordinary swap-ins become one step.
  */
-export function buildSteps(trace: readonly TraceEvent[], who: string, scan: ScanInfo): Step[] {
+export function buildSteps(trace: readonly TraceEvent[], who: string, scanInfo: ScanInfo | readonly ScanInfo[]): Step[] {
+  // one ScanInfo per scan, in order (several PMDs), or the same one for every scan
+  const scans = Array.isArray(scanInfo) ? (scanInfo as readonly ScanInfo[]) : null;
+  let scanNo = 0;
   const steps: Step[] = [];
   let from = -1;
   let pte: PteState = 'none';
@@ -134,8 +141,12 @@ export function buildSteps(trace: readonly TraceEvent[], who: string, scan: Scan
     if (inScan) {
       if (e.name === 'pte_unmap') {
         inScan = false;
-        const where = scan.stopSlot === null ? '' : ` It stopped at slot ${scan.stopSlot}.`;
-        push(e, { kind: 'scan', lane: 'thread', text: `hpage_collapse_scan_pmd() maps the PTE table, takes the PTL and checks the PTEs in order: ${scan.result}.${where} Then it drops the PTL and unmaps the table.` }, huge);
+        const scan = scans ? scans[Math.min(scanNo, scans.length - 1)] : (scanInfo as ScanInfo);
+        scanNo++;
+        const where = !scan || scan.stopSlot === null ? '' : ` It stopped at slot ${scan.stopSlot}.`;
+        const of = scan?.pmd !== undefined ? ` of PMD ${scan.pmd}` : '';
+        const result = scan ? `: ${scan.result}` : '';
+        push(e, { kind: 'scan', lane: 'thread', text: `hpage_collapse_scan_pmd() maps the PTE table${of}, takes the PTL and checks the PTEs in order${result}.${where} Then it drops the PTL and unmaps the table.` }, huge);
       }
       continue;
     }
@@ -167,6 +178,8 @@ export interface TimelineRender {
   result: string;
   steps: Step[];
   svg: string;
+  /** The lane labels alone (kept in view while the steps scroll sideways). */
+  labelSvg: string;
   /** <ol> of step descriptions. */
   list: string;
   summary: string;
@@ -211,8 +224,16 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
   if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
   const { report } = scenario;
   const who = scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
-  const stop = scanStop(report, scenario.scanReads);
-  const steps = buildSteps(report.trace, who, { result: report.scan_result, stopSlot: stop.slot });
+  // Several PMDs: each scan step names its PMD, that PMD's scan result and where it stopped (the
+  // scanned PMDs in address order: khugepaged and MADV_COLLAPSE visit them so).
+  const stop = scenario.pmds.length > 1 ? { slot: null, result: report.scan_result } : scanStop(report, scenario.scanReads);
+  const scanInfo: ScanInfo | ScanInfo[] =
+    scenario.pmds.length > 1
+      ? scenario.pmds
+          .filter((p) => p.scanResult !== null && p.scanReads.length > 0)
+          .map((p) => ({ pmd: p.index, result: p.scanResult!, stopSlot: scanStopOf(p.scanResult!, p.scanReads).slot }))
+      : { result: report.scan_result, stopSlot: stop.slot };
+  const steps = buildSteps(report.trace, who, scanInfo);
   const outcome = describeOutcome(report, stop, scenario.madvise);
 
   const width = LABEL + steps.length * COL + 4;
@@ -243,11 +264,42 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
     out.push(g.join(''));
   }
   out.push(`<rect class="cl-current" x="${LABEL}" y="${TOP - 4}" width="${COL}" height="${LANES.length * LANE_H + 6}" fill="none" visibility="hidden" data-cl-current/>`);
+  // The lane labels again, in a narrow SVG that stays at the left edge while the steps scroll
+  // sideways (position: sticky, over the main picture's own labels, on the page background).
+  const labels = LANES.map(
+    (lane, i) => `<text class="cl-lane" x="${LABEL - 6}" y="${TOP + i * LANE_H + 15}" text-anchor="end">${esc(lane.key === 'thread' ? who : lane.title)}</text>`,
+  ).join('');
+  const labelSvg = `<svg class="cl-timeline-labels" viewBox="0 0 ${LABEL} ${height}" width="${LABEL}" height="${height}" aria-hidden="true">${labels}</svg>`;
   const svg = `<svg class="cl-timeline-svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${opts.id}-sum" data-cl-svg>${out.join('')}</svg>`;
 
   const list = `<ol class="cl-timeline-steps" data-cl-steps>${steps
     .map((s) => `<li class="cl-k-${s.kind}" data-step="${s.n}"><span class="cl-step-state">[mmap ${s.mmap}${s.pte !== 'none' ? `, PTE ${s.pte}` : ''}${s.huge !== 'none' ? `, huge page ${s.huge}` : ''}]</span> ${esc(s.text)}</li>`)
     .join('')}</ol>`;
   const summary = `Timeline of one collapse attempt in ${steps.length} steps (details in the list below). ${outcome} Result: ${report.result}.`;
-  return { result: report.result, steps, svg, list, summary, outcome, scenario };
+  return { result: report.result, steps, svg, labelSvg, list, summary, outcome, scenario };
+}
+
+/**
+ * The whole <figure> of a <Timeline> (static HTML; `timeline-stepper.ts` adds stepping). Used by
+ * Timeline.astro at build time and by the Playground in the browser. `playground: false` leaves out
+ * the "open in Playground" link.
+ */
+export function timelineFigure(t: TimelineRender, props: ScenarioProps, id: string, opts: { playground?: boolean } = {}): string {
+  const meta = metaHtml(props, t.scenario.kernel, t.scenario.madvise) + (props.schedule ? ` · schedule <code>${esc(props.schedule)}</code>` : '');
+  const label = `Timeline picture (scrolls sideways): ${describeProps('Timeline', props).slice(10, -1)}`;
+  const link = opts.playground === false ? '' : `<p class="cl-open-playground cl-no-print"><a href="${esc(playgroundHref(props))}">Open in Playground</a> — change the scenario and step through it.</p>`;
+  return (
+    `<figure class="cl-timeline not-content" data-cl-timeline data-result="${esc(t.result)}">` +
+    `<p class="cl-timeline-meta">${meta}</p>` +
+    `<div class="cl-timeline-scroll" tabindex="0" role="region" aria-label="${esc(label)}" data-cl-scroll><div class="cl-timeline-row">${t.labelSvg}${t.svg}</div></div>` +
+    `<p id="${id}-sum" class="cl-sr-only">${esc(t.summary)}</p>` +
+    `<div class="cl-timeline-controls" role="toolbar" aria-label="Step through the attempt" data-cl-controls hidden>` +
+    `<button type="button" data-cl-prev>◀ Prev</button><span data-cl-pos aria-hidden="true"></span><button type="button" data-cl-next>Next ▶</button></div>` +
+    `<p class="cl-sr-only" aria-live="polite" data-cl-live></p>` +
+    t.list +
+    `<p class="cl-timeline-result"><strong>Result: <code>${esc(t.result)}</code></strong> — ${esc(t.outcome)}</p>` +
+    (props.caption ? `<figcaption>${esc(props.caption)}</figcaption>` : '') +
+    link +
+    `</figure>`
+  );
 }
