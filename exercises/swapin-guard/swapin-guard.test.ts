@@ -68,7 +68,7 @@ function expectCleanStop(o: Opts, why: string, swappedBefore?: number): Collapse
   const leakLock = bugsOf(r, isLockLeak);
   expect(leakLock, `${ctx}: returning SCAN_PTE_NON_PRESENT with the mmap read lock still held — ${CONTRACT}. Call mmap_read_unlock(mm) before leaving (this is the leak in the v3 hunk as posted). The engine says: ${leakLock.join('; ')}`).toEqual([]);
   const twice = bugsOf(r, isDoubleUnlock);
-  expect(twice, `${ctx}: something was released twice, or released without being held — each exit path must release each thing exactly once (pte_offset_map_nolock() took no PTL; leave with \`break out\` so no later code releases again). The engine says: ${twice.join('; ')}`).toEqual([]);
+  expect(twice, `${ctx}: something was released twice, or released without being held — each exit path must release each thing exactly once (pte_offset_map_ro_nolock() took no PTL; leave with \`break out\` so no later code releases again). The engine says: ${twice.join('; ')}`).toEqual([]);
   const all = r.bugs.map((b) => `[${b.kind}] ${b.message}`);
   expect(all, `${ctx}: the lock/contract checks found: ${all.join('; ')}`).toEqual([]);
   expect(r.mmap_locked, `${ctx}: after the failed collapse the caller must see the mmap lock released`).toBe(false);
@@ -203,7 +203,7 @@ describe("the guard's exit honours the contract", () => {
   it('nothing is released twice, and no lock that was never taken is released', () => {
     const { r } = attempt(o);
     const b = bugsOf(r, isDoubleUnlock);
-    expect(b, `${ctxOf(o)}: pte_offset_map_nolock() takes no PTL (so no pte_unmap_unlock), and the mmap lock is released once — by you, on this path — then leave through \`out\` (break out), not the loop's normal end or an error path that unlocks again. The engine says: ${b.join('; ')}`).toEqual([]);
+    expect(b, `${ctxOf(o)}: pte_offset_map_ro_nolock() takes no PTL (so no pte_unmap_unlock), and the mmap lock is released once — by you, on this path — then leave through \`out\` (break out), not the loop's normal end or an error path that unlocks again. The engine says: ${b.join('; ')}`).toEqual([]);
   });
   it('the result is SCAN_PTE_NON_PRESENT, not SCAN_FAIL: MADV_COLLAPSE moves on to the next range (errno EINVAL), it does not give up', () => {
     const mo: Opts = { ...o, madvise: true };

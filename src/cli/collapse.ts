@@ -8,6 +8,7 @@
  * Exit status: 0 when the attempt ran (whatever its result), 2 on bad arguments or layout
  * (one line on stderr, never a stack trace), 1 if the engine itself failed.
  */
+import type { World } from '../engine/types.ts';
 import {
   parseLayout,
   parseWindow,
@@ -23,7 +24,6 @@ import {
 } from '../engine/layout.ts';
 import { classifyPte, kindLabel, isPte, formatPte, type PteKind, type pte_t } from '../engine/pte.ts';
 import type { CollapseReport, MakeWorldOptions } from '../engine/run.ts';
-import type { World } from '../engine/mm.ts';
 
 const KERNELS = ['before', 'after', 'v3-as-posted'] as const;
 type Kernel = (typeof KERNELS)[number];

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import type { World, mm_struct, pmd_t, ActorName, Schedule, ScheduleStep, PteTable } from './types.ts';
 import {
   type pte_t,
   __pte,
@@ -55,7 +56,6 @@ import {
   PTE_MARKER_UFFD_WP,
 } from './swapops.ts';
 import { parseWindow } from './layout.ts';
-import type { World, mm_struct, pmd_t, ActorName, Schedule, ScheduleStep, PteTable } from './mm.ts';
 import {
   allocSwapSlot,
   freeFolio,
@@ -67,7 +67,7 @@ import {
   linear_page_index,
   PAGE_SIZE,
 } from './mm.ts';
-import { getThread, runAs, mmap_read_lock, mmap_read_unlock, pte_offset_map_nolock } from './locks.ts';
+import { getThread, runAs, mmap_read_lock, mmap_read_unlock, pte_offset_map_ro_nolock } from './locks.ts';
 import { completeMigration, do_swap_page, do_anonymous_page, lru_add_drain, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, FAULT_FLAG_WRITE } from './memory.ts';
 import { traceEvent } from './trace.ts';
 
@@ -270,7 +270,7 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
       flags: FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_USER,
       pmd,
       orig_pte: pte,
-      pte: null as ReturnType<typeof pte_offset_map_nolock>,
+      pte: null as ReturnType<typeof pte_offset_map_ro_nolock>,
       ptl: null as PteTable['ptl'] | null,
     };
     if (pte_none(pte)) {
@@ -278,7 +278,7 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
       return 'write fault on an empty PTE: a new zero-filled page';
     }
     const ptl = { value: null as PteTable['ptl'] | null };
-    vmf.pte = pte_offset_map_nolock(world.mm, pmd, address, ptl);
+    vmf.pte = pte_offset_map_ro_nolock(world.mm, pmd, address, ptl);
     vmf.ptl = ptl.value;
     const ret = do_swap_page(vmf);
     return ret ? `do_swap_page returned ${ret}` : '';

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { ActorName, Schedule, ScheduleStep } from './mm.ts';
+import type { ActorName, Schedule, ScheduleStep } from './types.ts';
 import { HPAGE_PMD_NR } from './mm.ts';
 import { makeWorld, runCollapse, type MakeWorldOptions, type CollapseReport } from './run.ts';
 

@@ -7,6 +7,7 @@ export * from './swapops.ts';
 export * from './softleaf.ts';
 export * from './scan_result.ts';
 export * from './layout.ts';
+export * from './types.ts';
 export * from './mm.ts';
 export * from './locks.ts';
 export * from './trace.ts';

@@ -19,12 +19,12 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c
  * @module
  */
+import type { World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, Ref, KernelOps, KernelName, spinlock_t } from './types.ts';
 import {
   pte_none,
   pte_present,
   pte_pfn,
   pte_uffd_wp,
-  pte_write,
   pte_young,
   is_zero_pfn,
 } from './pte.ts';
@@ -39,7 +39,6 @@ import {
   SCAN_EXCEED_SHARED_PTE,
   SCAN_PTE_NON_PRESENT,
   SCAN_PTE_UFFD_WP,
-  SCAN_PAGE_RO,
   SCAN_LACK_REFERENCED_PAGE,
   SCAN_PAGE_NULL,
   SCAN_SCAN_ABORT,
@@ -63,8 +62,8 @@ import {
   ENOMEM,
   scan_result_name,
   scan_result_trace,
+  SCAN_RESULT_COUNT,
 } from './scan_result.ts';
-import type { World, mm_struct, vm_area_struct, collapse_control, pmd_t, folio, Ref, KernelOps, KernelName, spinlock_t } from './mm.ts';
 import {
   HPAGE_PMD_NR,
   HPAGE_PMD_SIZE,
@@ -109,7 +108,7 @@ import {
   mmap_write_lock,
   mmap_write_unlock,
   pte_offset_map_lock,
-  pte_offset_map_nolock,
+  pte_offset_map_ro_nolock,
   pte_unmap,
   pte_unmap_unlock,
   ptep_get,
@@ -160,20 +159,22 @@ export function trace_mm_collapse_huge_page(mm: mm_struct, isolated: boolean, re
   traceEvent(mm.world, 'mm_collapse_huge_page', { isolated, status: scan_result_trace(result), result: scan_result_name(result) });
 }
 
-/** `trace_mm_collapse_huge_page_isolate(folio, none_or_zero, referenced, writable, status)`. */
+/**
+ * `trace_mm_collapse_huge_page_isolate(folio, none_or_zero, referenced, status)` — mm-new Oct
+ * 2025 dropped the `writable` field here too, with the SCAN_PAGE_RO rule (kernel-facts §2.3).
+ * The engine's twin takes `mm` first to find its world.
+ */
 export function trace_mm_collapse_huge_page_isolate(
   mm: mm_struct,
   folio: folio | null,
   none_or_zero: number,
   referenced: number,
-  writable: boolean,
   result: number,
 ): void {
   traceEvent(mm.world, 'mm_collapse_huge_page_isolate', {
     pfn: folio ? folio.pfn : -1,
     none_or_zero,
     referenced,
-    writable,
     status: scan_result_trace(result),
     result: scan_result_name(result),
   });
@@ -184,8 +185,8 @@ export function trace_mm_collapse_huge_page_isolate(
 // ---------------------------------------------------------------------------------------------
 
 function checkedResult(world: World, fn: string, r: unknown): number {
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r > 31) {
-    reportBug(world, 'contract', `${fn} returned ${String(r)}, which is not a scan_result (a number 0..31 such as SCAN_SUCCEED)`);
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r >= SCAN_RESULT_COUNT) {
+    reportBug(world, 'contract', `${fn} returned ${String(r)}, which is not a scan_result (a number 0..30 such as SCAN_SUCCEED)`);
     return SCAN_FAIL;
   }
   return r;
@@ -270,13 +271,11 @@ export function hpage_collapse_scan_pmd_before(
   let _pte: pte_ptr;
   let result = SCAN_FAIL;
   let referenced = 0;
-  let writable = false;
   let none_or_zero = 0;
   let shared = 0;
   let unmapped = 0;
   let folio: folio | null = null;
   let addr: number;
-  const require_writable = mm.world.options.require_writable;
 
   out: {
     result = find_pmd_or_thp_or_none(mm, start_addr, pmd);
@@ -323,8 +322,6 @@ export function hpage_collapse_scan_pmd_before(
           result = SCAN_PTE_UFFD_WP;
           break out_unmap;
         }
-        if (require_writable && pte_write(pteval)) writable = true;
-
         const page = vm_normal_page(vma, addr, pteval);
         if (!page || is_zone_device_page(page)) {
           result = SCAN_PAGE_NULL;
@@ -369,9 +366,7 @@ export function hpage_collapse_scan_pmd_before(
           referenced++;
         }
       }
-      if (require_writable && !writable) {
-        result = SCAN_PAGE_RO;
-      } else if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
+      if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
         // khugepaged only: nothing referenced, or swap-ins not justified by enough young pages.
         result = SCAN_LACK_REFERENCED_PAGE;
       } else {
@@ -413,13 +408,11 @@ export function hpage_collapse_scan_pmd_after(
   let _pte: pte_ptr;
   let result = SCAN_FAIL;
   let referenced = 0;
-  let writable = false;
   let none_or_zero = 0;
   let shared = 0;
   let unmapped = 0;
   let folio: folio | null = null;
   let addr: number;
-  const require_writable = mm.world.options.require_writable;
 
   out: {
     result = find_pmd_or_thp_or_none(mm, start_addr, pmd);
@@ -468,8 +461,6 @@ export function hpage_collapse_scan_pmd_after(
           result = SCAN_PTE_UFFD_WP;
           break out_unmap;
         }
-        if (require_writable && pte_write(pteval)) writable = true;
-
         const page = vm_normal_page(vma, addr, pteval);
         if (!page || is_zone_device_page(page)) {
           result = SCAN_PAGE_NULL;
@@ -514,9 +505,7 @@ export function hpage_collapse_scan_pmd_after(
           referenced++;
         }
       }
-      if (require_writable && !writable) {
-        result = SCAN_PAGE_RO;
-      } else if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
+      if (cc.is_khugepaged && (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2))) {
         // khugepaged only: nothing referenced, or swap-ins not justified by enough young pages.
         result = SCAN_LACK_REFERENCED_PAGE;
       } else {
@@ -562,7 +551,7 @@ function swapinImpl(variant: SwapinVariant, mm: mm_struct, vma: vm_area_struct, 
       };
       if (!pte) {
         // Here the ptl is only used to check pte_same() in do_swap_page(): no lock taken.
-        pte = pte_offset_map_nolock(mm, pmd, address, ptl);
+        pte = pte_offset_map_ro_nolock(mm, pmd, address, ptl);
         if (!pte) {
           mmap_read_unlock(mm);
           result = SCAN_PMD_NULL;
@@ -729,7 +718,6 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
   let none_or_zero = 0;
   let shared = 0;
   let referenced = 0;
-  let writable = false;
   let result = SCAN_FAIL;
   let folio: folio | null = null;
   let _pte: pte_ptr;
@@ -794,15 +782,12 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
         if (cc.is_khugepaged && (pte_young(pteval) || folio_test_young(folio) || folio_test_referenced(folio) || mmu_notifier_test_young(vma.vm_mm, address))) {
           referenced++;
         }
-        if (pte_write(pteval)) writable = true;
       }
-      if (mm.world.options.require_writable && !writable) {
-        result = SCAN_PAGE_RO;
-      } else if (cc.is_khugepaged && !referenced) {
+      if (cc.is_khugepaged && !referenced) {
         result = SCAN_LACK_REFERENCED_PAGE;
       } else {
         result = SCAN_SUCCEED;
-        trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, writable, result);
+        trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, result);
         return result;
       }
     }
@@ -813,7 +798,7 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
       f._refcount--;
     }
     isolated.length = 0;
-    trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, writable, result);
+    trace_mm_collapse_huge_page_isolate(mm, folio, none_or_zero, referenced, result);
     return result;
   });
 }
@@ -1042,7 +1027,7 @@ export function madvise_collapse_errno(r: number): number {
  * 2 MiB range of [start, end) (`cc->is_khugepaged = false`: the knobs and the "referenced"
  * rule are ignored; the uffd rule still applies). Called and returns with the mmap read lock
  * held (re-taken if a collapse dropped it). SCAN_SUCCEED / SCAN_PMD_MAPPED count as done;
- * PMD_NULL, PTE_NON_PRESENT, PTE_UFFD_WP, PAGE_RO, LACK_REFERENCED_PAGE, PAGE_NULL, PAGE_COUNT,
+ * PMD_NULL, PTE_NON_PRESENT, PTE_UFFD_WP, LACK_REFERENCED_PAGE, PAGE_NULL, PAGE_COUNT,
  * PAGE_LOCK, PAGE_COMPOUND, PAGE_LRU, DEL_PAGE_LRU continue with the next range; anything else
  * stops the call. Returns 0 if every range ended up huge, else -errno of the last failure.
  */
@@ -1091,7 +1076,6 @@ export function madvise_collapse(vma: vm_area_struct, prev: Ref<vm_area_struct |
             case SCAN_PMD_NULL:
             case SCAN_PTE_NON_PRESENT:
             case SCAN_PTE_UFFD_WP:
-            case SCAN_PAGE_RO:
             case SCAN_LACK_REFERENCED_PAGE:
             case SCAN_PAGE_NULL:
             case SCAN_PAGE_COUNT:

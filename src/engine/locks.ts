@@ -19,66 +19,12 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mm.h (pte_offset_map_lock)
  * @module
  */
+import type { World, mm_struct, pmd_t, PteTable, spinlock_t, Ref, ThreadState, BugKind, Bug, PteMapping } from './types.ts';
 import type { pte_t } from './pte.ts';
 import { scan_result_name } from './scan_result.ts';
-import type { World, mm_struct, pmd_t, PteTable, spinlock_t, Ref } from './mm.ts';
 import { HPAGE_PMD_NR, pteIndex } from './mm.ts';
 import { traceEvent } from './trace.ts';
 
-/** Kinds of bug the engine reports. */
-export type BugKind =
-  | 'leaked-lock'
-  | 'double-unlock'
-  | 'unlock-not-held'
-  | 'pte-read-unmapped'
-  | 'contract'
-  | 'non-swap-to-do_swap_page'
-  | 'pte-mapping-leaked'
-  | 'recursive-lock'
-  | 'deadlock';
-
-/** A bug found by a check: what, in words, and where (call path, outermost first). */
-export interface Bug {
-  kind: BugKind;
-  message: string;
-  path: string[];
-}
-
-/** One `pte_offset_map*()` mapping of a PTE table (the C code's RCU section + kmap). */
-export interface PteMapping {
-  /** The table mapped. */
-  readonly table: PteTable;
-  /** Thread that mapped it. */
-  readonly thread: ThreadState;
-  /** Still mapped? */
-  live: boolean;
-  /** Function that mapped it (for messages). */
-  readonly by: string;
-}
-
-/** Lock state of one thread. */
-export interface ThreadState {
-  /** `khugepaged`, `madvise`, or an actor name. */
-  readonly name: string;
-  /** Read holds of the mmap_lock (more than 1 only after a bug). */
-  mmapRead: number;
-  /** Holds the mmap_lock for write. */
-  mmapWrite: boolean;
-  /** Live PTE-table mappings. */
-  mappings: PteMapping[];
-  /** Spinlocks held. */
-  spinlocks: spinlock_t[];
-  /** Call path (function names), outermost first. */
-  stack: string[];
-  /** Locks this thread released and has not taken again (to tell double unlock from never held). */
-  released: Set<string>;
-  /** Folios added to the LRU by this thread but not yet drained (per-CPU lru_add batch). */
-  lruPending: { lru: boolean; freed: boolean }[];
-  /** The current mmap_lock hold was already reported as a contract breach (avoid repeats). */
-  mmapLeakReported: boolean;
-  /** Stack depth at which `__collapse_huge_page_swapin` runs (its own frame on top), or -1. */
-  swapinDepth: number;
-}
 
 /** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */
 export class KernelHang extends Error {
@@ -408,18 +354,19 @@ export function pte_offset_map(pmd: pmd_t, addr: number): pte_ptr | null {
 }
 
 /**
- * `pte_offset_map_nolock(mm, pmd, addr, &ptl)` — map the table without taking its lock;
- * `ptl.value` is set to the table's lock so the caller may take it later. v6.13+ spells it
- * `pte_offset_map_ro_nolock`. Pair with {@link pte_unmap}.
+ * `pte_offset_map_ro_nolock(mm, pmd, addr, &ptl)` — map the table for reading without taking
+ * its lock; `ptl.value` is set to the table's lock so the caller may take it later (swap-in
+ * only uses it for `pte_same()` checks in `do_swap_page()`). Returns null if the PMD holds no
+ * table. Pair with {@link pte_unmap}. This is what `__collapse_huge_page_swapin()` calls in the
+ * mm-new baseline: Qi Zheng's 2024 series split `pte_offset_map_ro_nolock()` into `_ro_` and `_rw_`
+ * variants (v6.13) and removed the old name.
+ * @see https://elixir.bootlin.com/linux/v6.17/A/ident/pte_offset_map_ro_nolock
  */
-export function pte_offset_map_nolock(mm: mm_struct, pmd: pmd_t | null, addr: number, ptl: Ref<spinlock_t | null>): pte_ptr | null {
+export function pte_offset_map_ro_nolock(mm: mm_struct, pmd: pmd_t | null, addr: number, ptl: Ref<spinlock_t | null>): pte_ptr | null {
   const p = doMap(mm, pmd, addr, where(mm.world));
   ptl.value = p ? p.table.ptl : null;
   return p;
 }
-
-/** `pte_offset_map_ro_nolock(mm, pmd, addr, &ptl)` — the v6.13+ name of {@link pte_offset_map_nolock}. */
-export const pte_offset_map_ro_nolock = pte_offset_map_nolock;
 
 /**
  * `pte_offset_map_lock(mm, pmd, addr, &ptl)` — map the table and take its PTL

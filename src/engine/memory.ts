@@ -17,6 +17,7 @@
  * @see https://elixir.bootlin.com/linux/v6.17/source/mm/memory.c
  * @module
  */
+import type { World, folio, mm_struct, pmd_t, spinlock_t, vm_area_struct, Ref, ThreadState } from './types.ts';
 import {
   type pte_t,
   __pte,
@@ -62,7 +63,6 @@ import {
   VM_FAULT_RETRY,
   vmFaultName,
 } from './scan_result.ts';
-import type { World, folio, mm_struct, pmd_t, spinlock_t, vm_area_struct, Ref } from './mm.ts';
 import {
   allocFolio,
   freeFolio,
@@ -79,7 +79,6 @@ import {
 } from './mm.ts';
 import {
   type pte_ptr,
-  type ThreadState,
   pte_offset_map_lock,
   pte_unmap,
   pte_unmap_unlock,

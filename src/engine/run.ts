@@ -8,14 +8,20 @@
  * report.result; // 'SCAN_FAIL' (guard marker handed to do_swap_page → VM_FAULT_SIGSEGV)
  * @module
  */
+import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall, Bug, TraceEvent } from './types.ts';
 import { parseLayout, type LayoutItem } from './layout.ts';
 import { scan_result_name, SCAN_SUCCEED } from './scan_result.ts';
-import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall } from './mm.ts';
 import { createWorld, DEFAULT_KNOBS, HPAGE_PMD_NR, newAttempt } from './mm.ts';
-import { type Bug, KernelHang, newThread, runAs, threadExit, mmap_read_lock, mmap_read_unlock } from './locks.ts';
+import {
+  KernelHang,
+  newThread,
+  runAs,
+  threadExit,
+  mmap_read_lock,
+  mmap_read_unlock,
+} from './locks.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
-import type { TraceEvent } from './trace.ts';
 
 /** Options of {@link makeWorld}. */
 export interface MakeWorldOptions {
@@ -29,8 +35,6 @@ export interface MakeWorldOptions {
   uffd?: 'wp' | 'missing';
   /** Knob overrides (0..511). */
   knobs?: Partial<Knobs>;
-  /** v6.17's SCAN_PAGE_RO rule (at least one writable PTE). Default false (mm-new Oct 2025). */
-  require_writable?: boolean;
   /** Learner (or test) implementations replacing the kernel's. */
   ops?: Partial<KernelOps>;
   /** Actor steps at preemption points. */
@@ -123,7 +127,6 @@ export function makeWorld(opts: MakeWorldOptions): World {
     options: {
       kernel,
       uffd: opts.uffd ?? null,
-      require_writable: opts.require_writable ?? false,
       fail_alloc: opts.fail_alloc ?? false,
       node_reclaim_mode: opts.node_reclaim_mode ?? 0,
     },

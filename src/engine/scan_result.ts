@@ -1,17 +1,23 @@
 /**
- * scan_result.ts — `enum scan_result` of mm/khugepaged.c (kernel order, values 0..31), the
+ * scan_result.ts — `enum scan_result` of mm/khugepaged.c (kernel order, values 0..30), the
  * trace strings of include/trace/events/huge_memory.h, `vm_fault_t` bits, errno values and
  * the khugepaged vm events.
  *
  * The enum is exported as plain numeric constants (erasable TypeScript has no `enum`), with
  * `scan_result = number`.
  *
+ * Baseline: akpm's mm-new of early October 2025, the tree the v3 patch applied to. There the
+ * enum has **no `SCAN_PAGE_RO`**: Dev Jain's "mm: drop all references of writable and
+ * SCAN_PAGE_RO" (lore 20250903054635.19949-2-dev.jain@arm.com, in mm-new by October 2025;
+ * kernel-facts §2.3) removed it, so every value after SCAN_PTE_MAPPED_HUGEPAGE (10) is one lower
+ * than in v6.17 (SCAN_LACK_REFERENCED_PAGE = 11 … SCAN_PAGE_FILLED = 30).
+ *
  * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c
  * @see https://elixir.bootlin.com/linux/v6.17/source/include/trace/events/huge_memory.h
  * @module
  */
 
-/** A khugepaged scan/collapse result: one of the `SCAN_*` constants (0..31). */
+/** A khugepaged scan/collapse result: one of the `SCAN_*` constants (0..30). */
 export type scan_result = number;
 
 /** `SCAN_FAIL` = 0 (trace string "failed"). */
@@ -36,48 +42,46 @@ export const SCAN_PTE_NON_PRESENT = 8;
 export const SCAN_PTE_UFFD_WP = 9;
 /** `SCAN_PTE_MAPPED_HUGEPAGE` = 10 (trace string "pte_mapped_hugepage"). */
 export const SCAN_PTE_MAPPED_HUGEPAGE = 10;
-/** `SCAN_PAGE_RO` = 11 (trace string "no_writable_page"). */
-export const SCAN_PAGE_RO = 11;
-/** `SCAN_LACK_REFERENCED_PAGE` = 12 (trace string "lack_referenced_page"). */
-export const SCAN_LACK_REFERENCED_PAGE = 12;
-/** `SCAN_PAGE_NULL` = 13 (trace string "page_null"). */
-export const SCAN_PAGE_NULL = 13;
-/** `SCAN_SCAN_ABORT` = 14 (trace string "scan_aborted"). */
-export const SCAN_SCAN_ABORT = 14;
-/** `SCAN_PAGE_COUNT` = 15 (trace string "not_suitable_page_count"). */
-export const SCAN_PAGE_COUNT = 15;
-/** `SCAN_PAGE_LRU` = 16 (trace string "page_not_in_lru"). */
-export const SCAN_PAGE_LRU = 16;
-/** `SCAN_PAGE_LOCK` = 17 (trace string "page_locked"). */
-export const SCAN_PAGE_LOCK = 17;
-/** `SCAN_PAGE_ANON` = 18 (trace string "page_not_anon"). */
-export const SCAN_PAGE_ANON = 18;
-/** `SCAN_PAGE_COMPOUND` = 19 (trace string "page_compound"). */
-export const SCAN_PAGE_COMPOUND = 19;
-/** `SCAN_ANY_PROCESS` = 20 (trace string "no_process_for_page"). */
-export const SCAN_ANY_PROCESS = 20;
-/** `SCAN_VMA_NULL` = 21 (trace string "vma_null"). */
-export const SCAN_VMA_NULL = 21;
-/** `SCAN_VMA_CHECK` = 22 (trace string "vma_check_failed"). */
-export const SCAN_VMA_CHECK = 22;
-/** `SCAN_ADDRESS_RANGE` = 23 (trace string "not_suitable_address_range"). */
-export const SCAN_ADDRESS_RANGE = 23;
-/** `SCAN_DEL_PAGE_LRU` = 24 (trace string "could_not_delete_page_from_lru"). */
-export const SCAN_DEL_PAGE_LRU = 24;
-/** `SCAN_ALLOC_HUGE_PAGE_FAIL` = 25 (trace string "alloc_huge_page_failed"). */
-export const SCAN_ALLOC_HUGE_PAGE_FAIL = 25;
-/** `SCAN_CGROUP_CHARGE_FAIL` = 26 (trace string "ccgroup_charge_failed"). */
-export const SCAN_CGROUP_CHARGE_FAIL = 26;
-/** `SCAN_TRUNCATED` = 27 (trace string "truncated"). */
-export const SCAN_TRUNCATED = 27;
-/** `SCAN_PAGE_HAS_PRIVATE` = 28 (trace string "page_has_private"). */
-export const SCAN_PAGE_HAS_PRIVATE = 28;
-/** `SCAN_STORE_FAILED` = 29 (trace string "store_failed"). */
-export const SCAN_STORE_FAILED = 29;
-/** `SCAN_COPY_MC` = 30 (trace string "copy_poisoned_page"). */
-export const SCAN_COPY_MC = 30;
-/** `SCAN_PAGE_FILLED` = 31 (trace string "page_filled"). */
-export const SCAN_PAGE_FILLED = 31;
+/** `SCAN_LACK_REFERENCED_PAGE` = 11 (trace string "lack_referenced_page"). */
+export const SCAN_LACK_REFERENCED_PAGE = 11;
+/** `SCAN_PAGE_NULL` = 12 (trace string "page_null"). */
+export const SCAN_PAGE_NULL = 12;
+/** `SCAN_SCAN_ABORT` = 13 (trace string "scan_aborted"). */
+export const SCAN_SCAN_ABORT = 13;
+/** `SCAN_PAGE_COUNT` = 14 (trace string "not_suitable_page_count"). */
+export const SCAN_PAGE_COUNT = 14;
+/** `SCAN_PAGE_LRU` = 15 (trace string "page_not_in_lru"). */
+export const SCAN_PAGE_LRU = 15;
+/** `SCAN_PAGE_LOCK` = 16 (trace string "page_locked"). */
+export const SCAN_PAGE_LOCK = 16;
+/** `SCAN_PAGE_ANON` = 17 (trace string "page_not_anon"). */
+export const SCAN_PAGE_ANON = 17;
+/** `SCAN_PAGE_COMPOUND` = 18 (trace string "page_compound"). */
+export const SCAN_PAGE_COMPOUND = 18;
+/** `SCAN_ANY_PROCESS` = 19 (trace string "no_process_for_page"). */
+export const SCAN_ANY_PROCESS = 19;
+/** `SCAN_VMA_NULL` = 20 (trace string "vma_null"). */
+export const SCAN_VMA_NULL = 20;
+/** `SCAN_VMA_CHECK` = 21 (trace string "vma_check_failed"). */
+export const SCAN_VMA_CHECK = 21;
+/** `SCAN_ADDRESS_RANGE` = 22 (trace string "not_suitable_address_range"). */
+export const SCAN_ADDRESS_RANGE = 22;
+/** `SCAN_DEL_PAGE_LRU` = 23 (trace string "could_not_delete_page_from_lru"). */
+export const SCAN_DEL_PAGE_LRU = 23;
+/** `SCAN_ALLOC_HUGE_PAGE_FAIL` = 24 (trace string "alloc_huge_page_failed"). */
+export const SCAN_ALLOC_HUGE_PAGE_FAIL = 24;
+/** `SCAN_CGROUP_CHARGE_FAIL` = 25 (trace string "ccgroup_charge_failed"). */
+export const SCAN_CGROUP_CHARGE_FAIL = 25;
+/** `SCAN_TRUNCATED` = 26 (trace string "truncated"). */
+export const SCAN_TRUNCATED = 26;
+/** `SCAN_PAGE_HAS_PRIVATE` = 27 (trace string "page_has_private"). */
+export const SCAN_PAGE_HAS_PRIVATE = 27;
+/** `SCAN_STORE_FAILED` = 28 (trace string "store_failed"). */
+export const SCAN_STORE_FAILED = 28;
+/** `SCAN_COPY_MC` = 29 (trace string "copy_poisoned_page"). */
+export const SCAN_COPY_MC = 29;
+/** `SCAN_PAGE_FILLED` = 30 (trace string "page_filled"). */
+export const SCAN_PAGE_FILLED = 30;
 
 const SCAN_NAMES: readonly string[] = Object.freeze([
   'SCAN_FAIL',
@@ -91,7 +95,6 @@ const SCAN_NAMES: readonly string[] = Object.freeze([
   'SCAN_PTE_NON_PRESENT',
   'SCAN_PTE_UFFD_WP',
   'SCAN_PTE_MAPPED_HUGEPAGE',
-  'SCAN_PAGE_RO',
   'SCAN_LACK_REFERENCED_PAGE',
   'SCAN_PAGE_NULL',
   'SCAN_SCAN_ABORT',
@@ -116,11 +119,8 @@ const SCAN_NAMES: readonly string[] = Object.freeze([
 
 /*
  * Trace strings (the SCAN_STATUS table of include/trace/events/huge_memory.h). Checked against a
- * copy of that header from late 2025 (every string except SCAN_PAGE_RO's) and against older
- * diffs of it for SCAN_PAGE_RO's "no_writable_page" (kernel-facts §2.2). Note the kernel's own
- * spelling "ccgroup_charge_failed". That late-2025 copy no longer lists SCAN_PAGE_RO at all (Dev
- * Jain's removal of the writable requirement), which renumbers everything after it; the course
- * keeps the v6.17 numbering above, where SCAN_PAGE_RO = 11.
+ * copy of that header from late 2025, which — like the mm-new baseline — no longer lists
+ * SCAN_PAGE_RO ("no_writable_page"). Note the kernel's own spelling "ccgroup_charge_failed".
  */
 const SCAN_TRACE: readonly string[] = Object.freeze([
   'failed',
@@ -134,7 +134,6 @@ const SCAN_TRACE: readonly string[] = Object.freeze([
   'pte_non_present',
   'pte_uffd_wp',
   'pte_mapped_hugepage',
-  'no_writable_page',
   'lack_referenced_page',
   'page_null',
   'scan_aborted',
@@ -157,8 +156,8 @@ const SCAN_TRACE: readonly string[] = Object.freeze([
   'page_filled',
 ]);
 
-/** Number of scan_result values (32). */
-export const SCAN_RESULT_COUNT = 32;
+/** Number of scan_result values (31: SCAN_FAIL … SCAN_PAGE_FILLED). */
+export const SCAN_RESULT_COUNT = 31;
 
 /**
  * `scan_result_name(r)`: the constant's name, e.g. `scan_result_name(8)` → `"SCAN_PTE_NON_PRESENT"`.

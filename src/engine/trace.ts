@@ -8,21 +8,7 @@
  *
  * @module
  */
-import type { World } from './mm.ts';
-
-/** One trace record. `locks` lists what the collapsing thread holds after the event. */
-export interface TraceEvent {
-  /** Position in the world's trace, from 0. */
-  seq: number;
-  /** Thread that emitted it: `khugepaged`, `madvise`, or an actor name. */
-  thread: string;
-  /** Tracepoint or engine event name (see {@link TRACE_EVENT_NAMES}). */
-  name: string;
-  /** Event arguments, named like the tracepoint's fields where one exists. */
-  args: Record<string, unknown>;
-  /** Locks held by the collapsing thread after the event, e.g. `mmap_lock:read`, `pte_map`, `ptl`. */
-  locks: string[];
-}
+import type { World, TraceEvent } from './types.ts';
 
 /** Every event name the engine emits. */
 export const TRACE_EVENT_NAMES = Object.freeze([

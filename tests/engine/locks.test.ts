@@ -13,7 +13,7 @@ import {
   mmap_read_unlock,
   mmap_write_lock,
   pte_offset_map_lock,
-  pte_offset_map_nolock,
+  pte_offset_map_ro_nolock,
   pte_unmap,
   pte_unmap_unlock,
   ptep_get,
@@ -100,7 +100,7 @@ function makeSwapin(mistake: 'none' | 'no-unlock' | 'no-unmap' | 'double-unmap' 
       for (let address = haddr; address < haddr + HPAGE_PMD_NR * PAGE_SIZE; address += PAGE_SIZE) {
         const vmf: vm_fault = { vma, address, pgoff: linear_page_index(vma, address), flags: FAULT_FLAG_ALLOW_RETRY, pmd, orig_pte: null as never, pte: null, ptl: null };
         if (!pte) {
-          pte = pte_offset_map_nolock(mm, pmd, address, ptl);
+          pte = pte_offset_map_ro_nolock(mm, pmd, address, ptl);
           if (!pte) {
             mmap_read_unlock(mm);
             result = SCAN_PMD_NULL;
@@ -384,7 +384,7 @@ describe('lock primitives', () => {
     const a = getThread(w, 'a');
     const b = getThread(w, 'b');
     const ptl: Ref<spinlock_t | null> = { value: null };
-    const pte = runAs(w, a, () => pte_offset_map_nolock(w.mm, w.mm.pmds[0], w.vma.vm_start, ptl))!;
+    const pte = runAs(w, a, () => pte_offset_map_ro_nolock(w.mm, w.mm.pmds[0], w.vma.vm_start, ptl))!;
     runAs(w, b, () => ptep_get(pte.add(3)));
     expect(w.bugs.map((x) => x.kind)).toEqual(['pte-read-unmapped']);
     expect(w.bugs[0].message).toContain('mapped by a, not by b');

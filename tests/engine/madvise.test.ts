@@ -4,7 +4,7 @@
  * pass behaviour over several PMDs.
  */
 import { describe, it, expect } from 'vitest';
-import { makeWorld, runCollapse, pte_pfn, type World } from 'collapse-lab/engine';
+import { makeWorld, runCollapse, pte_pfn, SCAN_PAGE_LRU, SCAN_SUCCEED, type World } from 'collapse-lab/engine';
 
 const huge = (w: World) => w.mm.pmds.map((p) => p.entry.type === 'huge');
 
@@ -49,7 +49,8 @@ describe('madvise_collapse over several PMDs', () => {
     const t = w.mm.pmds[0].entry.type === 'table' ? w.mm.pmds[0].entry.table : null;
     w.pages.get(pte_pfn(t!.ptes[7]))!.folio.lru = false;
     const r = runCollapse(w, { madvise: true });
-    expect(w.attempt.madvise!.results).toEqual([16, 1]);
+    expect(w.attempt.madvise!.results).toEqual([SCAN_PAGE_LRU, SCAN_SUCCEED]);
+    expect(SCAN_PAGE_LRU, 'mm-new numbering (no SCAN_PAGE_RO)').toBe(15);
     expect(r.errno).toBe('EAGAIN');
     expect(huge(w)).toEqual([false, true]);
   });

@@ -188,9 +188,17 @@ describe('uffd and knob rules', () => {
     for (const kernel of ['before', 'after'] as const) expect(run({ layout: 'page*511,page+uffd', kernel }).r.result).toBe('SCAN_PTE_UFFD_WP');
   });
 
-  it('require_writable (v6.17): a PMD of write-protected shared pages is SCAN_PAGE_RO; without it (mm-new) it collapses', () => {
-    expect(run({ layout: 'shared*256,zero*256', kernel: 'after', require_writable: true }).r.result).toBe('SCAN_PAGE_RO');
-    expect(run({ layout: 'shared*256,zero*256', kernel: 'after' }).r.result).toBe('SCAN_SUCCEED');
+  // mm-new (Oct 2025) has no writable requirement any more (Dev Jain, "mm: enable khugepaged
+  // anonymous collapse on non-writable regions", kernel-facts §2.3): a PMD with no writable PTE
+  // collapses, and neither tracepoint carries a `writable` field.
+  it('a PMD of write-protected shared pages collapses (no SCAN_PAGE_RO in the baseline), and no tracepoint has `writable`', () => {
+    for (const kernel of ['before', 'after'] as const) {
+      const r = run({ layout: 'shared*256,zero*256', kernel }).r;
+      expect(r.result).toBe('SCAN_SUCCEED');
+      const tps = r.trace.filter((e) => e.name === 'mm_khugepaged_scan_pmd' || e.name === 'mm_collapse_huge_page_isolate');
+      expect(tps.map((e) => e.name)).toEqual(['mm_collapse_huge_page_isolate', 'mm_khugepaged_scan_pmd']);
+      for (const e of tps) expect(Object.keys(e.args), e.name).not.toContain('writable');
+    }
   });
 
   it('old pages only: khugepaged needs at least one referenced page (SCAN_LACK_REFERENCED_PAGE), MADV_COLLAPSE does not', () => {

@@ -21,7 +21,7 @@ import {
   VM_FAULT_RETRY,
   VM_FAULT_ERROR,
   PTE_NONE,
-  pte_offset_map_nolock,
+  pte_offset_map_ro_nolock,
   ptep_get_lockless,
   pte_unmap,
   is_swap_pte,
@@ -67,7 +67,7 @@ export function __collapse_huge_page_swapin(
   out: {
     // Check the whole range first, so we never start swapping in a range we must give up.
     {
-      const first = pte_offset_map_nolock(mm, pmd, haddr, ptl);
+      const first = pte_offset_map_ro_nolock(mm, pmd, haddr, ptl);
       if (!first) {
         mmap_read_unlock(mm);
         result = SCAN_PMD_NULL;
@@ -97,7 +97,7 @@ export function __collapse_huge_page_swapin(
       };
 
       if (!pte) {
-        pte = pte_offset_map_nolock(mm, pmd, address, ptl);
+        pte = pte_offset_map_ro_nolock(mm, pmd, address, ptl);
         if (!pte) {
           mmap_read_unlock(mm);
           result = SCAN_PMD_NULL;
