@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { __pte, formatPte, parseLayout } from 'collapse-lab/engine';
-import { renderPteGrid, slotFacts } from '../../src/components/pictures/ptegrid.ts';
+import { pteGridFigure, renderPteGrid, slotFacts } from '../../src/components/pictures/ptegrid.ts';
 import { CELL, COLS, LEFT, TOP, cellXY, moveSlot, slotAt } from '../../src/components/pictures/geometry.ts';
 import { KIND_STYLES } from '../../src/components/pictures/kinds.ts';
 import { LAYOUT_KINDS } from 'collapse-lab/engine';
@@ -110,6 +110,46 @@ describe('renderPteGrid', () => {
     }
     expect(g.data.ptes).toHaveLength(512 * 16);
     expect(JSON.parse(g.data.runs)).toEqual([['page', 448], ['swap', 63], ['migration-w', 1]]);
+  });
+});
+
+describe('<PteGrid> with several PMDs (a row per PMD, each with its result)', () => {
+  const layouts = ['page*300,guard,page*211', 'page*512'];
+
+  it('draws each PMD from its own layout, with its own pattern ids', () => {
+    const g = renderPteGrid({ layout: layouts, kernel: 'after', madvise: true }, { id: 'm1' });
+    expect(g.pmds).toHaveLength(2);
+    expect(kindsFromSvg(g.pmds[0].svg, 'm1')).toEqual(parseLayout(layouts[0]));
+    expect(kindsFromSvg(g.pmds[1].svg, 'm1-m1')).toEqual(parseLayout(layouts[1]));
+    expect(g.pmds[1].svg).not.toContain('url(#m1-k-'); // no ids shared between the two grids
+    expect(g.pmds[1].addr - g.pmds[0].addr).toBe(2 * 1024 * 1024);
+  });
+
+  it('MADV_COLLAPSE goes on past a non-present PTE: PMD 0 stops at the guard, PMD 1 collapses', () => {
+    const g = renderPteGrid({ layout: layouts, kernel: 'after', madvise: true }, { id: 'm2' });
+    expect([g.pmds[0].result, g.pmds[0].stopSlot, g.pmds[0].collapsed]).toEqual(['SCAN_PTE_NON_PRESENT', 300, false]);
+    expect([g.pmds[1].result, g.pmds[1].stopSlot, g.pmds[1].collapsed]).toEqual(['SCAN_SUCCEED', null, true]);
+    expect(g.pmds[1].svg).not.toContain('cl-stop');
+    const html = pteGridFigure(g, { layout: layouts, kernel: 'after', madvise: true });
+    expect(html.match(/data-cl-pmd="\d"/g)).toEqual(['data-cl-pmd="0"', 'data-cl-pmd="1"']);
+    expect(html).toContain('data-pmds="2"');
+    expect(html).toMatch(/PMD 0<\/strong>.*SCAN_PTE_NON_PRESENT/);
+  });
+
+  it('khugepaged stops its pass when a collapse dropped the mmap lock: the next PMD is "not scanned"', () => {
+    const g = renderPteGrid({ layout: ['page*512', 'page*511,guard'], kernel: 'after' }, { id: 'm3' });
+    expect(g.pmds.map((p) => [p.result, p.collapsed])).toEqual([['SCAN_SUCCEED', true], [null, false]]);
+    expect(pteGridFigure(g, { layout: ['page*512', 'page*511,guard'] })).toContain('not scanned');
+  });
+
+  it('one PMD keeps the one-grid figure, and every figure links to the Playground with the same scenario', () => {
+    const props = { layout: 'page*500,none*12', kernel: 'before', knobs: 'max_ptes_none=8', focus: 508 };
+    const g = renderPteGrid(props, { id: 'm4' });
+    const html = pteGridFigure(g, props);
+    expect(html.match(/data-cl-pmd=/g)).toHaveLength(1);
+    expect(html).not.toContain('cl-pmd-head');
+    expect(html).toContain('href="/playground/?layout=page*500,none*12&amp;kernel=before&amp;knob=max_ptes_none=8&amp;focus=508"');
+    expect(pteGridFigure(g, props, { playground: false })).not.toContain('/playground/');
   });
 });
 

@@ -17,8 +17,8 @@ interface GridData {
   vmStart: number;
 }
 
-function readData(fig: HTMLElement): GridData {
-  const d = fig.dataset;
+function readData(block: HTMLElement): GridData {
+  const d = block.dataset;
   const kinds: string[] = [];
   for (const [k, n] of JSON.parse(d.runs ?? '[]') as [string, number][]) for (let i = 0; i < n; i++) kinds.push(k);
   const [stopSlot, stopResult] = (d.stop ?? '').split(':');
@@ -63,17 +63,24 @@ function renderDetail(panel: HTMLElement, f: SlotFacts): void {
   panel.replaceChildren(p(slotHeadline(f), 'cl-detail-head'), p(f.bits, undefined, true), ...slotNotes(f).map((n) => p(n)));
 }
 
+/** Make every picture under `root` interactive (each PMD's grid of a <PteGrid> on its own). */
 export function initPteGrids(root: ParentNode): void {
   for (const fig of Array.from(root.querySelectorAll<HTMLElement>('[data-cl-ptegrid]'))) {
     if (fig.dataset.clReady) continue;
     fig.dataset.clReady = '1';
-    const g = readData(fig);
-    const frame = fig.querySelector<HTMLElement>('[data-cl-frame]');
-    const svg = fig.querySelector<SVGSVGElement>('[data-cl-svg]');
-    const cursor = fig.querySelector<SVGRectElement>('[data-cl-cursor]');
-    const panel = fig.querySelector<HTMLElement>('[data-cl-detail]');
-    if (!frame || !svg || !cursor || !panel || g.kinds.length !== 512) continue;
-    let selected = Number(fig.dataset.shown ?? 0);
+    for (const block of Array.from(fig.querySelectorAll<HTMLElement>('[data-cl-pmd]'))) initGrid(fig, block);
+  }
+}
+
+function initGrid(fig: HTMLElement, block: HTMLElement): void {
+  {
+    const g = readData(block);
+    const frame = block.querySelector<HTMLElement>('[data-cl-frame]');
+    const svg = block.querySelector<SVGSVGElement>('[data-cl-svg]');
+    const cursor = block.querySelector<SVGRectElement>('[data-cl-cursor]');
+    const panel = block.querySelector<HTMLElement>('[data-cl-detail]');
+    if (!frame || !svg || !cursor || !panel || g.kinds.length !== 512) return;
+    let selected = Number(block.dataset.shown ?? 0);
     let shown = -1;
 
     const show = (slot: number) => {
@@ -91,7 +98,8 @@ export function initPteGrids(root: ParentNode): void {
 
     frame.tabIndex = 0;
     frame.setAttribute('role', 'slider');
-    frame.setAttribute('aria-label', 'PTE slot to inspect (arrow keys move, Home/End jump)');
+    const pmd = fig.querySelectorAll('[data-cl-pmd]').length > 1 ? `PMD ${block.dataset.clPmd}: ` : '';
+    frame.setAttribute('aria-label', `${pmd}PTE slot to inspect (arrow keys move, Home/End jump)`);
     frame.setAttribute('aria-valuemin', '0');
     frame.setAttribute('aria-valuemax', '511');
     frame.setAttribute('aria-valuenow', String(selected));

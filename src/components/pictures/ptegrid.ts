@@ -8,14 +8,39 @@
 import { formatPte, pte_val, type pte_t } from 'collapse-lab/engine';
 import { CELL, COLS, HEIGHT, LEFT, ROWS, TOP, WIDTH, cellXY } from './geometry.ts';
 import { esc, kindDescription, kindStyle, runsOf, slotRange } from './kinds.ts';
-import { claimMismatch, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
+import { claimMismatch, layoutsOf, runScenario, type PmdRun, type Scenario, type ScenarioProps } from './scenario.ts';
+import { playgroundHref } from '../playground/url.ts';
 import { slotHeadline, slotNotes, slotSentence, type SlotFacts } from './slot-detail.ts';
-import { actorChanges, describeOutcome, scanStop, type ActorChange, type ScanStop } from './trace-read.ts';
+import { actorChanges, describeOutcome, scanStopOf, type ActorChange, type ScanStop } from './trace-read.ts';
+
+/** One PMD's grid (a <PteGrid> draws one per PMD, in address order). */
+export interface PmdGrid {
+  index: number;
+  /** Prefix of this grid's SVG ids (the picture's id for PMD 0, `<id>-m<i>` after). */
+  id: string;
+  /** Virtual address of the PMD's first slot. */
+  addr: number;
+  /** This PMD's result (null: never scanned). */
+  result: string | null;
+  scanResult: string | null;
+  collapsed: boolean;
+  stopSlot: number | null;
+  kinds: string[];
+  changes: ActorChange[];
+  svg: string;
+  legend: string;
+  summary: string;
+  shownSlot: number;
+  shown: SlotFacts;
+  data: { ptes: string; runs: string; desc: string; stop: string; changes: string; vmStart: string };
+}
 
 export interface PteGridRender {
   /** Engine result of the whole attempt (`CollapseReport.result`). */
   result: string;
   scanResult: string;
+  /** Every PMD's grid; the fields below (stopSlot … data) repeat PMD 0's. */
+  pmds: PmdGrid[];
   /** Slot where the scan stopped (null: it accepted all 512, or never reached the table). */
   stopSlot: number | null;
   /** Kind per slot at the start of the attempt. */
@@ -107,18 +132,19 @@ export function slotFacts(
   };
 }
 
-/** Render a <PteGrid> from its props. Throws if `expect` disagrees with the engine. */
-export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGridRender {
-  const tag = opts.tag ?? 'PteGrid';
-  const scenario = runScenario(props);
-  const mismatch = claimMismatch(tag, scenario);
-  if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
-  const { report } = scenario;
-  const { kinds, ptes } = scenario.initial;
-  const vmStart = scenario.world.vma.vm_start;
-  const stop = scanStop(report, scenario.scanReads);
-  const changes = actorChanges(report);
-  const id = opts.id;
+function noteOf(r: PmdRun): string {
+  if (r.result === null) return 'not scanned';
+  if (r.collapsed) return `${r.result}: collapsed into a huge page`;
+  return r.result === r.scanResult || r.scanResult === null ? r.result : `${r.result} (scan: ${r.scanResult})`;
+}
+
+/** Draw one PMD of a scenario run. `focus` is a slot of this PMD to mark, or null. */
+function renderPmd(scenario: Scenario, index: number, id: string, focus: number | null): PmdGrid {
+  const run = scenario.pmds[index];
+  const { kinds, ptes } = run;
+  const pmdAddr = scenario.world.mm.pmds[index].addr;
+  const stop = scanStopOf(run.scanResult ?? '', run.scanReads);
+  const changes = actorChanges(scenario.report).filter((c) => c.pmd === index);
 
   const runs = runsOf(kinds);
   const used = [...new Set(kinds)];
@@ -136,10 +162,10 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
     body.push(`<text class="cl-axis" x="${LEFT - 4}" y="${TOP + r * CELL + CELL / 2 + 3}" text-anchor="end">${r * COLS}</text>`);
   }
   // cells: one <rect> per row-aligned run, filled with the kind's pattern; <title> for mouse users without JS
-  for (const run of runs) {
-    const title = `<title>${esc(slotRange(run.start, run.count))}: ${esc(run.kind)} (${esc(kindDescription(run.kind))})</title>`;
-    for (const r of spanRects(run.start, run.count)) {
-      body.push(`<rect x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" fill="url(#${patternId(id, run.kind)})">${title}</rect>`);
+  for (const r0 of runs) {
+    const title = `<title>${esc(slotRange(r0.start, r0.count))}: ${esc(r0.kind)} (${esc(kindDescription(r0.kind))})</title>`;
+    for (const r of spanRects(r0.start, r0.count)) {
+      body.push(`<rect x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" fill="url(#${patternId(id, r0.kind)})">${title}</rect>`);
     }
   }
   // slots the scan never looked at
@@ -162,10 +188,6 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
       `<rect class="cl-stop" x="${x - 1}" y="${y - 1}" width="${CELL + 2}" height="${CELL + 2}" rx="3" fill="none"><title>${esc(`scan stopped at slot ${stop.slot}: ${stop.result}`)}</title></rect>`,
     );
   }
-  const focus = props.focus === undefined || props.focus === '' ? null : Number(props.focus);
-  if (focus !== null && !(Number.isInteger(focus) && focus >= 0 && focus < 512)) {
-    throw new Error(`${opts.where ? opts.where + ': ' : ''}<${tag} layout="${props.layout}">: focus must be a slot 0..511, got ${String(props.focus)}`);
-  }
   if (focus !== null) {
     const { x, y } = cellXY(focus);
     body.push(`<rect class="cl-focus" x="${x - 2.5}" y="${y - 2.5}" width="${CELL + 5}" height="${CELL + 5}" rx="4" fill="none"/>`);
@@ -173,14 +195,23 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
   // the interactive cursor (moved by the client script)
   body.push(`<rect class="cl-cursor" x="0" y="0" width="${CELL + 2}" height="${CELL + 2}" rx="3" fill="none" visibility="hidden" data-cl-cursor/>`);
 
+  const several = scenario.pmds.length > 1;
   const summaryParts = [
-    `A grid of the 512 page-table entries of one PMD, 32 per row, slot 0 at the top left.`,
+    several
+      ? `PMD ${index} of ${scenario.pmds.length} (address 0x${pmdAddr.toString(16)}): a grid of its 512 page-table entries, 32 per row, slot 0 at the top left.`
+      : `A grid of the 512 page-table entries of one PMD, 32 per row, slot 0 at the top left.`,
     runs.map((r) => `${slotRange(r.start, r.count)}: ${r.kind} (${kindDescription(r.kind)})`).join('; ') + '.',
   ];
   if (changes.length) summaryParts.push(`Changed during the attempt: ${changes.map((c) => `slot ${c.slot} became ${c.after} (${c.actor} at ${c.at})`).join('; ')}.`);
-  const outcome = describeOutcome(report, stop, scenario.madvise);
-  const kernelWords = { before: 'before the patch', after: 'with the patch', 'v3-as-posted': 'v3 as posted' }[scenario.kernel];
-  summaryParts.push(`Kernel: ${kernelWords}; ${scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged'}. ${outcome} Result: ${report.result}.`);
+  if (several) {
+    summaryParts.push(
+      stop.slot !== null ? `Its scan stopped at slot ${stop.slot} with ${stop.result}. Result for this PMD: ${noteOf(run)}.` : `Result for this PMD: ${noteOf(run)}.`,
+    );
+  } else {
+    const outcome = describeOutcome(scenario.report, stop, scenario.madvise);
+    const kernelWords = { before: 'before the patch', after: 'with the patch', 'v3-as-posted': 'v3 as posted' }[scenario.kernel];
+    summaryParts.push(`Kernel: ${kernelWords}; ${scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged'}. ${outcome} Result: ${scenario.report.result}.`);
+  }
   const summary = summaryParts.join(' ');
 
   const svg =
@@ -188,9 +219,8 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
     `<defs>${defs.join('')}</defs>${body.join('')}</svg>`;
 
   const legendItems = used.map((k) => {
-    const st = kindStyle(k);
     const n = kinds.filter((x) => x === k).length;
-    return `<li><svg width="${CELL}" height="${CELL}" viewBox="${LEFT} ${TOP} ${CELL} ${CELL}" aria-hidden="true"><rect x="${LEFT}" y="${TOP}" width="${CELL}" height="${CELL}" fill="url(#${patternId(id, k)})"/></svg> <code>${esc(k)}</code> ×${n}${st.letter ? '' : ''} <span class="cl-legend-desc">${esc(kindDescription(k))}</span></li>`;
+    return `<li><svg width="${CELL}" height="${CELL}" viewBox="${LEFT} ${TOP} ${CELL} ${CELL}" aria-hidden="true"><rect x="${LEFT}" y="${TOP}" width="${CELL}" height="${CELL}" fill="url(#${patternId(id, k)})"/></svg> <code>${esc(k)}</code> ×${n} <span class="cl-legend-desc">${esc(kindDescription(k))}</span></li>`;
   });
   if (stop.slot !== null) legendItems.push(`<li><span class="cl-key cl-key-stop" aria-hidden="true"></span> scan stopped here (slot ${stop.slot}): <code>${esc(stop.result)}</code></li>`);
   if (stop.slot !== null && stop.slot < 511) legendItems.push(`<li><span class="cl-key cl-key-unreached" aria-hidden="true"></span> hatched: not reached by the scan</li>`);
@@ -198,7 +228,7 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
   if (focus !== null) legendItems.push(`<li><span class="cl-key cl-key-focus" aria-hidden="true"></span> slot ${focus}, discussed in the text</li>`);
   const legend = `<ul class="cl-legend">${legendItems.join('')}</ul>`;
 
-  const ctx = { kinds, ptes, vmStart, stop, changes };
+  const ctx = { kinds, ptes, vmStart: pmdAddr, stop, changes };
   const shownSlot = focus ?? stop.slot ?? changes[0]?.slot ?? Math.max(0, kinds.findIndex((k) => k !== 'page'));
   const shown = slotFacts(shownSlot, ctx);
 
@@ -206,15 +236,18 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
   for (const k of used) desc[k] = kindDescription(k);
   for (const c of changes) desc[c.after] = kindDescription(c.after);
   return {
-    result: report.result,
-    scanResult: report.scan_result,
+    index,
+    id,
+    addr: pmdAddr,
+    result: run.result,
+    scanResult: run.scanResult,
+    collapsed: run.collapsed,
     stopSlot: stop.slot,
     kinds,
     changes,
     svg,
     legend,
     summary,
-    outcome,
     shownSlot,
     shown,
     data: {
@@ -223,10 +256,101 @@ export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGr
       desc: JSON.stringify(desc),
       stop: stop.slot === null ? '' : `${stop.slot}:${stop.result}`,
       changes: JSON.stringify(changes.map((c) => [c.slot, c.after, c.actor, c.at])),
-      vmStart: String(vmStart),
+      vmStart: String(pmdAddr),
     },
+  };
+}
+
+/**
+ * Render a <PteGrid> from its props: one grid per PMD (a row each, with its own result).
+ * Throws if `expect` disagrees with the engine, or `focus` is not a slot.
+ */
+export function renderPteGrid(props: ScenarioProps, opts: PteGridOptions): PteGridRender {
+  const tag = opts.tag ?? 'PteGrid';
+  const scenario = runScenario(props);
+  const mismatch = claimMismatch(tag, scenario);
+  if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
+  const focus = props.focus === undefined || props.focus === '' ? null : Number(props.focus);
+  if (focus !== null && !(Number.isInteger(focus) && focus >= 0 && focus < 512)) {
+    throw new Error(`${opts.where ? opts.where + ': ' : ''}<${tag} layout="${layoutsOf(props).join('" layout="')}">: focus must be a slot 0..511, got ${String(props.focus)}`);
+  }
+  // `focus` marks a slot of PMD 0 (the picture's first row).
+  const pmds = scenario.pmds.map((_, i) => renderPmd(scenario, i, i === 0 ? opts.id : `${opts.id}-m${i}`, i === 0 ? focus : null));
+  const first = pmds[0];
+  const { report } = scenario;
+  const stop0: ScanStop = { slot: first.stopSlot, result: report.scan_result };
+  const outcome = describeOutcome(report, scenario.pmds.length > 1 ? { slot: null, result: report.scan_result } : stop0, scenario.madvise);
+  const summary =
+    pmds.length > 1
+      ? `${pmds.length} PMDs, one grid each. Kernel: ${{ before: 'before the patch', after: 'with the patch', 'v3-as-posted': 'v3 as posted' }[scenario.kernel]}; ${scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged'}. ${outcome} Result: ${report.result}.`
+      : first.summary;
+  return {
+    result: report.result,
+    scanResult: report.scan_result,
+    pmds,
+    stopSlot: first.stopSlot,
+    kinds: first.kinds,
+    changes: first.changes,
+    svg: first.svg,
+    legend: first.legend,
+    summary,
+    outcome,
+    shownSlot: first.shownSlot,
+    shown: first.shown,
+    data: first.data,
     scenario,
   };
+}
+
+const KERNEL_LABEL: Record<string, string> = { before: 'before the patch', after: 'with the patch', 'v3-as-posted': 'v3 as posted' };
+
+/** The meta line above a picture: layouts, kernel, caller, uffd, knobs, window (shared with <Timeline>). */
+export function metaHtml(props: ScenarioProps, kernel: string, madvise: boolean): string {
+  const parts = [`${layoutsOf(props).map((l) => `<code>${esc(l)}</code>`).join(' | ')} · kernel <strong>${esc(KERNEL_LABEL[kernel] ?? kernel)}</strong> · ${madvise ? 'MADV_COLLAPSE' : 'khugepaged'}`];
+  if (props.uffd) parts.push(` · uffd <code>${esc(props.uffd)}</code>`);
+  if (props.knobs) parts.push(` · <code>${esc(props.knobs)}</code>`);
+  if (props.window) parts.push(` · window <code>${esc(props.window)}</code>`);
+  if (props.allocFail !== undefined && props.allocFail !== false && props.allocFail !== 'false') parts.push(' · the huge-page allocation fails');
+  return parts.join('');
+}
+
+/** The hint under an interactive picture, in the words of the device (tap on touch screens; CSS picks). */
+export const INSPECT_HINT =
+  '<p class="cl-ptegrid-hint" aria-hidden="true"><span class="cl-hint-mouse">Hover a square, or focus the grid and use the arrow keys, to see that PTE’s bits.</span><span class="cl-hint-touch">Tap a square to see that PTE’s bits.</span></p>';
+
+/**
+ * The whole <figure> of a <PteGrid> (static HTML; `ptegrid-client.ts` makes it interactive). Used by
+ * PteGrid.astro at build time and by the Playground in the browser, so both draw the same picture.
+ * `playground: false` leaves out the "open in Playground" link (the Playground itself).
+ */
+export function pteGridFigure(g: PteGridRender, props: ScenarioProps, opts: { playground?: boolean } = {}): string {
+  const several = g.pmds.length > 1;
+  const blocks = g.pmds.map((p) => {
+    const head = several
+      ? `<p class="cl-pmd-head"><strong>PMD ${p.index}</strong> <span class="cl-pmd-addr">0x${p.addr.toString(16)}</span> · <code data-cl-pmd-result>${esc(p.result ?? 'not scanned')}</code>${p.collapsed ? ' · collapsed' : ''}${p.result !== null && p.scanResult !== null && p.scanResult !== p.result ? ` (scan: <code>${esc(p.scanResult)}</code>)` : ''}</p>`
+      : '';
+    return (
+      `<div class="cl-ptegrid-pmd" data-cl-pmd="${p.index}" data-runs="${esc(p.data.runs)}" data-ptes="${p.data.ptes}" data-desc="${esc(p.data.desc)}" data-stop="${esc(p.data.stop)}" data-changes="${esc(p.data.changes)}" data-vm-start="${p.data.vmStart}" data-shown="${p.shownSlot}"${p.result ? ` data-result="${esc(p.result)}"` : ''}>` +
+      head +
+      `<div class="cl-ptegrid-frame" data-cl-frame>${p.svg}</div>` +
+      `<p id="${p.id}-sum" class="cl-sr-only">${esc(p.summary)}</p>` +
+      (several ? '' : `<p class="cl-ptegrid-result"><strong>Result: <code>${esc(g.result)}</code></strong> — ${esc(g.outcome)}</p>`) +
+      p.legend +
+      INSPECT_HINT +
+      `<div class="cl-ptegrid-detail" id="${p.id}-detail" data-cl-detail aria-live="polite">${detailHtml(p.shown)}</div>` +
+      `</div>`
+    );
+  });
+  const link = opts.playground === false ? '' : `<p class="cl-open-playground cl-no-print"><a href="${esc(playgroundHref(props))}">Open in Playground</a> — change the layout, kernel or knobs and see what happens.</p>`;
+  return (
+    `<figure class="cl-ptegrid not-content${several ? ' cl-ptegrid-several' : ''}" data-cl-ptegrid data-result="${esc(g.result)}" data-pmds="${g.pmds.length}">` +
+    `<p class="cl-ptegrid-meta">${metaHtml(props, g.scenario.kernel, g.scenario.madvise)}</p>` +
+    blocks.join('') +
+    (several ? `<p class="cl-ptegrid-result"><strong>Result: <code>${esc(g.result)}</code></strong> — ${esc(g.outcome)}</p>` : '') +
+    (props.caption ? `<figcaption>${esc(props.caption)}</figcaption>` : '') +
+    link +
+    `</figure>`
+  );
 }
 
 /** The details panel's inner HTML for a slot (server side; the client builds the same text). */

@@ -14,7 +14,8 @@ export type KernelName = 'before' | 'after' | 'v3-as-posted';
 
 /** What an MDX author may write on <PteGrid> / <Timeline>. Strings because MDX attributes are. */
 export interface ScenarioProps {
-  layout: string;
+  /** One PMD's layout, or several (one per PMD, in address order — like repeating `--layout`). */
+  layout: string | readonly string[];
   kernel?: string;
   madvise?: boolean | string;
   uffd?: string;
@@ -24,6 +25,24 @@ export interface ScenarioProps {
   expect?: string;
   caption?: string;
   focus?: number | string;
+  /** The huge-page allocation fails (`--alloc-fail`, SCAN_ALLOC_HUGE_PAGE_FAIL). */
+  allocFail?: boolean | string;
+}
+
+/** One PMD of a scenario: its contents before the attempt, what the scan read, how it ended. */
+export interface PmdRun {
+  index: number;
+  /** Kind and PTE value per slot before the attempt. */
+  kinds: string[];
+  ptes: pte_t[];
+  /** Slots of this PMD that hpage_collapse_scan_pmd read, in order (observed, see recordScanReads). */
+  scanReads: number[];
+  /** scan_result name of this PMD's attempt (null: never scanned, e.g. an earlier PMD stopped the pass). */
+  result: string | null;
+  /** scan_result of this PMD's scan phase (null: never scanned). */
+  scanResult: string | null;
+  /** The PMD maps a huge page after the attempt. */
+  collapsed: boolean;
 }
 
 /** A scenario that was run: its inputs, the world afterwards and the engine's report. */
@@ -38,6 +57,8 @@ export interface Scenario {
   initial: { kinds: string[]; ptes: pte_t[] };
   /** Slots of PMD 0 that hpage_collapse_scan_pmd read, in order (observed, see recordScanReads). */
   scanReads: number[];
+  /** Every PMD, in address order (one entry for a one-PMD layout; `pmds[0]` is `initial` + `scanReads`). */
+  pmds: PmdRun[];
 }
 
 /**
@@ -87,19 +108,25 @@ const KERNELS: readonly KernelName[] = ['before', 'after', 'v3-as-posted'];
 
 /** A one-line description of the props, for error messages: `<PteGrid layout="…" kernel="…">`. */
 export function describeProps(tag: string, p: ScenarioProps): string {
-  const parts = [`layout="${p.layout}"`];
+  const parts = layoutsOf(p).map((l) => `layout="${l}"`);
   for (const k of ['kernel', 'uffd', 'window', 'knobs', 'schedule', 'expect'] as const) {
     if (p[k] !== undefined && p[k] !== '') parts.push(`${k}=${k === 'schedule' ? `'${p[k]}'` : `"${p[k]}"`}`);
   }
   if (asBool(p.madvise)) parts.push('madvise');
+  if (asBool(p.allocFail, 'allocFail')) parts.push('allocFail');
   return `<${tag} ${parts.join(' ')}>`;
 }
 
-function asBool(v: boolean | string | undefined): boolean {
+/** The layout prop as a list, one string per PMD (a plain string is one PMD). */
+export function layoutsOf(p: Pick<ScenarioProps, 'layout'>): string[] {
+  return typeof p.layout === 'string' ? [p.layout] : Array.isArray(p.layout) ? [...(p.layout as string[])] : [];
+}
+
+function asBool(v: boolean | string | undefined, name = 'madvise'): boolean {
   if (v === undefined || v === false) return false;
   if (v === true || v === '' || v === 'true') return true;
   if (v === 'false') return false;
-  throw new ScenarioError(`madvise must be a boolean, got ${JSON.stringify(v)}`);
+  throw new ScenarioError(`${name} must be a boolean, got ${JSON.stringify(v)}`);
 }
 
 /** "max_ptes_swap=8, max_ptes_none=0" (commas or spaces) → knob settings, via the engine's parser. */
@@ -144,7 +171,8 @@ export function parseSchedule(s: string | undefined): Schedule {
 
 /** Turn props into engine options (throws ScenarioError naming the bad prop). */
 export function scenarioOptions(p: ScenarioProps): { options: MakeWorldOptions; kernel: KernelName; madvise: boolean } {
-  if (typeof p.layout !== 'string' || !p.layout.trim()) throw new ScenarioError('layout is required');
+  const layouts = layoutsOf(p);
+  if (layouts.length === 0 || layouts.some((l) => typeof l !== 'string' || !l.trim())) throw new ScenarioError('layout is required (one per PMD)');
   const kernel = (p.kernel ?? 'after') as KernelName;
   if (!KERNELS.includes(kernel)) {
     throw new ScenarioError(`kernel must be one of ${KERNELS.join(', ')}, got "${p.kernel}"`);
@@ -154,7 +182,8 @@ export function scenarioOptions(p: ScenarioProps): { options: MakeWorldOptions; 
   }
   checkWindow(p.window);
   const schedule = parseSchedule(p.schedule);
-  const options: MakeWorldOptions = { layout: p.layout, kernel };
+  const options: MakeWorldOptions = layouts.length === 1 ? { layout: layouts[0], kernel } : { layouts, kernel };
+  if (asBool(p.allocFail, 'allocFail')) options.fail_alloc = true;
   if (p.window && p.window.trim()) options.window = p.window;
   if (p.uffd) options.uffd = p.uffd as 'wp' | 'missing';
   const knobs = parseKnobs(p.knobs);
@@ -163,18 +192,63 @@ export function scenarioOptions(p: ScenarioProps): { options: MakeWorldOptions; 
   return { options, kernel, madvise: asBool(p.madvise) };
 }
 
+/**
+ * How each PMD ended. The engine's report carries `pmds` (one entry per PMD) when it runs several;
+ * without it (an older engine, or one PMD) this reads the trace: khugepaged and MADV_COLLAPSE visit
+ * the PMDs in address order, one `mm_khugepaged_scan_pmd` event each, emitted at the end of
+ * hpage_collapse_scan_pmd() with that PMD's final result; an `mm_collapse_huge_page` before it means
+ * the scan phase itself succeeded and went on to collapse.
+ */
+function pmdOutcomes(report: CollapseReport, n: number): { result: string | null; scanResult: string | null }[] {
+  const given = (report as { pmds?: unknown }).pmds;
+  if (Array.isArray(given) && given.length === n) {
+    return given.map((g: { result?: unknown; scan_result?: unknown }) => ({
+      result: typeof g.result === 'string' ? g.result : null,
+      scanResult: typeof g.scan_result === 'string' ? g.scan_result : typeof g.result === 'string' ? g.result : null,
+    }));
+  }
+  if (n === 1) return [{ result: report.result, scanResult: report.scan_result }];
+  const out: { result: string | null; scanResult: string | null }[] = Array.from({ length: n }, () => ({ result: null, scanResult: null }));
+  let k = 0;
+  let collapseSeen = false;
+  for (const e of report.trace) {
+    if (k >= n) break;
+    // collapse_huge_page() runs inside hpage_collapse_scan_pmd(), before its tracepoint
+    if (e.name === 'mm_collapse_huge_page') collapseSeen = true;
+    else if (e.name === 'mm_khugepaged_scan_pmd') {
+      const r = String(e.args.result);
+      out[k++] = { result: r, scanResult: collapseSeen ? 'SCAN_SUCCEED' : r };
+      collapseSeen = false;
+    }
+  }
+  return out;
+}
+
 /** Build the world and run one collapse attempt. */
 export function runScenario(p: ScenarioProps): Scenario {
   const { options, kernel, madvise } = scenarioOptions(p);
   const world = makeWorld(options);
-  const pmd = world.mm.pmds[0];
-  if (!pmd || pmd.entry.type !== 'table') throw new ScenarioError('the engine built no PTE table for PMD 0');
-  const table = pmd.entry.table;
-  const initial = { kinds: [...world.layouts[0]], ptes: [...table.ptes] };
-  const reads = recordScanReads(world, table);
-  const report = runCollapse(world, { madvise });
-  reads.stop();
-  return { props: p, kernel, madvise, options, world, report, initial, scanReads: reads.slots };
+  const tables = world.mm.pmds.map((pmd, i) => {
+    if (!pmd || pmd.entry.type !== 'table') throw new ScenarioError(`the engine built no PTE table for PMD ${i}`);
+    return pmd.entry.table;
+  });
+  const before = tables.map((t, i) => ({ kinds: [...world.layouts[i]], ptes: [...t.ptes] }));
+  const reads = tables.map((t) => recordScanReads(world, t));
+  let report: CollapseReport;
+  try {
+    report = runCollapse(world, { madvise });
+  } finally {
+    for (const r of reads) r.stop();
+  }
+  const outcomes = pmdOutcomes(report, tables.length);
+  const pmds: PmdRun[] = before.map((b, i) => ({
+    index: i,
+    ...b,
+    scanReads: reads[i].slots,
+    ...outcomes[i],
+    collapsed: world.mm.pmds[i]?.entry.type === 'huge',
+  }));
+  return { props: p, kernel, madvise, options, world, report, initial: before[0], scanReads: reads[0].slots, pmds };
 }
 
 /**

@@ -36,13 +36,19 @@ export const PER_PTE_RESULTS: ReadonlySet<string> = new Set([
 
 /** Where the scan of the attempt stopped and why, from the slots it was seen to read. */
 export function scanStop(report: CollapseReport, scanReads: readonly number[]): ScanStop {
-  const result = report.scan_result;
+  return scanStopOf(report.scan_result, scanReads);
+}
+
+/** Where one PMD's scan stopped, given that PMD's scan result and the slots it was seen to read. */
+export function scanStopOf(result: string, scanReads: readonly number[]): ScanStop {
   if (!PER_PTE_RESULTS.has(result) || scanReads.length === 0) return { slot: null, result };
   return { slot: scanReads[scanReads.length - 1], result };
 }
 
 export interface ActorChange {
   seq: number;
+  /** Which PMD (0 unless the schedule step named another). */
+  pmd: number;
   slot: number;
   actor: string;
   /** Preemption point it ran at. */
@@ -68,6 +74,7 @@ export function actorChanges(report: CollapseReport): ActorChange[] {
     if (slot === null) continue;
     out.push({
       seq: e.seq,
+      pmd: num(e.args.pmd) ?? 0,
       slot,
       actor: String(e.args.actor ?? e.thread),
       at: String(e.args.at ?? point),
