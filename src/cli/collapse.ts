@@ -1,12 +1,16 @@
 /**
- * `npm run --silent collapse -- --layout "page*448,swap*64" [--kernel before|after|v3-as-posted]
- *     [--madvise] [--knob max_ptes_swap=64 ...] [--uffd wp|missing]
- *     [--window "10=migration,5=page"] [--json]`
+ * `npm run --silent collapse -- --layout "page*448,swap*64" [--layout … one per PMD]
+ *     [--kernel before|after|v3-as-posted] [--madvise] [--knob max_ptes_swap=64 ...]
+ *     [--uffd wp|missing] [--window "10=migration,5=page"] [--alloc-fail] [--json]`
  *
- * One collapse attempt on one PMD of the simulated kernel, for instructors, chapters and tests
- * (contract: docs "`npm run --silent collapse` (contract)" in the architecture doc).
+ * One collapse attempt of the simulated kernel — on one PMD, or on several (`--layout`
+ * repeated, in address order) — for instructors, chapters and tests (contract: "`npm run
+ * --silent collapse` (contract)" in the architecture doc).
  * Exit status: 0 when the attempt ran (whatever its result), 2 on bad arguments or layout
  * (one line on stderr, never a stack trace), 1 if the engine itself failed.
+ *
+ * {@link main} is argv in, `{ stdout, stderr, exitCode }` out, with no process I/O, so tests
+ * call it in-process; only the few lines at the bottom touch `process`.
  */
 import type { World } from '../engine/types.ts';
 import {
@@ -16,9 +20,11 @@ import {
   formatLayout,
   LayoutError,
   LAYOUT_KINDS,
-  LAYOUT_KIND_DESCRIPTIONS,
+  parseLayouts,
+  describeLayoutKind,
+  swapDeviceOf,
   type LayoutItem,
-  type LayoutKind,
+  type FixedLayoutKind,
   type KnobSettings,
   type WindowItem,
 } from '../engine/layout.ts';
@@ -31,26 +37,36 @@ const UFFD_MODES = ['wp', 'missing'] as const;
 type UffdMode = (typeof UFFD_MODES)[number];
 
 const FLAGS_WITH_VALUE = ['--layout', '--kernel', '--knob', '--uffd', '--window'] as const;
-const BOOLEAN_FLAGS = ['--madvise', '--json', '--help'] as const;
+const BOOLEAN_FLAGS = ['--madvise', '--alloc-fail', '--json', '--help'] as const;
 const KNOWN_FLAGS: readonly string[] = [...FLAGS_WITH_VALUE, ...BOOLEAN_FLAGS];
 
-const USAGE = `usage: npm run --silent collapse -- --layout "page*448,swap*64" [--kernel before|after|v3-as-posted]
-       [--madvise] [--knob max_ptes_swap=64 ...] [--uffd wp|missing] [--window "10=migration,5=page"] [--json]
+const USAGE = `usage: npm run --silent collapse -- --layout "page*448,swap*64" [--layout … one per PMD]
+       [--kernel before|after|v3-as-posted] [--madvise] [--knob max_ptes_swap=64 ...] [--uffd wp|missing]
+       [--window "10=migration,5=page"] [--alloc-fail] [--json]
 
-  --layout   the 512 PTEs of the PMD: KIND or KIND*N items adding up to 512
-             kinds: ${LAYOUT_KINDS.join(', ')}
+  --layout   the 512 PTEs of a PMD: KIND or KIND*N items adding up to 512 (or no-table: no PTE
+             table at all); repeat it for several PMDs, in address order
+             kinds: ${LAYOUT_KINDS.join(', ')}, swap@N, swap@N+uffd (N = swap device 0–23)
   --kernel   which side of the patch (default: after)
   --madvise  MADV_COLLAPSE context (cc->is_khugepaged = false); default is khugepaged
   --knob     khugepaged knob NAME=VALUE (max_ptes_none, max_ptes_swap, max_ptes_shared; 0..511), repeatable
   --uffd     the VMA is registered with userfaultfd in this mode
   --window   PTE changes made by other actors while khugepaged has dropped the mmap lock for the
-             huge-page allocation: SLOT=KIND items
+             huge-page allocation: SLOT=KIND items (PMD 0)
+  --alloc-fail  the huge-page allocation fails (SCAN_ALLOC_HUGE_PAGE_FAIL)
   --json     one JSON object instead of the readable report`;
 
 /** Parsed command line. */
 export interface CollapseArgs {
+  /** The first PMD's layout text (kept for callers of round 1). */
   layoutText: string;
+  /** The first PMD's layout (kept for callers of round 1). */
   layout: LayoutItem[];
+  /** Every `--layout`, in address order. */
+  layoutTexts: string[];
+  /** Every PMD's parsed layout. */
+  layouts: LayoutItem[][];
+  allocFail: boolean;
   kernel: Kernel;
   madvise: boolean;
   knobs: KnobSettings;
@@ -72,9 +88,10 @@ export class UsageError extends Error {
 
 /** Parse argv (without node and script). Throws UsageError or LayoutError. */
 export function parseArgs(argv: readonly string[]): CollapseArgs {
-  let layoutText: string | null = null;
-  let kernel: Kernel = 'after';
+  const layoutTexts: string[] = [];
+  let kernel: Kernel | null = null;
   let madvise = false;
+  let allocFail = false;
   const knobTexts: string[] = [];
   let uffd: UffdMode | null = null;
   let windowText = '';
@@ -94,6 +111,7 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
     if ((BOOLEAN_FLAGS as readonly string[]).includes(flag)) {
       if (eq >= 0) throw new UsageError(`${flag} takes no value`);
       if (flag === '--madvise') madvise = true;
+      else if (flag === '--alloc-fail') allocFail = true;
       else if (flag === '--json') json = true;
       else help = true;
       continue;
@@ -106,12 +124,14 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
     }
     switch (flag) {
       case '--layout':
-        if (layoutText !== null) throw new UsageError('--layout given twice');
-        layoutText = value;
+        layoutTexts.push(value);
         break;
       case '--kernel':
         if (!(KERNELS as readonly string[]).includes(value)) {
           throw new UsageError(`unknown kernel "${value}"; known kernels: ${KERNELS.join(', ')}`);
+        }
+        if (kernel !== null && kernel !== value) {
+          throw new UsageError(`--kernel given twice with different values (${kernel} and ${value}); give it once`);
         }
         kernel = value as Kernel;
         break;
@@ -122,6 +142,9 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
         if (!(UFFD_MODES as readonly string[]).includes(value)) {
           throw new UsageError(`unknown uffd mode "${value}"; known modes: ${UFFD_MODES.join(', ')}`);
         }
+        if (uffd !== null && uffd !== value) {
+          throw new UsageError(`--uffd given twice with different values (${uffd} and ${value}); give it once`);
+        }
         uffd = value as UffdMode;
         break;
       case '--window':
@@ -129,25 +152,39 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
         break;
     }
   }
+  const k: Kernel = kernel ?? 'after';
   if (help) {
-    return { layoutText: '', layout: [], kernel, madvise, knobs: {}, knobTexts, uffd, windowText, window: [], json, help };
+    return { layoutText: '', layout: [], layoutTexts, layouts: [], allocFail, kernel: k, madvise, knobs: {}, knobTexts, uffd, windowText, window: [], json, help };
   }
-  if (layoutText === null) throw new UsageError('missing --layout (e.g. --layout "page*511,guard"); try --help');
-  const layout = parseLayout(layoutText);
+  if (layoutTexts.length === 0) throw new UsageError('missing --layout (e.g. --layout "page*511,guard"); try --help');
+  const layouts = parseLayouts(layoutTexts);
   const knobs = parseKnobs(knobTexts);
   const window = parseWindow(windowText);
-  return { layoutText, layout, kernel, madvise, knobs, knobTexts, uffd, windowText, window, json, help };
+  if (window.length && layouts[0][0] === 'no-table') {
+    throw new UsageError('--window changes PTEs of PMD 0, but its layout is no-table (it has no PTEs)');
+  }
+  return {
+    layoutText: layoutTexts[0], layout: layouts[0], layoutTexts, layouts, allocFail, kernel: k, madvise, knobs, knobTexts,
+    uffd, windowText, window, json, help,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pictures
 // ---------------------------------------------------------------------------------------------
 
-const LAYOUT_CHAR: Readonly<Record<LayoutKind, string>> = Object.freeze({
+const LAYOUT_CHAR: Readonly<Record<FixedLayoutKind, string>> = Object.freeze({
   'page': '.', 'old': 'o', 'shared': 's', 'zero': '0', 'none': '_', 'swap': 'S', 'swap+uffd': 'w',
   'migration': 'm', 'migration-w': 'M', 'migration+uffd': 'u', 'device-private': 'd',
   'device-exclusive': 'x', 'hwpoison': '!', 'guard': 'G', 'poison': 'P', 'uffd-marker': 'U', 'page+uffd': 'p',
+  'page+pinned': 'n', 'page+locked': 'l', 'page+poisoned': 'c', 'page+pkey': 'k', 'no-table': ' ',
 });
+
+/** The picture character of a kind (`swap@N` draws like `swap`; the legend names the devices). */
+function layoutChar(k: LayoutItem): string {
+  if (swapDeviceOf(k) > 0) return k.endsWith('+uffd') ? 'w' : 'S';
+  return LAYOUT_CHAR[k as FixedLayoutKind] ?? '?';
+}
 
 const PTE_CHAR: Readonly<Record<PteKind, string>> = Object.freeze({
   'present': '.', 'present-uffd-wp': 'p', 'protnone': 'n', 'zero': '0', 'none': '_', 'swap': 'S',
@@ -179,9 +216,14 @@ function legend(pairs: Map<string, string>, indent = '  '): string {
 
 /** Picture of a parsed layout with its legend (only the kinds that occur). */
 export function layoutPicture(layout: readonly LayoutItem[]): string {
-  const chars = layout.map((k) => LAYOUT_CHAR[k]);
+  if (layout[0] === 'no-table') return '  (no PTE table: the PMD is empty — pmd_none)';
+  const chars = layout.map(layoutChar);
   const used = new Map<string, string>();
-  for (const k of LAYOUT_KINDS) if (layout.includes(k)) used.set(LAYOUT_CHAR[k], `${k} (${LAYOUT_KIND_DESCRIPTIONS[k]})`);
+  for (const k of new Set(layout)) {
+    const c = layoutChar(k);
+    const label = `${k} (${describeLayoutKind(k)})`;
+    used.set(c, used.has(c) ? `${used.get(c)}; ${label}` : label);
+  }
   return `${drawGrid(chars)}\n${legend(used)}`;
 }
 
@@ -312,8 +354,8 @@ export function narrate(trace: readonly TraceEventLike[]): string[] {
 // ---------------------------------------------------------------------------------------------
 
 
-function tableOf(world: World): { huge: boolean; none: boolean; ptes: pte_t[] | null } {
-  const e = world.mm.pmds[0]?.entry;
+function tableOf(world: World, pmd = 0): { huge: boolean; none: boolean; ptes: pte_t[] | null } {
+  const e = world.mm.pmds[pmd]?.entry;
   if (!e) return { huge: false, none: true, ptes: null };
   if (e.type === 'huge') return { huge: true, none: false, ptes: null };
   if (e.type === 'table') return { huge: false, none: false, ptes: [...e.table.ptes] };
@@ -326,27 +368,44 @@ function pmdSummary(t: { huge: boolean; none: boolean; ptes: pte_t[] | null }): 
   return { pmd: 'table', ptes: formatLayout(t.ptes.map((p) => classifyPte(p)) as unknown as LayoutItem[]) };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** What one run of the command produced. */
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * The command: argv (without node and script) in, what it would print and its exit status
+ * out. No process I/O, so tests call it in-process. Never throws for bad input (exit 2, one
+ * line on stderr); an engine failure is exit 1 with one line.
+ */
+export async function main(argv: readonly string[]): Promise<CliResult> {
+  try {
+    return await runMain(argv);
+  } catch (e) {
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return { stdout: '', stderr: `collapse: internal error: ${msg.split('\n')[0]}\n`, exitCode: 1 };
+  }
+}
+
+async function runMain(argv: readonly string[]): Promise<CliResult> {
+  const fail = (message: string, exitCode: number): CliResult => ({ stdout: '', stderr: `collapse: ${message}\n`, exitCode });
   let args: CollapseArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LayoutError) {
-      process.stderr.write(`collapse: ${e.message}\n`);
-      return 2;
-    }
+    if (e instanceof UsageError || e instanceof LayoutError) return fail(e.message, 2);
     throw e;
   }
-  if (args.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  if (args.help) return { stdout: USAGE + '\n', stderr: '', exitCode: 0 };
 
   // Loaded lazily so argument errors are reported even if the engine cannot load.
   const run = await import('../engine/run.ts');
   const opts: MakeWorldOptions = {
-    layout: args.layout,
+    layouts: args.layouts,
     kernel: args.kernel,
+    ...(args.allocFail ? { fail_alloc: true } : {}),
     ...(args.uffd ? { uffd: args.uffd } : {}),
     knobs: args.knobs,
     ...(args.windowText ? { window: args.windowText } : {}),
@@ -356,50 +415,69 @@ async function main(argv: readonly string[]): Promise<number> {
     world = run.makeWorld(opts);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`collapse: ${msg.split('\n')[0]}\n`);
-    return e instanceof Error && e.name === 'LayoutError' ? 2 : 1;
+    return fail(msg.split('\n')[0], e instanceof Error && e.name === 'LayoutError' ? 2 : 1);
   }
-  const before = tableOf(world);
+  const before = world.mm.pmds.map((_, i) => tableOf(world, i));
   let report: CollapseReport;
   try {
     report = run.runCollapse(world, { madvise: args.madvise });
   } catch (e) {
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    process.stderr.write(`collapse: the engine failed: ${msg.split('\n')[0]}\n`);
-    return 1;
+    return fail(`the engine failed: ${msg.split('\n')[0]}`, 1);
   }
-  const after = tableOf(world);
+  const after = world.mm.pmds.map((_, i) => tableOf(world, i));
+  const several = args.layouts.length > 1;
   const knobsInUse: Record<string, number> = { ...world.knobs };
   const input = {
     layout: formatLayout(args.layout),
+    ...(several ? { layouts: args.layouts.map((l) => formatLayout(l)) } : {}),
     kernel: args.kernel,
     madvise: args.madvise,
     uffd: args.uffd,
     knobs: knobsInUse,
     window: args.window,
+    alloc_fail: args.allocFail,
   };
 
   if (args.json) {
-    const out = { ...report, input, before: pmdSummary(before), after: pmdSummary(after) };
-    process.stdout.write(JSON.stringify(out, jsonSafe()) + '\n');
-    return 0;
+    const out = {
+      ...report,
+      pmds: report.pmds.map((p, i) => ({ ...p, before: pmdSummary(before[i]), after: pmdSummary(after[i]) })),
+      input,
+      before: pmdSummary(before[0]),
+      after: pmdSummary(after[0]),
+    };
+    return { stdout: JSON.stringify(out, jsonSafe()) + '\n', stderr: '', exitCode: 0 };
   }
 
   const r = report;
   const lines: string[] = [];
   const ctx = args.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
-  lines.push(`collapse attempt — kernel: ${args.kernel}, caller: ${ctx}${args.uffd ? `, uffd: ${args.uffd}` : ''}`);
-  lines.push(`layout: ${input.layout}`);
+  lines.push(`collapse attempt — kernel: ${args.kernel}, caller: ${ctx}${args.uffd ? `, uffd: ${args.uffd}` : ''}${args.allocFail ? ', the huge-page allocation fails' : ''}`);
+  if (several) args.layouts.forEach((l, i) => lines.push(`layout of PMD ${i}: ${formatLayout(l)}`));
+  else lines.push(`layout: ${input.layout}`);
   lines.push(`knobs: ${Object.entries(knobsInUse).map(([k, v]) => `${k}=${v}`).join(' ')}${args.madvise ? ' (MADV_COLLAPSE ignores them)' : ''}`);
   if (args.window.length) {
     lines.push(`window (while the mmap lock is dropped for the allocation): ${args.window.map((w) => `slot ${w.slot} → ${w.kind}`).join(', ')}`);
   }
   lines.push('');
-  lines.push('PMD before (one character per PTE, 8 rows × 64):');
-  lines.push(layoutPicture(args.layout));
+  if (several) {
+    args.layouts.forEach((l, i) => {
+      lines.push(`PMD ${i} before (one character per PTE, 8 rows × 64):`);
+      lines.push(layoutPicture(l));
+    });
+    lines.push('');
+    lines.push('per PMD, in address order:');
+    for (const p of r.pmds) {
+      lines.push(`  PMD ${p.pmd}: ${p.scanned ? `${p.result}${p.scan_result !== p.result ? ` (scan phase: ${p.scan_result})` : ''}` : 'not scanned'}${p.collapsed ? ' — collapsed' : p.huge ? ' — huge' : ''}${p.swapped_in ? `, ${p.swapped_in} swapped in` : ''}`);
+    }
+  } else {
+    lines.push('PMD before (one character per PTE, 8 rows × 64):');
+    lines.push(layoutPicture(args.layout));
+  }
   lines.push('');
-  lines.push(`result:      ${r.result}${r.scan_result && r.scan_result !== r.result ? `   (scan phase: ${r.scan_result})` : ''}`);
-  lines.push(`collapsed:   ${r.collapsed ? 'yes — the PMD now maps one 2 MiB huge page' : 'no'}`);
+  lines.push(`result:      ${r.result}${r.scan_result && r.scan_result !== r.result ? `   (scan phase: ${r.scan_result})` : ''}${several ? '   (the last PMD attempted)' : ''}`);
+  lines.push(`collapsed:   ${r.collapsed ? (several ? `yes — PMD ${r.pmds.filter((p) => p.collapsed).map((p) => p.pmd).join(', ')} now map${r.pmds.filter((p) => p.collapsed).length === 1 ? 's' : ''} a 2 MiB huge page` : 'yes — the PMD now maps one 2 MiB huge page') : 'no'}`);
   lines.push(`allocated:   ${r.allocated ? 'yes (a huge page was allocated)' : 'no'}`);
   lines.push(`swapped in:  ${r.swapped_in ?? 0}`);
   lines.push(`mmap lock:   ${r.mmap_locked ? 'still held by the caller' : 'not held by the caller afterwards'}`);
@@ -420,16 +498,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const counters = Object.entries(r.counters ?? {}).filter(([, v]) => v !== 0);
   lines.push('');
   lines.push(`counters: ${counters.length ? counters.map(([k, v]) => `${k}=${v}`).join(' ') : 'all zero'}`);
-  lines.push('');
-  if (after.huge) lines.push('PMD after: a huge PMD mapping (no PTE table any more).');
-  else if (after.ptes) {
-    const same = before.ptes && before.ptes.length === after.ptes.length &&
-      before.ptes.every((p, i) => p.lo === after.ptes![i].lo && p.hi === after.ptes![i].hi);
-    lines.push(`PMD after (decoded from the PTE bits${same ? '; unchanged' : ''}):`);
-    lines.push(ptePicture(after.ptes));
-  } else lines.push('PMD after: none (no page table).');
-  process.stdout.write(lines.join('\n') + '\n');
-  return 0;
+  for (let i = 0; i < after.length; i++) {
+    const a = after[i];
+    const b = before[i];
+    const name = several ? `PMD ${i} after` : 'PMD after';
+    lines.push('');
+    if (a.huge) lines.push(`${name}: a huge PMD mapping (no PTE table any more).`);
+    else if (a.ptes) {
+      const same = b.ptes && b.ptes.length === a.ptes.length && b.ptes.every((p, j) => p.lo === a.ptes![j].lo && p.hi === a.ptes![j].hi);
+      lines.push(`${name} (decoded from the PTE bits${same ? '; unchanged' : ''}):`);
+      lines.push(ptePicture(a.ptes));
+    } else lines.push(`${name}: none (no page table).`);
+  }
+  return { stdout: lines.join('\n') + '\n', stderr: '', exitCode: 0 };
 }
 
 const isMain = (() => {
@@ -443,12 +524,9 @@ if (isMain) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e: unknown) => {
-      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      process.stderr.write(`collapse: internal error: ${msg.split('\n')[0]}\n`);
-      process.exitCode = 1;
-    },
-  );
+  void main(process.argv.slice(2)).then((r) => {
+    if (r.stdout) process.stdout.write(r.stdout);
+    if (r.stderr) process.stderr.write(r.stderr);
+    process.exitCode = r.exitCode;
+  });
 }

@@ -211,10 +211,22 @@ export function hpage_collapse_scan_pmd(
   if (impl === hpage_collapse_scan_pmd) impl = KERNELS[world.kernel].hpage_collapse_scan_pmd;
   return withFrame(world, 'hpage_collapse_scan_pmd', () => {
     const snap = checkScanEntry(world);
-    const calls0 = world.attempt.collapseCalls;
+    const a = world.attempt;
+    const calls0 = a.collapseCalls;
+    const collapsed0 = a.collapsed;
+    const allocated0 = a.allocated;
+    const swapins0 = a.realSwapins;
     const r = checkedResult(world, 'hpage_collapse_scan_pmd', impl(mm, vma, start_addr, mmap_locked, cc));
-    const called = world.attempt.collapseCalls > calls0;
-    if (!called) world.attempt.lastScanPhase = r;
+    const called = a.collapseCalls > calls0;
+    if (!called) a.lastScanPhase = r;
+    a.pmdScans.push({
+      pmd: Math.floor((start_addr - vma.vm_start) / HPAGE_PMD_SIZE),
+      result: r,
+      scan_result: called ? SCAN_SUCCEED : r,
+      collapsed: a.collapsed > collapsed0,
+      allocated: a.allocated > allocated0,
+      swapped_in: a.realSwapins - swapins0,
+    });
     checkScanExit(world, snap, r, mmap_locked.value, called);
     return r;
   });
@@ -805,8 +817,13 @@ export function __collapse_huge_page_isolate(vma: vm_area_struct, address: numbe
 
 /**
  * `__collapse_huge_page_copy(...)` — copy the 512 pages into the huge folio (none/zero become
- * zero-filled; a poisoned source page is a machine check → SCAN_COPY_MC), then release the
- * sources: clear the PTEs, drop the mappings, free private folios. Engine-internal signature.
+ * zero-filled). A source page whose memory is poisoned (`page+poisoned`, or already hwpoisoned)
+ * makes `copy_mc_user_highpage()` take a machine check → SCAN_COPY_MC, and
+ * `__collapse_huge_page_copy_failed()` puts the isolated folios back (unlocked, on the LRU);
+ * the caller re-installs the PTE table and frees the huge folio. On success
+ * `__collapse_huge_page_copy_succeeded()` releases the sources: clear the PTEs, drop the
+ * mappings, free private folios. Engine-internal signature.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c (__collapse_huge_page_copy)
  */
 function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, isolated: folio[], ptl: spinlock_t): number {
   const world = mm.world;
@@ -818,7 +835,19 @@ function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, iso
       continue;
     }
     const src = world.pages.get(pte_pfn(pteval));
-    if (!src || src.folio.hwpoison || src.content === null) return SCAN_COPY_MC;
+    if (!src || src.mce || src.folio.hwpoison || src.content === null) {
+      // __collapse_huge_page_copy_failed(): release_pte_pages() — unlock, back on the LRU,
+      // drop the isolation reference. (The kernel also queues memory_failure for the page;
+      // the simulation leaves the poisoned page mapped, as it is until then.)
+      for (const f of isolated) {
+        f.locked = false;
+        f.lru = true;
+        f._refcount--;
+      }
+      isolated.length = 0;
+      traceEvent(world, 'copy_mc', { slot: i, pfn: pte_pfn(pteval) });
+      return SCAN_COPY_MC;
+    }
     huge.pages[i].content = src.content;
   }
   // __collapse_huge_page_copy_succeeded(): (the sim takes the PTL once for the whole loop)
@@ -975,11 +1004,20 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
 // khugepaged and MADV_COLLAPSE drivers
 // ---------------------------------------------------------------------------------------------
 
+/** `khugepaged_pages_to_scan` default: HPAGE_PMD_NR × 8 = 4096 pages (8 PMDs) per wake-up (kernel-facts §2.1). */
+export const KHUGEPAGED_PAGES_TO_SCAN = HPAGE_PMD_NR * 8;
+
 /**
- * The part of `khugepaged_scan_mm_slot()` that matters here: with the mmap read lock held,
- * scan the VMA's PMDs in order; stop as soon as a scan dropped the lock (a collapse attempt
- * was made), otherwise unlock at the end. Returns the last scan result and the final
- * `mmap_locked` value. No kernel twin of this exact shape.
+ * One wake-up of khugepaged over this mm: `khugepaged_do_scan()` calling
+ * `khugepaged_scan_mm_slot()` until `pages_to_scan` (4096 pages = 8 PMDs) are used up.
+ * Each call takes the mmap read lock, scans PMDs in address order from where the last call
+ * stopped, and returns as soon as a scan dropped the lock (a collapse attempt was made); the
+ * next call resumes at the next PMD — so every PMD gets scanned. After a first
+ * SCAN_ALLOC_HUGE_PAGE_FAIL khugepaged sleeps (`khugepaged_alloc_sleep`) and goes on; after a
+ * second it gives up the wake-up. Modelled: one pass over the VMA (the kernel may start a
+ * second pass through its mm list in the same wake-up; `runCollapse` again is that pass).
+ * Returns the last scan's result and its `mmap_locked` value. No kernel twin of this shape.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/mm/khugepaged.c (khugepaged_do_scan, khugepaged_scan_mm_slot)
  */
 export function khugepagedScanMm(mm: mm_struct): { result: number; mmap_locked: boolean } {
   const world = mm.world;
@@ -988,14 +1026,30 @@ export function khugepagedScanMm(mm: mm_struct): { result: number; mmap_locked: 
   const vma = world.vma;
   let result = SCAN_FAIL;
   const mmap_locked: Ref<boolean> = { value: false };
-  mmap_read_lock(mm);
-  mmap_locked.value = true;
-  for (let addr = vma.vm_start; addr < vma.vm_end; addr += HPAGE_PMD_SIZE) {
+  let address = vma.vm_start;
+  let progress = 0;
+  let wait = true;
+  while (address < vma.vm_end && progress < KHUGEPAGED_PAGES_TO_SCAN) {
+    // khugepaged_scan_mm_slot():
+    mmap_read_lock(mm);
     mmap_locked.value = true;
-    result = hpage_collapse_scan_pmd(mm, vma, addr, mmap_locked, cc);
-    if (!mmap_locked.value) break;
+    while (address < vma.vm_end) {
+      mmap_locked.value = true;
+      result = hpage_collapse_scan_pmd(mm, vma, address, mmap_locked, cc);
+      address += HPAGE_PMD_SIZE;
+      progress += HPAGE_PMD_NR;
+      // We released the mmap_lock (a collapse attempt): return to khugepaged_do_scan().
+      if (!mmap_locked.value) break;
+      if (progress >= KHUGEPAGED_PAGES_TO_SCAN) break;
+    }
+    if (mmap_locked.value) mmap_read_unlock(mm);
+    // khugepaged_do_scan(): an allocation failure sleeps once, then ends the wake-up.
+    if (result === SCAN_ALLOC_HUGE_PAGE_FAIL) {
+      if (!wait) break;
+      wait = false;
+      traceEvent(world, 'alloc_sleep', { msecs: 60000 });
+    }
   }
-  if (mmap_locked.value) mmap_read_unlock(mm);
   return { result, mmap_locked: mmap_locked.value };
 }
 

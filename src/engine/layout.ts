@@ -23,21 +23,37 @@ const NR = 512;
  * - `device-private`, `device-exclusive`, `hwpoison` those special entries
  * - `guard`, `poison`, `uffd-marker` PTE markers GUARD, POISONED, UFFD_WP
  * - `page+uffd` present page write-protected by userfaultfd
+ * - `page+pinned` present anon page with an extra reference (a GUP pin): refcount > mapcount
+ * - `page+locked` present anon page whose folio is locked
+ * - `page+poisoned` present anon page whose memory is poisoned but not yet found out
+ * - `page+pkey` present anon page with NX and protection key 15 (bits 59–63 all set)
+ * - `swap@N` / `swap@N+uffd` real swap entry on swap device type N (0–23); `swap` is `swap@0`
+ * - `no-table` the PMD has no PTE table at all (only as the whole layout)
  */
 export const LAYOUT_KINDS = Object.freeze([
   'page', 'old', 'shared', 'zero', 'none', 'swap', 'swap+uffd', 'migration', 'migration-w',
   'migration+uffd', 'device-private', 'device-exclusive', 'hwpoison', 'guard', 'poison',
-  'uffd-marker', 'page+uffd',
+  'uffd-marker', 'page+uffd', 'page+pinned', 'page+locked', 'page+poisoned', 'page+pkey',
+  'no-table',
 ] as const);
 
-/** One layout kind (see {@link LAYOUT_KINDS}). */
-export type LayoutKind = (typeof LAYOUT_KINDS)[number];
+/** A fixed layout kind (see {@link LAYOUT_KINDS}). */
+export type FixedLayoutKind = (typeof LAYOUT_KINDS)[number];
+
+/** A real swap entry on swap device type N (0–23): `swap@N` or `swap@N+uffd`. */
+export type SwapAtKind = `swap@${number}` | `swap@${number}+uffd`;
+
+/**
+ * One layout kind: a fixed kind, or `swap@N[+uffd]` ({@link swapDeviceOf} reads N). Parsers
+ * normalise `swap@0` to `swap` and `swap@0+uffd` to `swap+uffd`, so a kind has one spelling.
+ */
+export type LayoutKind = FixedLayoutKind | SwapAtKind;
 
 /** One PTE of a parsed layout: its kind. `parseLayout` returns 512 of them, slot order. */
 export type LayoutItem = LayoutKind;
 
 /** Human description of each layout kind (for legends and help text). */
-export const LAYOUT_KIND_DESCRIPTIONS: Readonly<Record<LayoutKind, string>> = Object.freeze({
+export const LAYOUT_KIND_DESCRIPTIONS: Readonly<Record<FixedLayoutKind, string>> = Object.freeze({
   'page': 'present anon page, private, young, writable, on LRU',
   'old': 'present anon page, not young / not referenced',
   'shared': 'present anon page also mapped by another process',
@@ -55,7 +71,39 @@ export const LAYOUT_KIND_DESCRIPTIONS: Readonly<Record<LayoutKind, string>> = Ob
   'poison': 'PTE marker POISONED',
   'uffd-marker': 'PTE marker UFFD_WP',
   'page+uffd': 'present page write-protected by userfaultfd',
+  'page+pinned': 'present anon page with an extra reference (a GUP pin): refcount > mapcount',
+  'page+locked': 'present anon page whose folio is locked',
+  'page+poisoned': 'present anon page whose memory is poisoned but not yet found out (the copy hits a machine check)',
+  'page+pkey': 'present anon page with NX and protection key 15: bits 59–63, where a swap PTE keeps its type',
+  'no-table': 'the PMD has no PTE table at all (pmd_none); only as the whole layout',
 });
+
+/** Number of real swap device types (`MAX_SWAPFILES`, include/linux/swap.h; kernel-facts §3.2). */
+const MAX_SWAP_DEVICES = 24;
+
+const SWAP_AT = /^swap@([0-9]+)(\+uffd)?$/;
+
+/**
+ * The swap device type a swap kind lives on (`swap` → 0, `swap@23+uffd` → 23), or -1 for any
+ * other kind.
+ */
+export function swapDeviceOf(kind: string): number {
+  if (kind === 'swap' || kind === 'swap+uffd') return 0;
+  const m = SWAP_AT.exec(kind);
+  return m ? Number(m[1]) : -1;
+}
+
+/** Does this swap kind carry the swap-PTE uffd-wp bit (`swap+uffd`, `swap@N+uffd`)? */
+export function swapKindHasUffd(kind: string): boolean {
+  return kind === 'swap+uffd' || (kind.startsWith('swap@') && kind.endsWith('+uffd'));
+}
+
+/** Description of any kind, `swap@N` included. */
+export function describeLayoutKind(kind: LayoutKind): string {
+  const dev = swapDeviceOf(kind);
+  if (dev > 0) return `real swap entry on swap device type ${dev}${swapKindHasUffd(kind) ? ', with the swap-PTE uffd-wp bit' : ''}`;
+  return LAYOUT_KIND_DESCRIPTIONS[kind as FixedLayoutKind] ?? kind;
+}
 
 /** Layout kinds that are non-swap entries (swap-format PTEs whose type ≥ MAX_SWAPFILES). */
 export const NON_SWAP_LAYOUT_KINDS: readonly LayoutKind[] = Object.freeze([
@@ -73,14 +121,39 @@ export class LayoutError extends Error {
 
 const KIND_SET: ReadonlySet<string> = new Set(LAYOUT_KINDS);
 
-/** True if `s` is one of {@link LAYOUT_KINDS}. */
+/** True if `s` is one of {@link LAYOUT_KINDS} or a well-formed `swap@N[+uffd]` with N 0–23. */
 export function isLayoutKind(s: string): s is LayoutKind {
-  return KIND_SET.has(s);
+  if (KIND_SET.has(s)) return true;
+  const m = SWAP_AT.exec(s);
+  return !!m && /^(0|[1-9][0-9]?)$/.test(m[1]) && Number(m[1]) < MAX_SWAP_DEVICES;
+}
+
+/** One spelling per kind: `swap@0` → `swap`, `swap@0+uffd` → `swap+uffd`, others unchanged. */
+function canonicalKind(kind: LayoutKind): LayoutKind {
+  if (kind === 'swap@0') return 'swap';
+  if (kind === 'swap@0+uffd') return 'swap+uffd';
+  return kind;
 }
 
 function knownKinds(): string {
-  return LAYOUT_KINDS.join(', ');
+  return `${LAYOUT_KINDS.join(', ')}, swap@N and swap@N+uffd (N = swap device type 0–23)`;
 }
+
+/**
+ * Why a kind is unknown, in one clause: a swap device out of range gets its own reason
+ * ("swap device 24 does not exist: MAX_SWAPFILES is 24, so real swap types are 0–23 …").
+ */
+function unknownKindMessage(kind: string): string {
+  const m = /^swap@(.*?)(\+uffd)?$/.exec(kind);
+  if (m) {
+    if (!/^[0-9]+$/.test(m[1])) return `"${kind}": the swap device must be a whole number from 0 to ${MAX_SWAP_DEVICES - 1}, as in swap@3`;
+    return `"${kind}": swap device ${m[1]} does not exist — MAX_SWAPFILES is ${MAX_SWAP_DEVICES}, so real swap types are 0–${MAX_SWAP_DEVICES - 1} (types 24–31 are the non-swap entries: write hwpoison, migration, device-private, device-exclusive or a marker kind)`;
+  }
+  return `unknown kind "${kind}"; known kinds: ${knownKinds()}`;
+}
+
+/** Largest count a layout item may carry: a PMD has 512 PTEs. */
+const MAX_COUNT = NR;
 
 /**
  * Parse a layout string into the 512 kinds of a PMD, slot 0 first.
@@ -93,6 +166,7 @@ export function parseLayout(s: string): LayoutItem[] {
     throw new LayoutError(`empty layout: write items like "page*511,guard" that add up to ${NR} PTEs`);
   }
   const parts = s.split(',');
+  if (parts.length === 1 && parts[0].trim() === 'no-table') return new Array<LayoutItem>(NR).fill('no-table');
   const out: LayoutItem[] = [];
   let total = 0;
   for (let i = 0; i < parts.length; i++) {
@@ -104,16 +178,21 @@ export function parseLayout(s: string): LayoutItem[] {
     let count = 1;
     if (star >= 0) {
       const c = raw.slice(star + 1).trim();
-      if (!/^[0-9]+$/.test(c) || Number(c) < 1) {
-        throw new LayoutError(`layout item ${n} "${raw}": count "${c}" must be a whole number of at least 1`);
+      // Exact small integers only: "1e3", "0x10", 20-digit numbers are refused, never rounded.
+      if (!/^[0-9]+$/.test(c) || c.length > 3 || Number(c) < 1 || Number(c) > MAX_COUNT) {
+        throw new LayoutError(`layout item ${n} "${raw}": count "${c.length > 24 ? c.slice(0, 24) + '…' : c}" must be a whole number from 1 to ${MAX_COUNT} (a PMD has ${NR} PTEs)`);
       }
       count = Number(c);
     }
-    if (!isLayoutKind(kind)) {
-      throw new LayoutError(`layout item ${n} "${raw}": unknown kind "${kind}"; known kinds: ${knownKinds()}`);
+    if (kind === 'no-table') {
+      throw new LayoutError(`layout item ${n} "${raw}": no-table means the PMD has no PTE table at all, so it can only be the whole layout (--layout no-table)`);
     }
+    if (!isLayoutKind(kind)) {
+      throw new LayoutError(`layout item ${n} "${raw}": ${unknownKindMessage(kind)}`);
+    }
+    const k = canonicalKind(kind);
     total += count;
-    if (total <= NR) for (let k = 0; k < count; k++) out.push(kind);
+    if (total <= NR) for (let c = 0; c < count; c++) out.push(k);
   }
   if (total !== NR) {
     throw new LayoutError(`the layout adds up to ${total} PTE${total === 1 ? '' : 's'}, not ${NR}`);
@@ -121,11 +200,34 @@ export function parseLayout(s: string): LayoutItem[] {
   return out;
 }
 
+/** Is this parsed layout the whole-PMD `no-table` layout? */
+export function isNoTable(items: readonly LayoutItem[]): boolean {
+  return items.length > 0 && items[0] === 'no-table';
+}
+
+/**
+ * Parse several PMD layouts (the CLI's repeated `--layout`), in address order. An error names
+ * the PMD: "PMD 2: the layout adds up to 511 PTEs, not 512".
+ * @throws {LayoutError}
+ */
+export function parseLayouts(list: readonly string[]): LayoutItem[][] {
+  if (list.length === 0) throw new LayoutError('no layout given: one --layout per PMD, e.g. --layout "page*511,guard"');
+  return list.map((l, i) => {
+    try {
+      return parseLayout(l);
+    } catch (e) {
+      if (e instanceof LayoutError && list.length > 1) throw new LayoutError(`PMD ${i}: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
 /**
  * The inverse of {@link parseLayout}: run-length encode kinds back into the notation.
  * @example formatLayout(parseLayout('page*448,swap*64')) // "page*448,swap*64"
  */
 export function formatLayout(items: readonly LayoutItem[]): string {
+  if (isNoTable(items)) return 'no-table';
   const parts: string[] = [];
   let i = 0;
   while (i < items.length) {
@@ -163,13 +265,14 @@ export function parseWindow(s: string): WindowItem[] {
     if (eq < 0) throw new LayoutError(`window item ${n} "${raw}": expected SLOT=KIND, e.g. "10=migration"`);
     const slotText = raw.slice(0, eq).trim();
     const kind = raw.slice(eq + 1).trim();
-    if (!/^[0-9]+$/.test(slotText) || Number(slotText) >= NR) {
+    if (!/^[0-9]+$/.test(slotText) || slotText.length > 3 || Number(slotText) >= NR) {
       throw new LayoutError(`window item ${n} "${raw}": slot "${slotText}" must be a whole number from 0 to ${NR - 1}`);
     }
+    if (kind === 'no-table') throw new LayoutError(`window item ${n} "${raw}": no-table is a whole-PMD layout, not something one PTE can become`);
     if (!isLayoutKind(kind)) {
-      throw new LayoutError(`window item ${n} "${raw}": unknown kind "${kind}"; known kinds: ${knownKinds()}`);
+      throw new LayoutError(`window item ${n} "${raw}": ${unknownKindMessage(kind)}`);
     }
-    out.push({ slot: Number(slotText), kind });
+    out.push({ slot: Number(slotText), kind: canonicalKind(kind) });
   }
   return out;
 }
@@ -199,8 +302,12 @@ export function parseKnobs(items: readonly string[]): KnobSettings {
     if (!(KNOB_NAMES as readonly string[]).includes(name)) {
       throw new LayoutError(`unknown knob "${name}"; known knobs: ${KNOB_NAMES.join(', ')}`);
     }
-    if (!/^[0-9]+$/.test(value) || Number(value) > NR - 1) {
-      throw new LayoutError(`knob ${name}: value "${value}" must be a whole number from 0 to ${NR - 1}`);
+    if (!/^[0-9]+$/.test(value) || value.length > 3 || Number(value) > NR - 1) {
+      throw new LayoutError(`knob ${name}: value "${value.length > 24 ? value.slice(0, 24) + '…' : value}" must be a whole number from 0 to ${NR - 1}`);
+    }
+    const prev = out[name as KnobName];
+    if (prev !== undefined && prev !== Number(value)) {
+      throw new LayoutError(`knob ${name} given twice with different values (${prev} and ${Number(value)}); give it once`);
     }
     out[name as KnobName] = Number(value);
   }

@@ -453,9 +453,9 @@ export function do_swap_page(vmf: vm_fault): number {
 function swapInReal(world: World, vmf: vm_fault, entry: ReturnType<typeof pte_to_swp_entry>, slot: number): number {
   const type = swp_type(entry);
   const offset = swp_offset(entry);
-  const si = world.swap;
-  // get_swap_device(): only swap type 0 exists; a stale/unknown entry faults nothing in.
-  if (type !== si.type || offset >= si.swap_map.length || si.swap_map[offset] === 0) return 0;
+  // get_swap_device(): the device of this type (0–23); a stale/unknown entry faults nothing in.
+  const si = world.swap_info[type];
+  if (!si || offset >= si.swap_map.length || si.swap_map[offset] === 0) return 0;
   const content = si.contents[offset];
   const f = allocFolio(world, 1, content);
   f._refcount = 1;
@@ -478,7 +478,7 @@ function swapInReal(world: World, vmf: vm_fault, entry: ReturnType<typeof pte_to
   f._mapcount = 1;
   folio_add_lru(world, f);
   set_pte_at(ptep.table, ptep.index, pte);
-  swapFree(world, offset); // swap_free_nr()
+  swapFree(world, offset, type); // swap_free_nr()
   folio_unlock(f);
   pte_unmap_unlock(ptep, ptl);
   if (isCollapsePath(world)) {

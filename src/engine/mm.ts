@@ -72,7 +72,7 @@ import {
   SWP_PTE_MARKER,
   SWP_DEVICE_EXCLUSIVE,
 } from './swapops.ts';
-import type { LayoutItem } from './layout.ts';
+import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
 import { newCounters } from './trace.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +121,7 @@ export function newAttempt(): AttemptState {
     lastScanPhase: null,
     lastCollapse: null,
     madvise: null,
+    pmdScans: [],
   };
 }
 
@@ -444,9 +445,10 @@ export function newPteTable(world: World, pmdIndex: number): PteTable {
 /** First swap offset handed out (offset 0 is the swap header). */
 export const FIRST_SWAP_OFFSET = 1;
 
-/** Allocate a swap slot holding `content` (engine-internal; `folio_alloc_swap`). */
-export function allocSwapSlot(world: World, content: string | null): number {
-  const s = world.swap;
+/** Allocate a slot on swap device `type` (default 0) holding `content` (engine-internal; `folio_alloc_swap`). */
+export function allocSwapSlot(world: World, content: string | null, type = 0): number {
+  const s = world.swap_info[type];
+  if (!s) throw new RangeError(`swap device ${type} does not exist (real swap types are 0–${MAX_SWAPFILES - 1})`);
   let off = FIRST_SWAP_OFFSET;
   while (off < s.swap_map.length && s.swap_map[off] !== 0) off++;
   if (off >= s.swap_map.length) {
@@ -458,9 +460,10 @@ export function allocSwapSlot(world: World, content: string | null): number {
   return off;
 }
 
-/** Drop one reference to a swap slot (`swap_free`); the slot is free at 0. */
-export function swapFree(world: World, offset: number): void {
-  const s = world.swap;
+/** Drop one reference to a slot of swap device `type` (default 0) (`swap_free`); the slot is free at 0. */
+export function swapFree(world: World, offset: number, type = 0): void {
+  const s = world.swap_info[type];
+  if (!s) return;
   if (s.swap_map[offset] > 0) s.swap_map[offset]--;
   if (s.swap_map[offset] === 0) s.contents[offset] = null;
 }
@@ -479,6 +482,8 @@ export function expectedContentOf(kind: string, pmd: number, slot: number): stri
     case 'guard':
     case 'poison':
     case 'hwpoison':
+    case 'page+poisoned':
+    case 'no-table':
       return null;
     default:
       return slotContent(pmd, slot);
@@ -495,6 +500,8 @@ function expectedContentFor(kind: string, content: string): string | null {
     case 'guard':
     case 'poison':
     case 'hwpoison':
+    case 'page+poisoned':
+    case 'no-table':
       return null;
     default:
       return content;
@@ -564,6 +571,36 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       pte = anonPte(f.pfn, { uffd_wp: true });
       break;
     }
+    case 'page+pinned': {
+      // A GUP pin (e.g. O_DIRECT or RDMA) holds one more reference than the mappings explain:
+      // is_refcount_suitable() fails (SCAN_PAGE_COUNT).
+      const f = mappedAnonFolio(world, content);
+      f._refcount = 2;
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
+    case 'page+locked': {
+      // Somebody (reclaim, migration, a swap-cache user) holds PG_locked: SCAN_PAGE_LOCK.
+      const f = mappedAnonFolio(world, content);
+      f.locked = true;
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
+    case 'page+poisoned': {
+      // The memory went bad, but no access has found out yet: no PG_hwpoison, the PTE is an
+      // ordinary present PTE. Copying it (copy_mc_user_highpage) takes a machine check.
+      const f = mappedAnonFolio(world, content);
+      f.pages[0].mce = true;
+      pte = anonPfnPte(f.pfn);
+      break;
+    }
+    case 'page+pkey': {
+      // mprotect_key(…, pkey 15): bits 59–62 hold the key and 63 is NX — bits 59–63 all set,
+      // which in a NON-present PTE would be swap type 31 (SWP_PTE_MARKER).
+      const f = mappedAnonFolio(world, content);
+      pte = pteFromHalves(anonPfnPte(f.pfn).lo, (anonPfnPte(f.pfn).hi | 0x78000000) >>> 0);
+      break;
+    }
     case 'shared': {
       // Mapped by this mm and by a forked child: both PTEs write-protected (COW).
       const f = mappedAnonFolio(world, content);
@@ -585,6 +622,8 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
       if (kind === 'swap+uffd') pte = pte_swp_mkuffd_wp(pte);
       break;
     }
+    case 'no-table':
+      throw new Error('no-table is a whole-PMD layout: the PMD has no PTE table, so no slot can hold it');
     case 'migration':
     case 'migration-w':
     case 'migration+uffd': {
@@ -629,8 +668,14 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
     case 'uffd-marker':
       pte = make_pte_marker(PTE_MARKER_UFFD_WP);
       break;
-    default:
-      throw new Error(`unknown layout kind "${kind}"`);
+    default: {
+      const type = swapDeviceOf(kind);
+      if (type < 0 || type >= MAX_SWAPFILES) throw new Error(`unknown layout kind "${kind}"`);
+      // swap@N: a real swap entry on swap device type N (1–23).
+      const off = allocSwapSlot(world, content, type);
+      pte = pte_swp_mkexclusive(swp_entry_to_pte(swp_entry(type, off)));
+      if (swapKindHasUffd(kind)) pte = pte_swp_mkuffd_wp(pte);
+    }
   }
   set_pte_at(table, slot, pte);
   world.expected[pmdIndex][slot] = expectedContentFor(kind, content);
@@ -659,7 +704,7 @@ export function releasePte(world: World, pte: pte_t, pteIsSwapEntry: { type: num
   if (!pteIsSwapEntry) return;
   const { type, offset } = pteIsSwapEntry;
   if (type < MAX_SWAPFILES) {
-    swapFree(world, offset);
+    swapFree(world, offset, type);
     return;
   }
   if (type === SWP_PTE_MARKER) return; // marker: nothing behind it
@@ -708,7 +753,7 @@ export function createWorld(args: CreateWorldArgs): World {
     options: args.options,
     kernel: args.options.kernel,
     knobs: args.knobs,
-    swap: { type: 0, swap_map: [0, 0], contents: [null, null] },
+    swap_info: Array.from({ length: MAX_SWAPFILES }, (_, type) => ({ type, swap_map: [0, 0], contents: [null, null] })),
     pages: new Map<number, page>(),
     nextPfn: 0x10000,
     nextFolioId: 1,
@@ -728,6 +773,7 @@ export function createWorld(args: CreateWorldArgs): World {
     reachedPoints: new Set<string>(),
     preemptHook: () => {},
   } as unknown as World;
+  (world as { swap: swap_info_struct }).swap = world.swap_info[0];
   world.threads.set(args.mainThread.name, args.mainThread);
   const zeroFolio: folio = {
     id: 0, pfn: ZERO_PFN, nr_pages: 1, pages: [], _refcount: 1, _mapcount: 0, lru: false, locked: false,
@@ -755,9 +801,16 @@ export function createWorld(args: CreateWorldArgs): World {
   };
   world.cc = { is_khugepaged: true, node_load: new Array(MAX_NUMNODES).fill(0), alloc_nmask: [], world };
   for (let p = 0; p < nPmds; p++) {
-    const table = newPteTable(world, p);
-    mm.pmds.push({ index: p, addr: VMA_START + p * HPAGE_PMD_SIZE, entry: { type: 'table', table }, mm });
+    const addr = VMA_START + p * HPAGE_PMD_SIZE;
     world.expected.push(new Array(HPAGE_PMD_NR).fill(null));
+    if (isNoTable(args.layouts[p])) {
+      // no-table: pmd_none — nothing ever faulted in here (the selftest collapse_empty).
+      mm.pmds.push({ index: p, addr, entry: { type: 'none' }, mm });
+      world.layouts.push(new Array(HPAGE_PMD_NR).fill('no-table'));
+      continue;
+    }
+    const table = newPteTable(world, p);
+    mm.pmds.push({ index: p, addr, entry: { type: 'table', table }, mm });
     world.layouts.push(new Array(HPAGE_PMD_NR).fill('none'));
     const kinds = expandLayout(args.layouts[p]);
     for (let s = 0; s < HPAGE_PMD_NR; s++) materializeKind(world, p, s, kinds[s]);

@@ -107,6 +107,22 @@ export const SWP_OFFSET_FIRST_BIT = 9;
 export const SWP_OFFSET_BITS = 50;
 /** First bit of the swap type in a swap-format PTE (59: bits 59–63). */
 export const SWP_PTE_TYPE_SHIFT = 59;
+/**
+ * `_PAGE_BIT_PKEY_BIT0` = 59: x86-64 keeps a present PTE's 4-bit memory protection key in bits
+ * 59–62 (and `_PAGE_NX` in 63) — the very bits where a swap-format PTE keeps its swap type.
+ * @see https://elixir.bootlin.com/linux/v6.17/source/arch/x86/include/asm/pgtable_types.h
+ */
+export const _PAGE_BIT_PKEY_BIT0 = 59;
+/** `_PAGE_PKEY_MASK`: bits 59–62 of a present PTE (the protection key). */
+export const _PAGE_PKEY_MASK = 0x7800000000000000n;
+
+/**
+ * `pte_flags_pkey(flags)` (arch/x86): the protection key (0–15) held in bits 59–62 of a
+ * present PTE's flags. Meaningless for a non-present PTE (those bits are the swap type there).
+ */
+export function pte_flags_pkey(flags: bigint): number {
+  return Number((flags & _PAGE_PKEY_MASK) >> 59n);
+}
 
 // low-half number masks used by the hot decoders
 const B_PRESENT = 0x1;
@@ -621,7 +637,16 @@ export function formatPte(pte: pte_t): string {
     if (lo & B_UFFD_WP) flags.push('UFFD_WP');
     if (lo & B_SOFT_DIRTY) flags.push('SOFT_DIRTY');
     if (pte.hi & 0x80000000) flags.push('NX');
-    return `${head} pfn=0x${pte_pfn(pte).toString(16)}${flags.length ? ' ' + flags.join('|') : ''}`;
+    const pkey = (pte.hi >>> 27) & 0xf;
+    if (pkey) flags.push(`PKEY=${pkey}`);
+    let note = '';
+    const asType = pteSwpType(pte);
+    if (asType >= MAX_SWAPFILES) {
+      // What a decoder that forgets pte_present() would see (kernel-facts §3.3: only a
+      // non-present PTE is a swap PTE).
+      note = ` (bits 59–63 read ${asType}, ${swapTypeName(asType)}, if misread as a swap PTE — it is present)`;
+    }
+    return `${head} pfn=0x${pte_pfn(pte).toString(16)}${flags.length ? ' ' + flags.join('|') : ''}${note}`;
   }
   const type = pteSwpType(pte);
   const offset = pteSwpOffset(pte);

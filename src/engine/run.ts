@@ -8,9 +8,9 @@
  * report.result; // 'SCAN_FAIL' (guard marker handed to do_swap_page → VM_FAULT_SIGSEGV)
  * @module
  */
-import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall, Bug, TraceEvent } from './types.ts';
+import type { World, KernelName, Knobs, KernelOps, Schedule, Ref, vm_area_struct, DoSwapPageCall, Bug, TraceEvent, PmdScan } from './types.ts';
 import { parseLayout, type LayoutItem } from './layout.ts';
-import { scan_result_name, SCAN_SUCCEED } from './scan_result.ts';
+import { scan_result_name } from './scan_result.ts';
 import { createWorld, DEFAULT_KNOBS, HPAGE_PMD_NR, newAttempt } from './mm.ts';
 import {
   KernelHang,
@@ -75,6 +75,28 @@ export interface CollapseReport {
   hung: boolean;
   /** Every collapsed PMD holds exactly the expected contents (true when nothing collapsed). */
   contents_ok: boolean;
+  /** One entry per PMD of the VMA, in address order (engine round 2; JSON `pmds`). */
+  pmds: PmdReport[];
+}
+
+/** What happened to one PMD in an attempt (the `collapse --json` `pmds` items). */
+export interface PmdReport {
+  /** PMD index in the VMA (0 = lowest address). */
+  pmd: number;
+  /** Was it scanned in this attempt? (MADV_COLLAPSE stops early on some results.) */
+  scanned: boolean;
+  /** scan_result name `hpage_collapse_scan_pmd` returned for it, or null if not scanned. */
+  result: string | null;
+  /** The scan phase's own result (SCAN_SUCCEED when it went on to collapse), or null. */
+  scan_result: string | null;
+  /** This attempt made it huge. */
+  collapsed: boolean;
+  /** This attempt allocated a huge folio for it. */
+  allocated: boolean;
+  /** Pages read back from swap for it. */
+  swapped_in: number;
+  /** It maps a huge page at the end (collapsed now or before). */
+  huge: boolean;
 }
 
 /**
@@ -192,7 +214,8 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
         mmap_read_unlock(world.mm);
         errno = ret === 0 ? 0 : ERRNO_NAMES[-ret];
         const m = world.attempt.madvise!;
-        result = m.thps === m.ranges ? SCAN_SUCCEED : m.last_fail;
+        // The top-level result is the last range attempted (architecture doc, collapse contract).
+        result = m.results.length ? m.results[m.results.length - 1] : m.last_fail;
         mmapLocked = m.mmap_locked;
       }
     } catch (e) {
@@ -218,9 +241,29 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
     do_swap_page_calls: a.doSwapPageCalls.slice(),
     hung,
     contents_ok: contentsPreserved(world),
+    pmds: pmdReports(world),
   };
   if (madvise) report.errno = errno ?? 'EINVAL';
   return report;
+}
+
+/** One {@link PmdReport} per PMD: the last scan of it in this attempt. */
+function pmdReports(world: World): PmdReport[] {
+  const last = new Map<number, PmdScan>();
+  for (const s of world.attempt.pmdScans) last.set(s.pmd, s);
+  return world.mm.pmds.map((p) => {
+    const s = last.get(p.index);
+    return {
+      pmd: p.index,
+      scanned: !!s,
+      result: s ? scan_result_name(s.result) : null,
+      scan_result: s ? scan_result_name(s.scan_result) : null,
+      collapsed: s?.collapsed ?? false,
+      allocated: s?.allocated ?? false,
+      swapped_in: s?.swapped_in ?? 0,
+      huge: p.entry.type === 'huge',
+    };
+  });
 }
 
 /** `makeWorld(opts)` then `runCollapse(world, { madvise })`, returning both. */

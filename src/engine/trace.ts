@@ -33,6 +33,8 @@ export const TRACE_EVENT_NAMES = Object.freeze([
   'blocked',
   'bug',
   'install_pmd',
+  'copy_mc',
+  'alloc_sleep',
 ] as const);
 
 /** A trace event name. */

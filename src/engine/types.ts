@@ -57,6 +57,11 @@ export interface page {
   readonly folio: folio;
   /** The page's data (a deterministic label, e.g. "P17"); {@link ZERO_CONTENT} when zero-filled; null when lost (hwpoison). */
   content: string | null;
+  /**
+   * The memory holding this page is poisoned but nobody has found out yet (no PG_hwpoison):
+   * the next copy of it hits a machine check (`page+poisoned`). Absent on healthy pages.
+   */
+  mce?: true;
 }
 
 /** `struct folio`: one or more pages managed as a unit (here: small folios, plus the new THP). */
@@ -180,9 +185,9 @@ export interface collapse_control {
   readonly world: World;
 }
 
-/** `struct swap_info_struct` of swap device type 0 (a zram-like SWP_SYNCHRONOUS_IO device). */
+/** `struct swap_info_struct` of one swap device type 0–23 (zram-like SWP_SYNCHRONOUS_IO devices). */
 export interface swap_info_struct {
-  /** Swap type (0). */
+  /** Swap type (0–23). */
   readonly type: number;
   /** Use count per slot (0 = free). Offset 0 is the header and never used. */
   readonly swap_map: number[];
@@ -272,6 +277,24 @@ export interface AttemptState {
   lastCollapse: number | null;
   /** Outcome of the last madvise_collapse call, if any. */
   madvise: MadviseOutcome | null;
+  /** One record per `hpage_collapse_scan_pmd` call, in call order. */
+  pmdScans: PmdScan[];
+}
+
+/** What one `hpage_collapse_scan_pmd` call did to one PMD (engine bookkeeping). */
+export interface PmdScan {
+  /** PMD index in the VMA. */
+  pmd: number;
+  /** What the scan function returned (the collapse's result when it went on to collapse). */
+  result: number;
+  /** The scan phase's own result (SCAN_SUCCEED when it went on to collapse). */
+  scan_result: number;
+  /** This call made the PMD huge. */
+  collapsed: boolean;
+  /** This call allocated a huge folio. */
+  allocated: boolean;
+  /** Pages this call read back from swap. */
+  swapped_in: number;
 }
 
 /** Outcome details of a `madvise_collapse` call (engine bookkeeping). */
@@ -316,6 +339,8 @@ export interface World {
   readonly knobs: Knobs;
   /** Swap device type 0. */
   readonly swap: swap_info_struct;
+  /** `swap_info[type]`: all MAX_SWAPFILES (24) swap devices, type 0–23 (`swap` is `swap_info[0]`). */
+  readonly swap_info: readonly swap_info_struct[];
   /** The shared zero page. */
   readonly zero_page: page;
   /** PFN → page. */

@@ -14,7 +14,9 @@ describe('madvise_collapse over several PMDs', () => {
     const r = runCollapse(w, { madvise: true });
     expect(huge(w)).toEqual([true, false, true]);
     expect(r.errno).toBe('EINVAL');
-    expect(r.result).toBe('SCAN_PTE_NON_PRESENT');
+    // top-level result = the last range attempted (collapse contract); errno is the call's
+    expect(r.result).toBe('SCAN_SUCCEED');
+    expect(r.pmds.map((p) => p.result)).toEqual(['SCAN_SUCCEED', 'SCAN_PTE_NON_PRESENT', 'SCAN_SUCCEED']);
     expect(w.attempt.madvise!.results).toEqual([1, 8, 1]);
     expect(r.bugs).toEqual([]);
   });
@@ -66,13 +68,32 @@ describe('madvise_collapse over several PMDs', () => {
 });
 
 describe('khugepaged over several PMDs', () => {
-  it('stops after the first collapse attempt of a pass (the lock was dropped)', () => {
+  // khugepaged_do_scan() calls khugepaged_scan_mm_slot() until pages_to_scan (4096 = 8 PMDs)
+  // are used; each call returns after a collapse attempt (the lock was dropped) and the next
+  // resumes at the next PMD (mm/khugepaged.c, khugepaged_do_scan / khugepaged_scan_mm_slot).
+  it('one wake-up scans every PMD: the scan after a collapse attempt resumes at the next PMD', () => {
     const w = makeWorld({ layouts: ['page*512', 'page*512'] });
     const r = runCollapse(w);
-    expect(huge(w)).toEqual([true, false]);
-    expect(r.mmap_locked).toBe(false);
-    runCollapse(w); // next pass: PMD 0 is already huge (SCAN_PMD_MAPPED), PMD 1 collapses
     expect(huge(w)).toEqual([true, true]);
+    expect(r.mmap_locked).toBe(false);
+    expect(r.trace.filter((e) => e.name === 'mm_khugepaged_scan_pmd').map((e) => e.args.result)).toEqual(['SCAN_SUCCEED', 'SCAN_SUCCEED']);
+    const again = runCollapse(w); // the next wake-up: both are already huge
+    expect(again.pmds.map((p) => p.result)).toEqual(['SCAN_PMD_MAPPED', 'SCAN_PMD_MAPPED']);
+  });
+
+  it('a wake-up scans at most pages_to_scan = 4096 pages: 8 of 9 PMDs', () => {
+    const w = makeWorld({ layouts: new Array(9).fill('page*512') });
+    const r = runCollapse(w);
+    expect(r.pmds.map((p) => p.collapsed)).toEqual([true, true, true, true, true, true, true, true, false]);
+    expect(r.pmds[8].scanned).toBe(false);
+  });
+
+  it('the first allocation failure sleeps and goes on, the second ends the wake-up', () => {
+    const w = makeWorld({ layouts: ['page*512', 'page*512', 'page*512'], fail_alloc: true });
+    const r = runCollapse(w);
+    expect(r.pmds.map((p) => p.result)).toEqual(['SCAN_ALLOC_HUGE_PAGE_FAIL', 'SCAN_ALLOC_HUGE_PAGE_FAIL', null]);
+    expect(r.trace.filter((e) => e.name === 'alloc_sleep')).toHaveLength(1);
+    expect(r.counters.thp_collapse_alloc_failed).toBe(2);
   });
 
   it('after: a scan abort keeps the lock, so the same pass goes on to the next PMD', () => {

@@ -486,9 +486,10 @@ describe('layout notation', () => {
   });
   it('accepts every contract kind', () => {
     expect([...LAYOUT_KINDS].sort()).toEqual(['device-exclusive', 'device-private', 'guard', 'hwpoison', 'migration',
-      'migration+uffd', 'migration-w', 'none', 'old', 'page', 'page+uffd', 'poison', 'shared', 'swap', 'swap+uffd',
-      'uffd-marker', 'zero']);
-    for (const k of LAYOUT_KINDS) expect(parseLayout(`${k}*512`)[0]).toBe(k);
+      'migration+uffd', 'migration-w', 'no-table', 'none', 'old', 'page', 'page+locked', 'page+pinned', 'page+pkey',
+      'page+poisoned', 'page+uffd', 'poison', 'shared', 'swap', 'swap+uffd', 'uffd-marker', 'zero']);
+    for (const k of LAYOUT_KINDS) if (k !== 'no-table') expect(parseLayout(`${k}*512`)[0]).toBe(k);
+    expect(parseLayout('no-table')).toEqual(new Array(512).fill('no-table'));
     expect(isLayoutKind('page')).toBe(true);
     expect(isLayoutKind('pages')).toBe(false);
   });
