@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { editorVitePlugins } from './src/editor/vite-plugins.ts';
 // Q: Content-Security-Policy meta tag (with hashes of each page's inline scripts) added after build.
 import { cspIntegration } from './src/quality/csp.ts';
+// --- offline (issue 14): dist/sw.js built with Workbox, precaching the whole course (src/offline/) ---
+import { offlineIntegration } from './src/offline/integration.ts';
 
 const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
 
@@ -36,6 +38,8 @@ export default defineConfig({
             '09-what-happened-next',
           ],
         },
+        // Playground (issue 14): every option of the collapse command as a form (content/playground.mdx).
+        { label: 'Try it', items: ['playground'] },
         { label: 'Appendix', items: [{ autogenerate: { directory: 'content/appendix' } }] },
         { label: 'Your work', items: ['progress'] },
       ],
@@ -43,11 +47,13 @@ export default defineConfig({
       customCss: ['./src/styles/course.css', './src/styles/print.css'],
       // S1: the default sidebar plus progress marks (✓ on chapters whose exercises passed).
       components: { Sidebar: './src/components/overrides/Sidebar.astro' },
-      // Q: registers the offline service worker (public/sw.js); an external file, so the CSP needs no hash for it.
+      // Q: registers the offline service worker (dist/sw.js, built by src/offline/); an external file, so the CSP needs no hash for it.
       head: [{ tag: 'script', attrs: { src: '/sw-register.js', defer: true } }],
     }),
     mdx(),
     cspIntegration(),
+    // --- offline (issue 14): last, after every step that rewrites built files (Pagefind, CSP) ---
+    offlineIntegration(),
   ],
   vite: {
     plugins: [editorVitePlugins(engine)],

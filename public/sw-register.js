@@ -1,9 +1,10 @@
 /*
- * collapse-lab: register the offline service worker (public/sw.js). Helper Q, issue 6 item 3.
+ * collapse-lab: register the offline service worker (dist/sw.js, built from src/offline/sw.js with
+ * Workbox; it precaches the whole course). Helper Q, issue 6 item 3; issue 14 (the whole course).
  * Only on the built site: the build adds a Content-Security-Policy meta tag to every page
  * (src/quality/csp.ts), `astro dev` does not, so a dev server never gets a caching worker.
- * After the worker controls the page, the page tells it which same-origin files it already
- * loaded before the worker existed (first visit), so those are cached too.
+ * Registered when the browser is idle after the page has loaded, so the download of the course
+ * (a few MB, mostly the editor) never competes with the first page the learner is reading.
  */
 (function () {
   if (!('serviceWorker' in navigator)) return;
@@ -17,27 +18,15 @@
   } catch (e) {
     return;
   }
-  var sent = false;
-  function report() {
-    var c = navigator.serviceWorker.controller;
-    if (!c || sent) return;
-    sent = true;
-    var urls = [location.href];
-    try {
-      performance.getEntriesByType('resource').forEach(function (e) {
-        if (e.name.indexOf(location.origin + '/') === 0) urls.push(e.name);
-      });
-    } catch (e) {
-      /* no resource timing: the worker caches what it sees from now on */
-    }
-    c.postMessage({ type: 'cache-urls', urls: urls });
-  }
-  navigator.serviceWorker.addEventListener('controllerchange', report);
   function register() {
-    navigator.serviceWorker.register('/sw.js').then(report, function (e) {
+    navigator.serviceWorker.register('/sw.js').catch(function (e) {
       console.warn('collapse-lab: offline support unavailable:', e && e.message ? e.message : e);
     });
   }
-  if (document.readyState === 'complete') register();
-  else addEventListener('load', register, { once: true });
+  function whenIdle() {
+    if ('requestIdleCallback' in window) requestIdleCallback(register, { timeout: 5000 });
+    else setTimeout(register, 1000);
+  }
+  if (document.readyState === 'complete') whenIdle();
+  else addEventListener('load', whenIdle, { once: true });
 })();

@@ -1,8 +1,24 @@
 /**
  * Client side of <Timeline> (no framework): Prev/Next buttons (and ←/→ when the buttons' toolbar
- * has focus) step through the attempt; the current step is highlighted in the SVG and described
- * in an aria-live region. Without JavaScript every step is listed (static HTML).
+ * has focus) step through the attempt; the current step is highlighted in the SVG, scrolled into
+ * view when the picture is wider than the page (the lane labels stay put: see timeline.ts), and
+ * described in an aria-live region. Without JavaScript every step is listed (static HTML).
  */
+
+/** Scroll the picture sideways, if needed, so the column [x, x+w) (SVG units) is in view right of the labels. */
+function keepInView(scroller: HTMLElement, svg: SVGSVGElement, labels: Element | null, x: number, w: number): void {
+  const vb = svg.viewBox.baseVal;
+  const scale = vb && vb.width ? svg.getBoundingClientRect().width / vb.width : 1;
+  const labelW = labels ? labels.getBoundingClientRect().width : 0;
+  const left = x * scale;
+  const right = (x + w) * scale;
+  const viewLeft = scroller.scrollLeft + labelW;
+  const viewRight = scroller.scrollLeft + scroller.clientWidth;
+  if (left >= viewLeft && right <= viewRight) return;
+  const target = left < viewLeft ? left - labelW - 8 : right - scroller.clientWidth + 8;
+  const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
+  scroller.scrollTo({ left: Math.max(0, target), behavior: smooth ? 'smooth' : 'auto' });
+}
 export function initTimelines(root: ParentNode): void {
   for (const fig of Array.from(root.querySelectorAll<HTMLElement>('[data-cl-timeline]'))) {
     if (fig.dataset.clReady) continue;
@@ -15,6 +31,9 @@ export function initTimelines(root: ParentNode): void {
     const prev = fig.querySelector<HTMLButtonElement>('[data-cl-prev]');
     const next = fig.querySelector<HTMLButtonElement>('[data-cl-next]');
     const pos = fig.querySelector<HTMLElement>('[data-cl-pos]');
+    const scroller = fig.querySelector<HTMLElement>('[data-cl-scroll]');
+    const svg = fig.querySelector<SVGSVGElement>('svg.cl-timeline-svg');
+    const labels = fig.querySelector('svg.cl-timeline-labels');
     if (!controls || !live || !current || !prev || !next || !pos || items.length === 0) continue;
     let i = 0;
     const show = (to: number, announce: boolean) => {
@@ -30,6 +49,7 @@ export function initTimelines(root: ParentNode): void {
       if (col) {
         current.setAttribute('x', col.getAttribute('x') ?? '0');
         current.setAttribute('visibility', 'visible');
+        if (announce && scroller && svg) keepInView(scroller, svg, labels, Number(col.getAttribute('x')), Number(col.getAttribute('width')));
       }
       const focused = document.activeElement;
       prev.disabled = i === 0;

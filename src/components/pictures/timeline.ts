@@ -7,8 +7,10 @@
  */
 import type { TraceEvent } from 'collapse-lab/engine';
 import { esc } from './kinds.ts';
-import { claimMismatch, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
+import { claimMismatch, describeProps, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
 import { describeOutcome, kindWord, scanStop } from './trace-read.ts';
+import { metaHtml } from './ptegrid.ts';
+import { playgroundHref } from '../playground/url.ts';
 
 export type MmapState = 'none' | 'read' | 'write';
 export type PteState = 'none' | 'mapped' | 'ptl';
@@ -167,6 +169,8 @@ export interface TimelineRender {
   result: string;
   steps: Step[];
   svg: string;
+  /** The lane labels alone (kept in view while the steps scroll sideways). */
+  labelSvg: string;
   /** <ol> of step descriptions. */
   list: string;
   summary: string;
@@ -211,7 +215,8 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
   if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
   const { report } = scenario;
   const who = scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
-  const stop = scanStop(report, scenario.scanReads);
+  // With several PMDs the scan step cannot name one stop slot (each PMD has its own: see <PteGrid>).
+  const stop = scenario.pmds.length > 1 ? { slot: null, result: report.scan_result } : scanStop(report, scenario.scanReads);
   const steps = buildSteps(report.trace, who, { result: report.scan_result, stopSlot: stop.slot });
   const outcome = describeOutcome(report, stop, scenario.madvise);
 
@@ -243,11 +248,42 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
     out.push(g.join(''));
   }
   out.push(`<rect class="cl-current" x="${LABEL}" y="${TOP - 4}" width="${COL}" height="${LANES.length * LANE_H + 6}" fill="none" visibility="hidden" data-cl-current/>`);
+  // The lane labels again, in a narrow SVG that stays at the left edge while the steps scroll
+  // sideways (position: sticky, over the main picture's own labels, on the page background).
+  const labels = LANES.map(
+    (lane, i) => `<text class="cl-lane" x="${LABEL - 6}" y="${TOP + i * LANE_H + 15}" text-anchor="end">${esc(lane.key === 'thread' ? who : lane.title)}</text>`,
+  ).join('');
+  const labelSvg = `<svg class="cl-timeline-labels" viewBox="0 0 ${LABEL} ${height}" width="${LABEL}" height="${height}" aria-hidden="true">${labels}</svg>`;
   const svg = `<svg class="cl-timeline-svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${opts.id}-sum" data-cl-svg>${out.join('')}</svg>`;
 
   const list = `<ol class="cl-timeline-steps" data-cl-steps>${steps
     .map((s) => `<li class="cl-k-${s.kind}" data-step="${s.n}"><span class="cl-step-state">[mmap ${s.mmap}${s.pte !== 'none' ? `, PTE ${s.pte}` : ''}${s.huge !== 'none' ? `, huge page ${s.huge}` : ''}]</span> ${esc(s.text)}</li>`)
     .join('')}</ol>`;
   const summary = `Timeline of one collapse attempt in ${steps.length} steps (details in the list below). ${outcome} Result: ${report.result}.`;
-  return { result: report.result, steps, svg, list, summary, outcome, scenario };
+  return { result: report.result, steps, svg, labelSvg, list, summary, outcome, scenario };
+}
+
+/**
+ * The whole <figure> of a <Timeline> (static HTML; `timeline-client.ts` adds stepping). Used by
+ * Timeline.astro at build time and by the Playground in the browser. `playground: false` leaves out
+ * the "open in Playground" link.
+ */
+export function timelineFigure(t: TimelineRender, props: ScenarioProps, id: string, opts: { playground?: boolean } = {}): string {
+  const meta = metaHtml(props, t.scenario.kernel, t.scenario.madvise) + (props.schedule ? ` · schedule <code>${esc(props.schedule)}</code>` : '');
+  const label = `Timeline picture (scrolls sideways): ${describeProps('Timeline', props).slice(10, -1)}`;
+  const link = opts.playground === false ? '' : `<p class="cl-open-playground cl-no-print"><a href="${esc(playgroundHref(props))}">Open in Playground</a> — change the scenario and step through it.</p>`;
+  return (
+    `<figure class="cl-timeline not-content" data-cl-timeline data-result="${esc(t.result)}">` +
+    `<p class="cl-timeline-meta">${meta}</p>` +
+    `<div class="cl-timeline-scroll" tabindex="0" role="region" aria-label="${esc(label)}" data-cl-scroll><div class="cl-timeline-row">${t.labelSvg}${t.svg}</div></div>` +
+    `<p id="${id}-sum" class="cl-sr-only">${esc(t.summary)}</p>` +
+    `<div class="cl-timeline-controls" role="toolbar" aria-label="Step through the attempt" data-cl-controls hidden>` +
+    `<button type="button" data-cl-prev>◀ Prev</button><span data-cl-pos aria-hidden="true"></span><button type="button" data-cl-next>Next ▶</button></div>` +
+    `<p class="cl-sr-only" aria-live="polite" data-cl-live></p>` +
+    t.list +
+    `<p class="cl-timeline-result"><strong>Result: <code>${esc(t.result)}</code></strong> — ${esc(t.outcome)}</p>` +
+    (props.caption ? `<figcaption>${esc(props.caption)}</figcaption>` : '') +
+    link +
+    `</figure>`
+  );
 }

@@ -1,0 +1,119 @@
+/**
+ * The Playground's heavy half, loaded on intent (a Run, or a link that carries a scenario): check
+ * the state with the engine's own parsers, run one collapse attempt through the same renderers as
+ * the chapters' <PteGrid> and <Timeline> (pictures/ptegrid.ts, pictures/timeline.ts — same engine
+ * call, same markup), and turn the report into HTML: the result, the report's fields, the bugs the
+ * lock checker found, the pictures and the trace.
+ *
+ * Input: a PlaygroundState (./url.ts) and the problems found while reading the URL.
+ * Output: `{ ok: true, result, html }`, or `{ ok: false, message }` naming the bad item — never a
+ * stack trace (an unexpected engine failure is reported by its first line).
+ */
+import { isPte, formatPte, LayoutError, parseKnobs, parseLayout, parseWindow, type TraceEvent } from 'collapse-lab/engine';
+import { esc } from '../pictures/kinds.ts';
+import { nextId } from '../pictures/geometry.ts';
+import { pteGridFigure, renderPteGrid } from '../pictures/ptegrid.ts';
+import { ScenarioError, parseSchedule } from '../pictures/scenario.ts';
+import { renderTimeline, timelineFigure } from '../pictures/timeline.ts';
+import { propsFromState, type PlaygroundState } from './url.ts';
+
+export type PlaygroundOutput = { ok: true; result: string; html: string } | { ok: false; message: string };
+
+/** Every problem with the state, one sentence each naming the item (empty when it can run). */
+export function checkState(s: PlaygroundState): string[] {
+  const problems: string[] = [];
+  s.layouts.forEach((l, i) => {
+    const which = s.layouts.length > 1 ? `layout of PMD ${i}` : 'layout';
+    try {
+      parseLayout(l);
+    } catch (e) {
+      problems.push(`${which} ("${l}"): ${(e as Error).message}.`);
+    }
+  });
+  try {
+    parseKnobs(s.knobs.filter((k) => k.trim()));
+  } catch (e) {
+    const m = (e as Error).message;
+    problems.push(`${/^knob/.test(m) ? '' : 'knob: '}${m}.`);
+  }
+  if (s.window.trim()) {
+    try {
+      parseWindow(s.window);
+    } catch (e) {
+      problems.push(`window ("${s.window}"): ${(e as Error).message}.`);
+    }
+  }
+  try {
+    parseSchedule(s.schedule);
+  } catch (e) {
+    problems.push(`${(e as Error).message}.`);
+  }
+  if (s.focus.trim() && (!/^\d+$/.test(s.focus.trim()) || Number(s.focus) > 511)) problems.push(`focus must be a slot from 0 to 511; got "${s.focus}".`);
+  return problems.map((p) => p.replace(/\.\.$/, '.'));
+}
+
+/** A trace argument as text: PTEs through formatPte, bigints in hex, objects as JSON. */
+function argText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return '0x' + v.toString(16);
+  if (isPte(v)) return formatPte(v);
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? '0x' + x.toString(16) : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function traceHtml(trace: readonly TraceEvent[]): string {
+  const rows = trace.map((e) => {
+    const args = Object.entries(e.args).map(([k, v]) => `${k}=${argText(v)}`).join(' ');
+    return `<li value="${e.seq}"><code>${esc(e.name)}</code> <span class="cl-pg-thread">[${esc(e.thread)}]</span> ${esc(args)}${e.locks.length ? ` <span class="cl-pg-locks">{holds: ${esc(e.locks.join(', '))}}</span>` : ''}</li>`;
+  });
+  return `<details class="cl-pg-trace"><summary>The trace: ${trace.length} events (tracepoints, locks, actors), in order</summary><ol start="0">${rows.join('')}</ol></details>`;
+}
+
+/** Run the attempt the state describes and draw it. */
+export function renderPlayground(s: PlaygroundState, urlProblems: readonly string[] = []): PlaygroundOutput {
+  const problems = [...urlProblems, ...checkState(s)];
+  if (problems.length) return { ok: false, message: problems.join(' ') };
+  const props = propsFromState(s);
+  try {
+    const gid = nextId('pgg');
+    const tid = nextId('pgt');
+    const g = renderPteGrid(props, { id: gid, tag: 'Playground' });
+    const t = renderTimeline(props, { id: tid });
+    const r = g.scenario.report;
+    const fields: [string, string][] = [
+      ['scan phase', r.scan_result],
+      ['collapsed', r.collapsed ? 'yes' : 'no'],
+      ['huge page allocated', r.allocated ? 'yes' : 'no'],
+      ['swapped in', String(r.swapped_in)],
+      ['mmap lock held by the caller afterwards', r.mmap_locked ? 'yes' : 'no'],
+    ];
+    if (s.madvise) fields.push(['madvise() returns', r.errno === 0 || r.errno === undefined ? '0' : `-${r.errno}`]);
+    if (r.hung) fields.push(['deadlock', 'the collapsing thread would have hung; stopped there']);
+    if (r.collapsed) fields.push(['contents', r.contents_ok ? 'every page kept its data' : 'WRONG: the huge page does not hold the original data']);
+    const counters = Object.entries(r.counters).filter(([, v]) => v !== 0);
+    const bugs = r.bugs.length
+      ? `<ul class="cl-pg-bugs">${r.bugs.map((b) => `<li><strong>${esc(b.kind)}</strong>: ${esc(b.message)}${b.path.length ? ` <span class="cl-pg-path">(in ${esc(b.path.join(' → '))})</span>` : ''}</li>`).join('')}</ul>`
+      : '<p>None: every lock was taken and released as its contract says.</p>';
+    const html =
+      `<div class="cl-pg-summary">` +
+      `<p class="cl-pg-result">Result: <output data-testid="playground-result" data-result="${esc(r.result)}">${esc(r.result)}</output></p>` +
+      `<p>${esc(g.outcome)}</p>` +
+      `<dl class="cl-pg-fields">${fields.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>` +
+      `<h3>Bugs the lock checker found (${r.bugs.length})</h3>${bugs}` +
+      `<p class="cl-pg-counters">Counters: ${counters.length ? counters.map(([k, v]) => `<code>${esc(k)}=${v}</code>`).join(' ') : 'all zero'}</p>` +
+      `</div>` +
+      `<h3>The PMD${g.pmds.length > 1 ? 's' : ''}</h3>` +
+      pteGridFigure(g, props, { playground: false }) +
+      `<h3>Step by step</h3>` +
+      timelineFigure(t, props, tid, { playground: false }) +
+      traceHtml(r.trace);
+    return { ok: true, result: r.result, html };
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof LayoutError || e instanceof RangeError) return { ok: false, message: `${e.message}.`.replace(/\.\.$/, '.') };
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    return { ok: false, message: `The engine could not run this scenario: ${first}` };
+  }
+}
