@@ -36,7 +36,7 @@ export function wrongDescription(source: string): string {
   return (m?.[1] ?? '').trim();
 }
 
-/** Table cell text: no pipes or newlines. */
+/** One line of Markdown text: no newlines, no pipes (a list item, kept table-safe anyway). */
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 }
@@ -49,7 +49,6 @@ async function build(): Promise<{ block: string; problems: string[] }> {
     const wrongDir = join(exercise.dir, 'wrong');
     if (!existsSync(wrongDir)) continue;
     lines.push(`#### \`${id}\` (chapter ${exercise.meta.chapter.slice(0, 2).replace(/^0/, '')})`, '');
-    lines.push('| wrong answer | the misconception | caught by (first failing tests) |', '|---|---|---|');
     for (const f of readdirSync(wrongDir).filter((x) => x.endsWith('.ts')).sort()) {
       const code = readFileSync(join(wrongDir, f), 'utf8');
       const r = await gradeCode(exercise, code, { perTestMs: 5000, perRunMs: 60_000 });
@@ -57,8 +56,9 @@ async function build(): Promise<{ block: string; problems: string[] }> {
       if (r.compileError || r.loadError) problems.push(`${id}/wrong/${f} does not compile or load`);
       else if (failing.length === 0) problems.push(`${id}/wrong/${f} passes every test`);
       const shown = failing.slice(0, SHOW).map((n) => `“${cell(n)}”`).join('; ');
-      const more = failing.length > SHOW ? ` (+${failing.length - SHOW} more)` : '';
-      lines.push(`| \`wrong/${f}\` | ${cell(wrongDescription(code)) || '—'} | ${shown}${more} |`);
+      const more = failing.length > SHOW ? ` (and ${failing.length - SHOW} more)` : '';
+      lines.push(`- \`wrong/${f}\` — ${cell(wrongDescription(code)) || '(no description)'}`);
+      lines.push(`  *Caught by:* ${shown}${more}`);
     }
     lines.push('');
   }

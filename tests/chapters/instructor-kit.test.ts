@@ -100,7 +100,7 @@ describe('instructor guide: misconception table', () => {
     for (const line of block.split('\n')) {
       const h = /^#### `([\w-]+)`/.exec(line);
       if (h) current = h[1]!;
-      const w = /^\| `wrong\/([\w.-]+\.ts)` \|/.exec(line);
+      const w = /^- `wrong\/([\w.-]+\.ts)` — /.exec(line);
       if (w) listed.add(`${current}/${w[1]}`);
     }
     const onDisk = new Set<string>();
