@@ -315,12 +315,12 @@ function mulberry32(seed: number): () => number {
 
 function mixedLayout(seed: number): string {
   const rnd = mulberry32(seed);
-  const rare = ['swap', 'none', 'zero', 'old', 'shared', 'swap+uffd', ...NON_SWAP.map((n) => n.kind)];
+  const rare = ['swap', 'none', 'zero', 'old', 'shared', 'swap+uffd', ...NON_SWAP.map((n) => n.kind), 'swap@23', 'swap@9', 'page+pkey'];
   const items: string[] = [];
   let left = 512;
   while (left > 0) {
     const kind = rnd() < 0.75 ? 'page' : rare[Math.floor(rnd() * rare.length)];
-    const n = Math.min(left, 1 + Math.floor(rnd() * (kind === 'page' ? 120 : kind.startsWith('swap') || kind === 'none' ? 40 : 3)));
+    const n = Math.min(left, 1 + Math.floor(rnd() * (kind === 'page' || kind === 'page+pkey' ? 120 : kind.startsWith('swap') || kind === 'none' ? 40 : 3)));
     items.push(n === 1 ? kind : `${kind}*${n}`);
     left -= n;
   }
@@ -352,6 +352,10 @@ const DIFF_KHUGEPAGED: string[] = [
   'page*500,poison,page*11',
   'page+uffd,page*511',
   'old*300,swap*20,page*192',
+  'page*448,swap@23*64',
+  'page*447,swap*30,swap@12*20,swap@23*15',
+  'page+pkey*511,guard',
+  'page*100,page+pkey*300,swap@23*50,migration,page*61',
   ...[1, 2, 3, 4, 5, 6, 7, 8].map(mixedLayout),
 ];
 const DIFF_MADVISE: string[] = [
@@ -364,6 +368,62 @@ const DIFF_MADVISE: string[] = [
   'shared*257,page*255',
   ...[1, 2, 3].map(mixedLayout),
 ];
+
+// Real swap entries live on swap devices 0–23 (MAX_SWAPFILES = 24; types 24–31 are the non-swap
+// entries) — swapops.h/swap.h, kernel-facts §3.2. A present PTE is never decoded as a swap
+// entry (is_swap_pte = !none && !present, §3.3): on x86-64 its bits 59–63 hold NX and the
+// protection key, the same bits where a swap PTE keeps its type.
+const DEVICE_23 = 'swap device 23 is a real swap device: MAX_SWAPFILES is 24, so types 0–23 are swap devices and only types 24–31 are non-swap entries';
+const PKEY =
+  'these are PRESENT pages with protection key 15 and NX set — bits 59–63 all 1, which a swap PTE would use for its type (31, SWP_PTE_MARKER); decode an entry only once pte_present() said the PTE is not present';
+
+describe('swap devices 1–23 and present pages that look like swap entries', () => {
+  it('64 real swap entries on swap device 23 are counted and swapped in; the range collapses', () => {
+    const layout = 'page*448,swap@23*64';
+    const r = run(layout);
+    const ctx = ctxName(layout, {});
+    expect(r.scan_result, `${ctx}: the scan should pass (${DEVICE_23}); your scan returned ${r.scan_result}`).toBe('SCAN_SUCCEED');
+    expect(r.swapped_in, `${ctx}: all 64 entries on device 23 should be swapped in (${DEVICE_23}); ${r.swapped_in} were`).toBe(64);
+    expect(r.collapsed, `${ctx}: the range should be collapsed`).toBe(true);
+    expectNoBugs(r, ctx);
+  });
+  it('65 swap entries spread over devices 0, 5 and 23 exceed max_ptes_swap=64 together', () => {
+    const layout = 'page*447,swap*20,swap@5*20,swap@23*25';
+    const r = run(layout);
+    const ctx = ctxName(layout, {});
+    expectScanStop(r, ctx, 'SCAN_EXCEED_SWAP_PTE', `at the 65th swap entry (slot 511) — every device counts the same, ${DEVICE_23}`);
+    const t = scanTrace(r)!;
+    expect(t.unmapped, `${ctx}: unmapped should be 65 (20 on device 0, 20 on device 5, 25 on device 23); the tracepoint says ${t.unmapped}`).toBe(65);
+  });
+  it('a uffd-wp swap entry on device 23 stops the scan with SCAN_PTE_UFFD_WP (it is a real swap entry)', () => {
+    const layout = 'page*300,swap@23+uffd,page*211';
+    const r = run(layout);
+    expectScanStop(r, ctxName(layout, {}), 'SCAN_PTE_UFFD_WP', `at slot 300 (${DEVICE_23}, and it carries the swap-PTE uffd-wp bit)`);
+  });
+  it('present pages with protection key 15 are pages: the range collapses', () => {
+    const layout = 'page*300,page+pkey*10,page*202';
+    const r = run(layout);
+    const ctx = ctxName(layout, {});
+    expect(r.scan_result, `${ctx}: slots 300–309: ${PKEY}; your scan returned ${r.scan_result}`).toBe('SCAN_SUCCEED');
+    expect(r.collapsed, `${ctx}: the range should be collapsed (${PKEY})`).toBe(true);
+    expectNoBugs(r, ctx);
+  });
+  it('protection-key pages next to 64 swap entries on device 7: all 64 swapped in', () => {
+    const layout = 'page+pkey*256,page*192,swap@7*64';
+    const r = run(layout);
+    const ctx = ctxName(layout, {});
+    expect(r.scan_result, `${ctx}: slots 0–255: ${PKEY}; your scan returned ${r.scan_result}`).toBe('SCAN_SUCCEED');
+    expect(r.swapped_in, `${ctx}: the 64 entries on device 7 are real swap entries; ${r.swapped_in} were swapped in`).toBe(64);
+  });
+  it('MADV_COLLAPSE: protection-key pages and swap entries on devices 0–23 collapse (errno 0)', () => {
+    const layout = 'page+pkey*100,page*312,swap*30,swap@12*40,swap@23*30';
+    const o: Opts = { madvise: true };
+    const r = run(layout, o);
+    const ctx = ctxName(layout, o);
+    expect(r.result, `${ctx}: ${PKEY}; and ${DEVICE_23}; the attempt ended with ${r.result}`).toBe('SCAN_SUCCEED');
+    expect(r.errno, `${ctx}: MADV_COLLAPSE should succeed`).toBe(0);
+  });
+});
 
 describe('same outcome as the patched kernel, range by range', () => {
   const cases = [...DIFF_KHUGEPAGED.map((layout) => ({ layout, madvise: false })), ...DIFF_MADVISE.map((layout) => ({ layout, madvise: true }))];

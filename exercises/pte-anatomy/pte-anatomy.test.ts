@@ -24,6 +24,8 @@ const DIRTY = 1n << 6n;
 const PROTNONE = 1n << 8n;
 const PAGE_UFFD_WP = 1n << 10n;
 const NX = 1n << 63n;
+// x86-64 memory protection key of a present PTE: bits 59–62 (arch/x86/include/asm/pgtable_types.h).
+const PKEY15 = 0xfn << 59n;
 // Swap-PTE software bits.
 const SWP_SOFT_DIRTY = 1n << 1n;
 const SWP_UFFD_WP = 1n << 2n;
@@ -87,7 +89,7 @@ describe('non_swap_entry: which swap types are special', () => {
         `non_swap_entry(swp_entry(${t}, …)): type ${t} is ${what}, so non_swap_entry should return ${expected}, ` +
           `but it returned ${got}` +
           (t === 24 ? ' — type 24 is the first special type (MAX_SWAPFILES itself is already taken: >=, not >)' : '') +
-          (t === 23 ? ' — type 23 is the last real swap device' : ''),
+          (t === 23 ? ' — swap device 23 is a real swap device: MAX_SWAPFILES is 24, so types 0–23 are swap devices (MAX_SWAPFILES - 1 is the last one, not the first special type)' : ''),
       ).toBe(expected);
     });
   }
@@ -105,6 +107,12 @@ describe('is_swap_pte: not empty and not present', () => {
     },
     { name: 'a present page write-protected by userfaultfd', pte: __pte((PFN << 12n) | PRESENT | USER | ACCESSED | PAGE_UFFD_WP), expected: false, why: 'it is present' },
     { name: 'a present no-execute page (bit 63 set)', pte: __pte(NX | (PFN << 12n) | PRESENT | USER), expected: false, why: 'it is present' },
+    {
+      name: 'a present page with protection key 15 and NX (bits 59–63 all set)',
+      pte: __pte(NX | PKEY15 | (PFN << 12n) | PRESENT | RW | USER | ACCESSED | DIRTY),
+      expected: false,
+      why: 'it is present — its high bits are NX and the protection key, not a swap type',
+    },
     { name: 'a real swap entry on device 0', pte: entryPte(0), expected: true, why: 'not none, not present' },
     { name: 'a real swap entry on device 23 with all software bits', pte: entryPte(23, SWP_SOFT_DIRTY | SWP_UFFD_WP | SWP_EXCLUSIVE), expected: true, why: 'not none, not present' },
     { name: 'a migration entry', pte: entryPte(25), expected: true, why: 'despite the name, is_swap_pte() is true for non-swap entries too' },
@@ -141,6 +149,14 @@ describe('classify: what the PTE holds', () => {
   it("a present no-execute page (bit 63, where a swap PTE keeps its type) is 'present'", () => {
     const p = __pte(NX | (PFN << 12n) | PRESENT | USER);
     expect(classify(p), `classify(${show(p)}) should be 'present' — decode the entry only for non-present PTEs`).toBe('present');
+  });
+  it("a present page with protection key 15 and NX (bits 59–63 all set, where a swap PTE keeps its type) is 'present'", () => {
+    const p = __pte(NX | PKEY15 | (PFN << 12n) | PRESENT | RW | USER | ACCESSED | DIRTY);
+    const got = classify(p);
+    expect(
+      got,
+      `classify(${show(p)}) should be 'present', but it returned '${got}' — bits 59–63 of this PTE are NX and protection key 15; read as a swap entry they would say type 31 (a marker), but the PTE is present: decode the entry only after pte_present() says it is not`,
+    ).toBe('present');
   });
   for (let t = 0; t < 32; t++) {
     const { cls, what } = typeName(t);

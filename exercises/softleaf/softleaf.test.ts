@@ -316,12 +316,12 @@ function mulberry32(seed: number): () => number {
 
 function mixedLayout(seed: number): string {
   const rnd = mulberry32(seed);
-  const rare = ['swap', 'none', 'zero', 'old', 'shared', 'swap+uffd', ...NON_SWAP.map((n) => n.kind)];
+  const rare = ['swap', 'none', 'zero', 'old', 'shared', 'swap+uffd', ...NON_SWAP.map((n) => n.kind), 'swap@23', 'swap@9', 'page+pkey'];
   const items: string[] = [];
   let left = 512;
   while (left > 0) {
     const kind = rnd() < 0.75 ? 'page' : rare[Math.floor(rnd() * rare.length)];
-    const n = Math.min(left, 1 + Math.floor(rnd() * (kind === 'page' ? 120 : kind.startsWith('swap') || kind === 'none' ? 40 : 3)));
+    const n = Math.min(left, 1 + Math.floor(rnd() * (kind === 'page' || kind === 'page+pkey' ? 120 : kind.startsWith('swap') || kind === 'none' ? 40 : 3)));
     items.push(n === 1 ? kind : `${kind}*${n}`);
     left -= n;
   }
@@ -353,6 +353,12 @@ const DIFF_KHUGEPAGED: string[] = [
   'page*500,poison,page*11',
   'page+uffd,page*511',
   'old*300,swap*20,page*192',
+  // real swap entries on other swap devices (types 1–23 are swap: MAX_SWAPFILES is 24), and
+  // present pages whose NX + protection-key bits fill the swap-type field (kernel-facts §3.2–3.3)
+  'page*448,swap@23*64',
+  'page*447,swap*30,swap@12*20,swap@23*15',
+  'page+pkey*511,guard',
+  'page*100,page+pkey*300,swap@23*50,migration,page*61',
   ...[1, 2, 3, 4, 5, 6, 7, 8].map(mixedLayout),
 ];
 const DIFF_MADVISE: string[] = [
@@ -363,6 +369,7 @@ const DIFF_MADVISE: string[] = [
   'page*510,hwpoison,swap+uffd',
   'page*511,swap+uffd',
   'shared*257,page*255',
+  'page+pkey*100,page*312,swap*30,swap@12*40,swap@23*30',
   ...[1, 2, 3].map(mixedLayout),
 ];
 

@@ -218,6 +218,58 @@ describe("the guard's exit honours the contract", () => {
   });
 });
 
+// trace_mm_collapse_huge_page_swapin(mm, swapped_in, referenced, ret) fires at the function's one
+// exit (`out:`), on success and on every failure (mm/khugepaged.c; kernel-facts §2.5) — the scan
+// tests check mm_khugepaged_scan_pmd the same way.
+describe("the guard's exit reports through the mm_collapse_huge_page_swapin tracepoint", () => {
+  const o: Opts = { schedule: [{ at: 'alloc', actor: 'set_pte', slot: 470, kind: 'guard' }] };
+  it('one tracepoint on the way out: ret SCAN_PTE_NON_PRESENT, swapped_in 22 (slots 448–469), referenced as the scan passed it', () => {
+    const { r } = attempt(o);
+    const ctx = ctxOf(o);
+    const evs = r.trace.filter((e) => e.name === 'mm_collapse_huge_page_swapin');
+    expect(evs.length, `${ctx}: __collapse_huge_page_swapin() reports once, at \`out:\` — leave the guard with \`break out\` (the C \`goto out\`) so trace_mm_collapse_huge_page_swapin() runs; a plain \`return\` skips it. Found ${evs.length} such event(s)`).toBe(1);
+    const a = evs[0].args as Record<string, unknown>;
+    expect(a.ret, `${ctx}: the tracepoint should report ret=SCAN_PTE_NON_PRESENT (what the guard returns); it says ${String(a.ret)}`).toBe('SCAN_PTE_NON_PRESENT');
+    expect(a.swapped_in, `${ctx}: 22 swap entries (slots 448–469) were swapped in before the guard at slot 470; the tracepoint says swapped_in=${String(a.swapped_in)}`).toBe(22);
+    const ref = attempt(o, true).r.trace.find((e) => e.name === 'mm_collapse_huge_page_swapin')!.args as Record<string, unknown>;
+    expect(a.referenced, `${ctx}: referenced is the scan's count handed in by collapse_huge_page() (${String(ref.referenced)}); the tracepoint says ${String(a.referenced)}`).toBe(ref.referenced);
+  });
+  it('the tracepoint comes after the PTE table was unmapped and the mmap lock released', () => {
+    const { r } = attempt(o);
+    const ev = r.trace.find((e) => e.name === 'mm_collapse_huge_page_swapin');
+    expect(ev, `${ctxOf(o)}: no mm_collapse_huge_page_swapin event — leave the guard through \`out:\` (break out)`).toBeDefined();
+    expect(ev!.locks, `${ctxOf(o)}: at the tracepoint khugepaged should hold nothing (pte_unmap and mmap_read_unlock come first, then \`goto out\`); it holds: ${ev!.locks.join(', ')}`).toEqual([]);
+  });
+});
+
+// Real swap entries live on swap devices 0–23 (MAX_SWAPFILES = 24; kernel-facts §3.2), and a
+// present PTE is skipped before anything is decoded (`if (!is_swap_pte(orig_pte)) continue;`).
+const DEVICE_23 = 'swap device 23 is a real swap device: MAX_SWAPFILES is 24, so types 0–23 are swap devices and only types 24–31 are non-swap entries';
+const PKEY =
+  'the leading PRESENT pages carry protection key 15 and NX — bits 59–63 all set, which a swap PTE would use for its type (31, a marker); skip present PTEs with is_swap_pte() before decoding anything';
+
+describe('swap devices 1–23, and present pages whose high bits look like a swap type', () => {
+  const cases: { name: string; o: Opts; swapped: number; why: string }[] = [
+    { name: '64 swap entries on swap device 23: all swapped in, collapsed', o: { layout: 'page*448,swap@23*64' }, swapped: 64, why: DEVICE_23 },
+    { name: 'swap entries on devices 0, 9 and 23: all 64 swapped in, collapsed', o: { layout: 'page*448,swap*20,swap@9*22,swap@23*22' }, swapped: 64, why: DEVICE_23 },
+    { name: 'a present page swapped out to device 23 during the allocation is swapped in too', o: { layout: 'page*448,swap*64', schedule: [{ at: 'alloc', actor: 'set_pte', slot: 10, kind: 'swap@23' }] }, swapped: 65, why: DEVICE_23 },
+    { name: '448 present pages with protection key 15, then 64 swap entries: all swapped in, collapsed', o: { layout: 'page+pkey*448,swap*64' }, swapped: 64, why: PKEY },
+    { name: 'MADV_COLLAPSE: protection-key pages and 100 swap entries on device 23', o: { layout: 'page+pkey*412,swap@23*100', madvise: true }, swapped: 100, why: `${PKEY}; and ${DEVICE_23}` },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { r } = attempt(c.o);
+      const ctx = ctxOf(c.o);
+      expect(r.result, `${ctx}: ${c.why}; the attempt ended with ${r.result}`).toBe('SCAN_SUCCEED');
+      expect(r.swapped_in, `${ctx}: ${c.swapped} pages should be swapped in (${c.why}); ${r.swapped_in} were`).toBe(c.swapped);
+      expect(r.collapsed, `${ctx}: the range should be collapsed`).toBe(true);
+      expect(r.contents_ok, `${ctx}: the huge page must hold the original data`).toBe(true);
+      const all = r.bugs.map((b) => `[${b.kind}] ${b.message}`);
+      expect(all, `${ctx}: the lock/contract checks found: ${all.join('; ')}`).toEqual([]);
+    });
+  }
+});
+
 // ------------------------------------------------------------------------------------------
 // Differential: your swap-in vs the engine's patched swap-in, race by race.
 // ------------------------------------------------------------------------------------------
@@ -258,7 +310,8 @@ for (const kind of ['migration', 'guard', 'hwpoison', 'device-private']) {
     }
   }
 }
-for (const kind of ['swap', 'page', 'none']) {
+RACES.push({ name: "set_pte(guard) on slot 480 at 'alloc', protection-key pages in front", o: { layout: 'page+pkey*448,swap*64', schedule: [{ at: 'alloc', actor: 'set_pte', slot: 480, kind: 'guard' }] } });
+for (const kind of ['swap', 'swap@23', 'page', 'page+pkey', 'none']) {
   RACES.push({ name: `set_pte(${kind}) on slot 480 at 'alloc'`, o: { schedule: [{ at: 'alloc', actor: 'set_pte', slot: 480, kind }] } });
 }
 RACES.push({ name: "set_pte(device-exclusive) on slot 449 at 'scan-unlocked'", o: { schedule: [{ at: 'scan-unlocked', actor: 'set_pte', slot: 449, kind: 'device-exclusive' }] } });

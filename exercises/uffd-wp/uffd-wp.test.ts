@@ -20,6 +20,10 @@ const ACCESSED = 1n << 5n;
 const DIRTY = 1n << 6n;
 const PROTNONE = 1n << 8n;
 const PAGE_UFFD_WP = 1n << 10n;
+const SPECIAL = 1n << 9n;
+// NX (bit 63) and protection key 15 (bits 59–62) of a present x86-64 PTE: the bits where a swap
+// PTE keeps its type — read as a swap entry they say type 31, a PTE marker.
+const NX_PKEY15 = 0x1fn << 59n;
 const SWP_SOFT_DIRTY = 1n << 1n;
 const SWP_UFFD_WP = 1n << 2n;
 const SWP_EXCLUSIVE = 1n << 3n;
@@ -37,6 +41,8 @@ const KINDS: Kind[] = [
   { name: 'a present anon page (its _PAGE_USER bit 2 is where a swap PTE keeps uffd-wp)', raw: (0x1235n << 12n) | PRESENT | RW | USER | ACCESSED | DIRTY },
   { name: 'a present page write-protected by userfaultfd', raw: (0x1235n << 12n) | PRESENT | USER | ACCESSED | PAGE_UFFD_WP },
   { name: 'a PROT_NONE (NUMA-hinting) PTE', raw: (0x1235n << 12n) | PROTNONE | USER | ACCESSED | DIRTY | RW },
+  { name: 'a present page with NX and protection key 15 (bits 59–63 read as "marker" if decoded)', raw: NX_PKEY15 | (0x1235n << 12n) | PRESENT | RW | USER | ACCESSED | DIRTY },
+  { name: 'a present special PTE with NX and protection key 15 (decoded, it would read as a UFFD_WP marker)', raw: NX_PKEY15 | (0x1235n << 12n) | PRESENT | USER | ACCESSED | SPECIAL },
   { name: 'a real swap entry (device 0, odd offset)', type: 0, offset: 0x1235 },
   { name: 'a real swap entry (device 23, offset 1)', type: 23, offset: 1 },
   { name: 'a hwpoison entry', type: 24, offset: 0x1235 },

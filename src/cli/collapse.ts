@@ -21,6 +21,7 @@ import {
   LayoutError,
   LAYOUT_KINDS,
   parseLayouts,
+  showInput,
   describeLayoutKind,
   swapDeviceOf,
   type LayoutItem,
@@ -101,12 +102,12 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
     const arg = argv[i];
     if (arg === '-h') { help = true; continue; }
     if (!arg.startsWith('--')) {
-      throw new UsageError(`unexpected argument "${arg}" (flags start with --; try --help)`);
+      throw new UsageError(`unexpected argument "${showInput(arg)}" (flags start with --; try --help)`);
     }
     const eq = arg.indexOf('=');
     const flag = eq >= 0 ? arg.slice(0, eq) : arg;
     if (!KNOWN_FLAGS.includes(flag)) {
-      throw new UsageError(`unknown flag ${flag}; known flags: ${KNOWN_FLAGS.join(', ')}`);
+      throw new UsageError(`unknown flag ${showInput(flag)}; known flags: ${KNOWN_FLAGS.join(', ')}`);
     }
     if ((BOOLEAN_FLAGS as readonly string[]).includes(flag)) {
       if (eq >= 0) throw new UsageError(`${flag} takes no value`);
@@ -128,7 +129,7 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
         break;
       case '--kernel':
         if (!(KERNELS as readonly string[]).includes(value)) {
-          throw new UsageError(`unknown kernel "${value}"; known kernels: ${KERNELS.join(', ')}`);
+          throw new UsageError(`unknown kernel "${showInput(value)}"; known kernels: ${KERNELS.join(', ')}`);
         }
         if (kernel !== null && kernel !== value) {
           throw new UsageError(`--kernel given twice with different values (${kernel} and ${value}); give it once`);
@@ -140,7 +141,7 @@ export function parseArgs(argv: readonly string[]): CollapseArgs {
         break;
       case '--uffd':
         if (!(UFFD_MODES as readonly string[]).includes(value)) {
-          throw new UsageError(`unknown uffd mode "${value}"; known modes: ${UFFD_MODES.join(', ')}`);
+          throw new UsageError(`unknown uffd mode "${showInput(value)}"; known modes: ${UFFD_MODES.join(', ')}`);
         }
         if (uffd !== null && uffd !== value) {
           throw new UsageError(`--uffd given twice with different values (${uffd} and ${value}); give it once`);
@@ -390,7 +391,12 @@ export async function main(argv: readonly string[]): Promise<CliResult> {
 }
 
 async function runMain(argv: readonly string[]): Promise<CliResult> {
-  const fail = (message: string, exitCode: number): CliResult => ({ stdout: '', stderr: `collapse: ${message}\n`, exitCode });
+  // One printable line whatever the input held: control characters (newline, ESC, …) escaped.
+  const fail = (message: string, exitCode: number): CliResult => ({
+    stdout: '',
+    stderr: `collapse: ${message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))}\n`,
+    exitCode,
+  });
   let args: CollapseArgs;
   try {
     args = parseArgs(argv);

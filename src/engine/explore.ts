@@ -16,6 +16,7 @@
  */
 import type { ActorName, Schedule, ScheduleStep } from './types.ts';
 import { HPAGE_PMD_NR } from './mm.ts';
+import { swapDeviceOf } from './layout.ts';
 import { makeWorld, runCollapse, type MakeWorldOptions, type CollapseReport } from './run.ts';
 
 /** Options of {@link explore}. */
@@ -74,8 +75,8 @@ export function interestingSlots(kinds: readonly string[]): number[] {
       }
     }
   };
-  take((k) => k === 'swap' || k === 'swap+uffd', 2);
-  take((k) => k === 'page' || k === 'old' || k === 'shared', 2);
+  take((k) => swapDeviceOf(k) >= 0, 2); // swap, swap+uffd, swap@N[+uffd]
+  take((k) => k === 'page' || k === 'old' || k === 'shared' || k === 'page+pkey', 2);
   take((k) => k === 'none' || k === 'zero', 1);
   return out.sort((a, b) => a - b);
 }

@@ -111,6 +111,16 @@ export const NON_SWAP_LAYOUT_KINDS: readonly LayoutKind[] = Object.freeze([
   'guard', 'poison', 'uffd-marker',
 ] as const);
 
+/**
+ * Show user text inside an error message safely: control characters (newlines, ESC of terminal
+ * escape sequences, …) as `\\uXXXX`, and at most 40 characters — so a message stays one
+ * printable line whatever was typed. No kernel twin.
+ */
+export function showInput(text: string): string {
+  const cut = text.length > 40 ? text.slice(0, 40) + '…' : text;
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 /** The error every notation parser here throws; `message` is one line, fit for a CLI. */
 export class LayoutError extends Error {
   constructor(message: string) {
@@ -146,10 +156,19 @@ function knownKinds(): string {
 function unknownKindMessage(kind: string): string {
   const m = /^swap@(.*?)(\+uffd)?$/.exec(kind);
   if (m) {
-    if (!/^[0-9]+$/.test(m[1])) return `"${kind}": the swap device must be a whole number from 0 to ${MAX_SWAP_DEVICES - 1}, as in swap@3`;
-    return `"${kind}": swap device ${m[1]} does not exist — MAX_SWAPFILES is ${MAX_SWAP_DEVICES}, so real swap types are 0–${MAX_SWAP_DEVICES - 1} (types 24–31 are the non-swap entries: write hwpoison, migration, device-private, device-exclusive or a marker kind)`;
+    if (!/^[0-9]+$/.test(m[1])) return `"${showInput(kind)}": the swap device must be a whole number from 0 to ${MAX_SWAP_DEVICES - 1}, as in swap@3`;
+    return `"${showInput(kind)}": swap device ${showInput(m[1])} does not exist — MAX_SWAPFILES is ${MAX_SWAP_DEVICES}, so real swap types are 0–${MAX_SWAP_DEVICES - 1} (types 24–31 are the non-swap entries: write hwpoison, migration, device-private, device-exclusive or a marker kind)`;
   }
-  return `unknown kind "${kind}"; known kinds: ${knownKinds()}`;
+  return `unknown kind "${showInput(kind)}"; known kinds: ${knownKinds()}`;
+}
+
+/**
+ * Decimal digits with at most 3 significant ones (leading zeros allowed, as the kernel's
+ * kstrtouint allows them): every value the notation needs (≤ 512) and nothing a JS number
+ * could round — "20000000000000000000" or 2^64 + 64 are refused, never rounded or wrapped.
+ */
+function isSmallWhole(text: string): boolean {
+  return /^0*[0-9]{1,3}$/.test(text);
 }
 
 /** Largest count a layout item may carry: a PMD has 512 PTEs. */
@@ -179,16 +198,16 @@ export function parseLayout(s: string): LayoutItem[] {
     if (star >= 0) {
       const c = raw.slice(star + 1).trim();
       // Exact small integers only: "1e3", "0x10", 20-digit numbers are refused, never rounded.
-      if (!/^[0-9]+$/.test(c) || c.length > 3 || Number(c) < 1 || Number(c) > MAX_COUNT) {
-        throw new LayoutError(`layout item ${n} "${raw}": count "${c.length > 24 ? c.slice(0, 24) + '…' : c}" must be a whole number from 1 to ${MAX_COUNT} (a PMD has ${NR} PTEs)`);
+      if (!isSmallWhole(c) || Number(c) < 1 || Number(c) > MAX_COUNT) {
+        throw new LayoutError(`layout item ${n} "${showInput(raw)}": count "${showInput(c)}" must be a whole number from 1 to ${MAX_COUNT} (a PMD has ${NR} PTEs)`);
       }
       count = Number(c);
     }
     if (kind === 'no-table') {
-      throw new LayoutError(`layout item ${n} "${raw}": no-table means the PMD has no PTE table at all, so it can only be the whole layout (--layout no-table)`);
+      throw new LayoutError(`layout item ${n} "${showInput(raw)}": no-table means the PMD has no PTE table at all, so it can only be the whole layout (--layout no-table)`);
     }
     if (!isLayoutKind(kind)) {
-      throw new LayoutError(`layout item ${n} "${raw}": ${unknownKindMessage(kind)}`);
+      throw new LayoutError(`layout item ${n} "${showInput(raw)}": ${unknownKindMessage(kind)}`);
     }
     const k = canonicalKind(kind);
     total += count;
@@ -262,15 +281,15 @@ export function parseWindow(s: string): WindowItem[] {
     const raw = parts[i].trim();
     const n = i + 1;
     const eq = raw.indexOf('=');
-    if (eq < 0) throw new LayoutError(`window item ${n} "${raw}": expected SLOT=KIND, e.g. "10=migration"`);
+    if (eq < 0) throw new LayoutError(`window item ${n} "${showInput(raw)}": expected SLOT=KIND, e.g. "10=migration"`);
     const slotText = raw.slice(0, eq).trim();
     const kind = raw.slice(eq + 1).trim();
-    if (!/^[0-9]+$/.test(slotText) || slotText.length > 3 || Number(slotText) >= NR) {
-      throw new LayoutError(`window item ${n} "${raw}": slot "${slotText}" must be a whole number from 0 to ${NR - 1}`);
+    if (!isSmallWhole(slotText) || Number(slotText) >= NR) {
+      throw new LayoutError(`window item ${n} "${showInput(raw)}": slot "${showInput(slotText)}" must be a whole number from 0 to ${NR - 1}`);
     }
-    if (kind === 'no-table') throw new LayoutError(`window item ${n} "${raw}": no-table is a whole-PMD layout, not something one PTE can become`);
+    if (kind === 'no-table') throw new LayoutError(`window item ${n} "${showInput(raw)}": no-table is a whole-PMD layout, not something one PTE can become`);
     if (!isLayoutKind(kind)) {
-      throw new LayoutError(`window item ${n} "${raw}": ${unknownKindMessage(kind)}`);
+      throw new LayoutError(`window item ${n} "${showInput(raw)}": ${unknownKindMessage(kind)}`);
     }
     out.push({ slot: Number(slotText), kind: canonicalKind(kind) });
   }
@@ -296,14 +315,14 @@ export function parseKnobs(items: readonly string[]): KnobSettings {
   for (const raw0 of items) {
     const raw = String(raw0).trim();
     const eq = raw.indexOf('=');
-    if (eq < 0) throw new LayoutError(`knob "${raw}": expected NAME=VALUE, e.g. max_ptes_swap=64`);
+    if (eq < 0) throw new LayoutError(`knob "${showInput(raw)}": expected NAME=VALUE, e.g. max_ptes_swap=64`);
     const name = raw.slice(0, eq).trim();
     const value = raw.slice(eq + 1).trim();
     if (!(KNOB_NAMES as readonly string[]).includes(name)) {
-      throw new LayoutError(`unknown knob "${name}"; known knobs: ${KNOB_NAMES.join(', ')}`);
+      throw new LayoutError(`unknown knob "${showInput(name)}"; known knobs: ${KNOB_NAMES.join(', ')}`);
     }
-    if (!/^[0-9]+$/.test(value) || value.length > 3 || Number(value) > NR - 1) {
-      throw new LayoutError(`knob ${name}: value "${value.length > 24 ? value.slice(0, 24) + '…' : value}" must be a whole number from 0 to ${NR - 1}`);
+    if (!isSmallWhole(value) || Number(value) > NR - 1) {
+      throw new LayoutError(`knob ${name}: value "${showInput(value)}" must be a whole number from 0 to ${NR - 1}`);
     }
     const prev = out[name as KnobName];
     if (prev !== undefined && prev !== Number(value)) {

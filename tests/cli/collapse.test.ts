@@ -61,7 +61,9 @@ describe('collapse CLI: bad input exits 2 with one clear line and no stack trace
     [['--layout', 'page*20000000000000000000'], /count "20000000000000000000" must be a whole number from 1 to 512/],
     [['--layout', 'page*512.0'], /count "512.0" must be a whole number/],
     [['--layout', 'page*1e3'], /count "1e3" must be a whole number/],
-    [['--layout', 'page*512', '--knob', 'max_ptes_swap=00000000000000000000064'], /must be a whole number from 0 to 511/],
+    // 2^64 + 64: a value that would wrap to 64 if it were truncated to 64 bits
+    [['--layout', 'page*512', '--knob', 'max_ptes_swap=18446744073709551680'], /knob max_ptes_swap: value "18446744073709551680" must be a whole number from 0 to 511/],
+    [['--layout', 'page*512', '--window', '18446744073709551626=guard'], /slot "18446744073709551626" must be a whole number from 0 to 511/],
     [['--layout', 'page*511,swap@24'], /swap device 24 does not exist — MAX_SWAPFILES is 24/],
     [['--layout', 'page*511,no-table'], /no-table .* can only be the whole layout/],
     [['--layout', 'page*512', '--layout', 'page*511'], /PMD 1: the layout adds up to 511 PTEs, not 512/],
@@ -78,6 +80,32 @@ describe('collapse CLI: bad input exits 2 with one clear line and no stack trace
       expect(r.stderr.startsWith('collapse: ')).toBe(true);
     });
   }
+  it('leading zeros are exact, not rounded: page*0512 and max_ptes_swap=0008 are 512 and 8', async () => {
+    const r = await json('--layout', 'page*0512', '--knob', 'max_ptes_swap=0008');
+    expect(r.input.layout).toBe('page*512');
+    expect(r.input.knobs.max_ptes_swap).toBe(8);
+  });
+  it('hostile input stays one printable line: newlines and terminal escapes in a layout, a flag or a value are shown escaped', async () => {
+    const cases = [
+      ['--layout', 'page*511,gu\nard\u001b[31m'],
+      ['--layout', 'page*512', '--kernel', 'af\rter\u001b]0;pwned\u0007'],
+      ['--layout', 'page*512', '--frob\nnicate'],
+      ['--layout', 'page*512', '--window', '3=mig\u2028ration'],
+      ['--layout', 'page*512', '--knob', 'max_ptes_swap=6\n4'],
+    ];
+    for (const args of cases) {
+      const r = await run(...args);
+      expect(r.code, JSON.stringify(args)).toBe(2);
+      expect(r.stderr.endsWith('\n') && r.stderr.indexOf('\n') === r.stderr.length - 1, `${JSON.stringify(args)}: one line`).toBe(true);
+      expect(r.stderr, JSON.stringify(args)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+      expect(r.stderr, JSON.stringify(args)).toMatch(/\\u00(0a|1b|0d)|\\u2028/);
+    }
+  });
+  it('a huge item is echoed cut short, not in full', async () => {
+    const r = await run('--layout', `page*511,${'x'.repeat(100_000)}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeLessThan(1000);
+  });
   it('the same flag twice with the same value is fine', async () => {
     const r = await json('--layout', 'page*512', '--kernel', 'before', '--kernel', 'before', '--uffd', 'wp', '--uffd', 'wp', '--knob', 'max_ptes_swap=8', '--knob', 'max_ptes_swap=8');
     expect(r.input.kernel).toBe('before');

@@ -264,3 +264,25 @@ describe('page+pkey: a present PTE whose high bits look like a swap type', () =>
     expect(r.collapsed).toBe(false);
   });
 });
+
+describe('v3 as posted over several PMDs', () => {
+  // [DERIVED] kernel-facts §1.2: the v3 swap-in hunk returns with the mmap read lock still held;
+  // collapse_huge_page() trusts the contract and the caller sets mmap_locked = false. khugepaged
+  // then resumes at the next PMD (khugepaged_do_scan → khugepaged_scan_mm_slot), takes the read
+  // lock again, and its collapse waits forever in mmap_write_lock() behind its own read hold.
+  it('khugepaged takes the leaked read lock again at the next PMD and hangs in mmap_write_lock', () => {
+    const { r } = run({ layouts: ['page*448,swap*64', 'page*512'], kernel: 'v3-as-posted', window: '460=guard' });
+    expect(r.hung).toBe(true);
+    expect(r.result).toBe('DEADLOCK');
+    expect(r.pmds[0].result).toBe('SCAN_PTE_NON_PRESENT');
+    const kinds = r.bugs.map((b) => b.kind);
+    expect(kinds).toContain('recursive-lock');
+    expect(kinds).toContain('deadlock');
+  });
+  it('the fixed guard (after) leaves cleanly and the next PMD collapses', () => {
+    const { w, r } = run({ layouts: ['page*448,swap*64', 'page*512'], kernel: 'after', window: '460=guard' });
+    expect(r.hung).toBe(false);
+    expect(r.bugs).toEqual([]);
+    expect(huge(w)).toEqual([false, true]);
+  });
+});

@@ -14,6 +14,8 @@ const base = { layout: 'page*448,swap*64' };
 describe('explore()', () => {
   it('picks the slots that matter: first swap slots, first present pages, first empty slot', () => {
     expect(interestingSlots(parseLayout('none,page*447,swap*64'))).toEqual([0, 1, 2, 448, 449]);
+    // swap entries on any swap device (0–23) are swap slots worth racing on
+    expect(interestingSlots(parseLayout('none,page*447,swap@23*64'))).toEqual([0, 1, 2, 448, 449]);
     expect(pointOrder('alloc')).toBeLessThan(pointOrder('swapin:0'));
     expect(pointOrder('swapin:511')).toBeLessThan(pointOrder('upgrade'));
   }, SLOW);

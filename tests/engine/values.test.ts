@@ -493,6 +493,15 @@ describe('layout notation', () => {
     expect(isLayoutKind('page')).toBe(true);
     expect(isLayoutKind('pages')).toBe(false);
   });
+  it('counts are exact small integers: a 20-digit count or 2^53 + 1 is refused, never rounded', () => {
+    expect(() => parseLayout('page*20000000000000000000')).toThrow(/count "20000000000000000000" must be a whole number from 1 to 512/);
+    expect(() => parseLayout('page*9007199254740993')).toThrow(LayoutError);
+    expect(() => parseLayout('page*1e3')).toThrow(LayoutError);
+    expect(() => parseLayout('page*0')).toThrow(LayoutError);
+    expect(parseLayout('page*0511,guard')).toHaveLength(512);
+    expect(() => parseKnobs(['max_ptes_swap=8', 'max_ptes_swap=9'])).toThrow(/given twice with different values \(8 and 9\)/);
+    expect(parseKnobs(['max_ptes_swap=8', 'max_ptes_swap=008'])).toEqual({ max_ptes_swap: 8 });
+  });
   it('says what the total was', () => {
     expect(() => parseLayout('page*511')).toThrow('the layout adds up to 511 PTEs, not 512');
     expect(() => parseLayout('page*512,none')).toThrow('the layout adds up to 513 PTEs, not 512');

@@ -38,7 +38,7 @@ export const KIND_STYLES: Readonly<Record<LayoutKind, KindStyle>> = Object.freez
   'page+locked': { fill: '#3f9b57', text: '#fff', letter: 'lk', group: 'present' },
   'page+poisoned': { fill: '#3f9b57', text: '#fff', letter: 'mc', group: 'present' },
   'page+pkey': { fill: '#3f9b57', text: '#fff', letter: 'pk', group: 'present' },
-  'no-table': { fill: 'none', text: '#567', letter: '', group: 'empty' },
+  'no-table': { fill: 'none', text: '#567', letter: 'nt', group: 'empty' },
 });
 
 const FALLBACK: KindStyle = { fill: '#888', text: '#fff', letter: '?', group: 'non-swap' };
