@@ -41,6 +41,8 @@ export default defineConfig({
         // Playground (issue 14): every option of the collapse command as a form (content/playground.mdx).
         { label: 'Try it', items: ['playground'] },
         { label: 'Appendix', items: [{ autogenerate: { directory: 'content/appendix' } }] },
+        // Engine API (issue 14): one page per engine file, generated with the overview by `npm run api`.
+        { label: 'Engine API', collapsed: true, items: [{ autogenerate: { directory: 'content/api' } }] },
         { label: 'Your work', items: ['progress'] },
       ],
       // S2: site-wide CSS (screen-reader utility) and the print stylesheet for the lab handout.

@@ -16,9 +16,11 @@
  * outside code spans so that `<`, `{` and `}` cannot be parsed as JSX.
  */
 import ts from 'typescript';
-import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// issue 14 (structure only): the page is cut into an overview + one page per engine file.
+import { splitApiPage } from './api-pages.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ENGINE_DIR = join(ROOT, 'src', 'engine');
@@ -515,20 +517,27 @@ function main(argv: string[]): number {
     process.stdout.write(page);
     return 0;
   }
+  // issue 14: written as content/appendix/api.mdx (overview) + content/api/<file>.mdx (scripts/api-pages.ts)
+  const pages = splitApiPage(page);
+  const apiDir = join(ROOT, 'content', 'api');
+  const stale = existsSync(apiDir) ? readdirSync(apiDir).map((f) => `content/api/${f}`).filter((f) => f.endsWith('.mdx') && !pages.has(f)) : [];
   if (argv.includes('--check')) {
-    const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-    if (current !== page) {
-      process.stderr.write(`${relative(ROOT, OUT)} is out of date: run npx node scripts/gen-api.ts\n`);
+    const outdated = [...pages].filter(([rel, text]) => (existsSync(join(ROOT, rel)) ? readFileSync(join(ROOT, rel), 'utf8') : '') !== text).map(([rel]) => rel);
+    if (outdated.length || stale.length) {
+      process.stderr.write(`${[...outdated, ...stale.map((f) => `${f} (no longer generated)`)].join(', ')} out of date: run npx node scripts/gen-api.ts\n`);
       return 1;
     }
-    process.stdout.write(`${relative(ROOT, OUT)} is up to date\n`);
+    process.stdout.write(`${relative(ROOT, OUT)} and ${pages.size - 1} pages in content/api/ are up to date\n`);
     return 0;
   }
-  mkdirSync(dirname(OUT), { recursive: true });
-  writeFileSync(OUT, page);
+  for (const [rel, text] of pages) {
+    mkdirSync(dirname(join(ROOT, rel)), { recursive: true });
+    writeFileSync(join(ROOT, rel), text);
+  }
+  for (const f of stale) rmSync(join(ROOT, f));
   const total = groups.reduce((n, g) => n + g.entries.length, 0);
   const undocumented = groups.flatMap((g) => g.entries.filter((e) => !e.doc).map((e) => `${basename(g.file)}:${e.name}`));
-  process.stdout.write(`wrote ${relative(ROOT, OUT)}: ${groups.length} files, ${total} exports`);
+  process.stdout.write(`wrote ${relative(ROOT, OUT)} and ${pages.size - 1} pages in content/api/: ${groups.length} files, ${total} exports`);
   process.stdout.write(undocumented.length ? `, ${undocumented.length} without a doc comment\n` : ', all documented\n');
   if (undocumented.length && argv.includes('--verbose')) process.stdout.write(undocumented.join('\n') + '\n');
   return 0;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { baseUrl, distDir, launch, newPage } from './helpers.ts';
+import { baseUrl, distDir, launch, newPage, screenshot } from './helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -119,6 +119,111 @@ describe('<Timeline>', () => {
     expect(await f2.locator('[data-cl-steps] > li').last().isVisible()).toBe(true);
     expect(await f2.locator('[data-cl-controls]').isVisible()).toBe(false);
     await live.context.close();
+  });
+});
+
+/** WCAG contrast ratio of two "rgb(r, g, b)" colours. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((x) => Number(x) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x! + 0.05) / (y! + 0.05);
+}
+
+/** The built page whose widest timeline has the most steps. */
+function longestTimelinePage(): string {
+  const dir = distDir();
+  let best = { path: '', steps: 0 };
+  for (const d of fs.readdirSync(dir).filter((x) => /^\d\d-/.test(x))) {
+    const html = fs.readFileSync(path.join(dir, d, 'index.html'), 'utf8');
+    for (const m of html.matchAll(/<ol class="cl-timeline-steps" data-cl-steps>([\s\S]*?)<\/ol>/g)) {
+      const n = (m[1]!.match(/<li /g) ?? []).length;
+      if (n > best.steps) best = { path: `/${d}/`, steps: n };
+    }
+  }
+  return best.path;
+}
+
+describe('<Timeline> on a narrow screen and in both themes', () => {
+  it('stepping keeps the current step in view, and the lane labels stay at the left edge', async () => {
+    // reduced motion: the client scrolls at once instead of smoothly, so each check sees the end state
+    const { context, page, errors } = await newPage(browser, { viewport: { width: 420, height: 860 }, reducedMotion: 'reduce' });
+    const where = longestTimelinePage();
+    await page.goto(baseUrl() + where);
+    const fig = page.locator('[data-cl-timeline]').filter({ has: page.locator('[data-cl-steps] > li:nth-child(12)') }).first();
+    await fig.scrollIntoViewIfNeeded();
+    const scroller = fig.locator('[data-cl-scroll]');
+    const wide = await scroller.evaluate((el) => el.scrollWidth > el.clientWidth + 50);
+    expect(wide, `${where}: the timeline should be wider than a phone`).toBe(true);
+    const inView = () =>
+      scroller.evaluate((el) => {
+        const cur = el.querySelector('[data-cl-current]')!.getBoundingClientRect();
+        const labels = el.querySelector('.cl-timeline-labels')!.getBoundingClientRect();
+        const box = el.getBoundingClientRect();
+        return { left: cur.left >= labels.right - 1, right: cur.right <= box.right + 1, labelsAtEdge: Math.abs(labels.left - box.left) < 2, scrolled: el.scrollLeft };
+      });
+    const next = fig.locator('[data-cl-next]');
+    const n = await fig.locator('[data-cl-steps] > li').count();
+    for (let i = 1; i < n; i++) {
+      await next.click();
+      const v = await inView();
+      expect(v, `step ${i + 1} of ${n}`).toMatchObject({ left: true, right: true, labelsAtEdge: true });
+    }
+    expect((await inView()).scrolled).toBeGreaterThan(0);
+    await screenshot(page, 'timeline-narrow-last-step.png', { selector: '[data-cl-timeline]:has([data-cl-steps] > li:nth-child(12))' });
+    // back to the start: the first columns come back into view
+    await fig.locator('[data-cl-controls]').press('Home');
+    await page.waitForFunction((el) => (el as HTMLElement).scrollLeft === 0, await scroller.elementHandle(), { timeout: 5000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`lane labels are readable in the ${scheme} theme (contrast ≥ 4.5 against the page)`, async () => {
+      const { context, page } = await newPage(browser, { colorScheme: scheme });
+      await page.goto(baseUrl() + pageWith('data-cl-timeline'));
+      const fig = page.locator('[data-cl-timeline]').first();
+      await fig.scrollIntoViewIfNeeded();
+      const c = await fig.evaluate((f) => {
+        const label = f.querySelector('.cl-timeline-labels .cl-lane')!;
+        const bg = getComputedStyle(f.querySelector('.cl-timeline-labels')!).backgroundColor;
+        return { fill: getComputedStyle(label).fill, bg, theme: document.documentElement.dataset.theme };
+      });
+      expect(c.theme).toBe(scheme);
+      expect(contrast(c.fill, c.bg), JSON.stringify(c)).toBeGreaterThanOrEqual(4.5);
+      await screenshot(page, `timeline-${scheme}.png`, { selector: '[data-cl-timeline]' });
+      await context.close();
+    });
+  }
+});
+
+describe('pictures on touch screens', () => {
+  it('say "tap" where there is no hover, and "hover" with a mouse', async () => {
+    const touch = await newPage(browser, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    await touch.page.goto(baseUrl() + pageWith('data-cl-ptegrid'));
+    const hint = touch.page.locator('[data-cl-ptegrid] .cl-ptegrid-hint').first();
+    await hint.scrollIntoViewIfNeeded();
+    expect(await touch.page.evaluate(() => matchMedia('(hover: none)').matches)).toBe(true);
+    expect(await hint.innerText()).toMatch(/^Tap a square/);
+    await touch.context.close();
+    const mouse = await newPage(browser);
+    await mouse.page.goto(baseUrl() + pageWith('data-cl-ptegrid'));
+    expect(await mouse.page.locator('[data-cl-ptegrid] .cl-ptegrid-hint').first().innerText()).toMatch(/^Hover a square/);
+    await mouse.context.close();
+  });
+
+  it('a tap on a cell shows that slot', async () => {
+    const { context, page } = await newPage(browser, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    await page.goto(baseUrl() + pageWith('data-cl-ptegrid'));
+    const fig = page.locator('[data-cl-ptegrid]').first();
+    await fig.scrollIntoViewIfNeeded();
+    const box = (await fig.locator('[data-cl-svg]').first().boundingBox())!;
+    // the centre of cell 33 (row 1, column 1): viewBox LEFT 34, TOP 16, CELL 18; 614 × 308
+    await page.touchscreen.tap(box.x + (box.width * (34 + 18 + 9)) / 614, box.y + (box.height * (16 + 18 + 9)) / 308);
+    expect(await fig.locator('[data-cl-detail]').first().innerText()).toMatch(/^Slot 33 · /);
+    await context.close();
   });
 });
 

@@ -12,6 +12,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ROOT, baseUrl, distDir, launch, newPage, screenshot } from './helpers.ts';
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious or critical axe-core violations on the page, as "rule: targets" lines. */
+async function axeProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await a.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 import { pageWeight } from './page-weight.ts';
 
 let browser: Browser;
@@ -191,6 +203,66 @@ describe('Playground', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('every example link runs: the guard before and after the patch give the chapters’ results', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(baseUrl() + '/playground/');
+    const hrefs = await page.locator('.cl-pg-examples a').evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+    expect(hrefs.length).toBeGreaterThan(3);
+    const results: string[] = [];
+    for (const h of hrefs) {
+      await page.goto(baseUrl() + h);
+      expect(await waitDone(page), h).toBe('done');
+      results.push(await page.getByTestId('playground-result').innerText());
+    }
+    expect(results.slice(0, 2)).toEqual(['SCAN_FAIL', 'SCAN_PTE_NON_PRESENT']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('hostile links: markup in any parameter is shown as text, never parsed into the page', async () => {
+    const { context, page } = await newPage(browser);
+    const evil = '<img src=x id=pwned onerror=window.__pwned=1>'; // no double quotes: JSON keeps it as is
+    const enc = encodeURIComponent(evil);
+    const urls = [
+      `?layout=${enc}`,
+      `?layout=page*512&window=${enc}`,
+      `?layout=page*512&knob=${enc}`,
+      `?layout=page*512&kernel=${enc}`,
+      `?layout=page*512&${enc}=1`,
+      `?layout=page*512&schedule=${encodeURIComponent(JSON.stringify([{ at: 'alloc', actor: evil, slot: 3 }]))}`,
+      `?layout=page*512&focus=${enc}`,
+    ];
+    // a valid scenario that carries the markup into the drawn result (the schedule is shown as given)
+    const drawn = `?layout=page*448,swap*64&schedule=${encodeURIComponent(JSON.stringify([{ at: 'alloc', actor: 'migration_start', slot: 450, note: evil }]))}`;
+    await page.goto(baseUrl() + '/playground/' + drawn);
+    expect(await waitDone(page)).toBe('done');
+    expect(await page.locator('[data-cl-pg-out] .cl-timeline-meta').innerText()).toContain(evil);
+    urls.push(drawn);
+    for (const q of urls) {
+      await page.goto(baseUrl() + '/playground/' + q);
+      const state = await waitDone(page);
+      const injected = await page.evaluate(() => ({ img: !!document.querySelector('#pwned, img[src="x"]'), flag: (window as unknown as { __pwned?: number }).__pwned ?? 0 }));
+      expect(injected, q).toEqual({ img: false, flag: 0 });
+      if (state === 'error') expect(await page.getByTestId('playground-error').innerText(), q).toContain('<img');
+    }
+    await context.close();
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`no serious or critical axe violation with a result drawn and with an error shown (${scheme})`, async () => {
+      const { context, page } = await newPage(browser, { colorScheme: scheme });
+      await page.goto(baseUrl() + '/playground/?layout=page*448,swap*64&layout=page*511,guard&kernel=v3-as-posted&window=500=migration');
+      expect(await waitDone(page)).toBe('done');
+      await screenshot(page, `playground-result-${scheme}.png`, { fullPage: true });
+      await page.locator('.cl-pg-trace summary').click(); // the trace, open, is checked too
+      expect(await axeProblems(page)).toEqual([]);
+      await page.goto(baseUrl() + '/playground/?layout=page*511');
+      expect(await waitDone(page)).toBe('error');
+      expect(await axeProblems(page)).toEqual([]);
+      await context.close();
+    });
+  }
 
   it('ships ≤ 50 KB gzip of JS+CSS before a scenario runs (the engine loads on intent)', () => {
     const w = pageWeight(distDir(), 'playground/index.html');

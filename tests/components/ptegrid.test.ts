@@ -136,10 +136,24 @@ describe('<PteGrid> with several PMDs (a row per PMD, each with its result)', ()
     expect(html).toMatch(/PMD 0<\/strong>.*SCAN_PTE_NON_PRESENT/);
   });
 
-  it('khugepaged stops its pass when a collapse dropped the mmap lock: the next PMD is "not scanned"', () => {
+  it('khugepaged scans every PMD of its wake-up: each row has its own result', () => {
     const g = renderPteGrid({ layout: ['page*512', 'page*511,guard'], kernel: 'after' }, { id: 'm3' });
-    expect(g.pmds.map((p) => [p.result, p.collapsed])).toEqual([['SCAN_SUCCEED', true], [null, false]]);
-    expect(pteGridFigure(g, { layout: ['page*512', 'page*511,guard'] })).toContain('not scanned');
+    expect(g.pmds.map((p) => [p.result, p.collapsed, p.stopSlot])).toEqual([['SCAN_SUCCEED', true, null], ['SCAN_PTE_NON_PRESENT', false, 511]]);
+  });
+
+  it('MADV_COLLAPSE stops at a failed allocation (ENOMEM): the next PMD is drawn "not scanned"', () => {
+    const props = { layout: ['page*512', 'page*512'], kernel: 'after', madvise: true, allocFail: true };
+    const g = renderPteGrid(props, { id: 'm5' });
+    expect(g.pmds.map((p) => p.result)).toEqual(['SCAN_ALLOC_HUGE_PAGE_FAIL', null]);
+    expect(g.scenario.report.errno).toBe('ENOMEM');
+    expect(pteGridFigure(g, props)).toContain('<code data-cl-pmd-result>not scanned</code>');
+  });
+
+  it('a no-table PMD (pmd_none) is drawn empty with a label, and its result comes from the engine', () => {
+    const g = renderPteGrid({ layout: ['no-table', 'page*512'], kernel: 'after' }, { id: 'm6' });
+    expect(g.pmds[0].svg).toContain('no PTE table');
+    expect(g.pmds[0].result).toBe(g.scenario.report.pmds[0].result);
+    expect(g.pmds[1].svg).not.toContain('no PTE table');
   });
 
   it('one PMD keeps the one-grid figure, and every figure links to the Playground with the same scenario', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTimeline, type Step } from '../../src/components/pictures/timeline.ts';
+import { renderTimeline, timelineFigure, type Step } from '../../src/components/pictures/timeline.ts';
 
 const kinds = (steps: Step[]) => steps.map((s) => s.kind);
 const find = (steps: Step[], re: RegExp) => steps.find((s) => re.test(s.text));
@@ -95,5 +95,28 @@ describe('renderTimeline', () => {
     // the bug message quotes "swap-in"; quotes must not break attributes
     expect(t.list).not.toMatch(/"swap-in"/);
     expect(t.list).toContain('&quot;swap-in&quot;');
+  });
+
+  it('the figure: lane labels twice (the sticky copy is hidden from screen readers), a Playground link with the same scenario', () => {
+    const props = { layout: 'page*448,swap*64', kernel: 'before', window: '10=migration' };
+    const t = renderTimeline(props, { id: 'f1' });
+    const html = timelineFigure(t, props, 'f1');
+    expect(t.labelSvg).toContain('aria-hidden="true"');
+    for (const lane of ['khugepaged', 'mmap lock', 'PTE table', 'huge page', 'other actors', 'bugs']) {
+      expect(t.labelSvg).toContain(`>${lane}</text>`);
+      expect(t.svg).toContain(`>${lane}</text>`);
+    }
+    expect(html.indexOf('cl-timeline-labels')).toBeLessThan(html.indexOf('cl-timeline-svg'));
+    expect(html).toContain('data-cl-scroll');
+    expect(html).toContain('href="/playground/?layout=page*448,swap*64&amp;kernel=before&amp;window=10=migration"');
+    expect(timelineFigure(t, props, 'f1', { playground: false })).not.toContain('/playground/');
+  });
+
+  it('several PMDs: each scan step names its PMD, its result and where it stopped', () => {
+    const t = renderTimeline({ layout: ['page*300,guard,page*211', 'page*512'], kernel: 'after', madvise: true }, { id: 'f2' });
+    const scans = t.steps.filter((s) => s.kind === 'scan').map((s) => s.text);
+    expect(scans).toHaveLength(2);
+    expect(scans[0]).toMatch(/of PMD 0, .*: SCAN_PTE_NON_PRESENT\. It stopped at slot 300\./);
+    expect(scans[1]).toMatch(/of PMD 1, .*: SCAN_SUCCEED\. Then/);
   });
 });

@@ -33,12 +33,14 @@ export const KIND_STYLES: Readonly<Record<LayoutKind, KindStyle>> = Object.freez
   'poison': { fill: '#b53030', text: '#fff', letter: 'P', group: 'non-swap' },
   'guard': { fill: '#2b2b2b', text: '#fff', letter: 'G', group: 'non-swap' },
   'uffd-marker': { fill: '#d9c23a', text: '#111', letter: 'U', group: 'non-swap' },
-  // engine round 2 (issue 11) kinds; the playground developer owns the final look
+  // engine round 2 (issue 11): present pages with a property the scan or the copy trips over keep
+  // the page green and say which in letters; a memory error to come is drawn in dark red.
   'page+pinned': { fill: '#3f9b57', text: '#fff', letter: 'pn', group: 'present' },
   'page+locked': { fill: '#3f9b57', text: '#fff', letter: 'lk', group: 'present' },
-  'page+poisoned': { fill: '#3f9b57', text: '#fff', letter: 'mc', group: 'present' },
+  'page+poisoned': { fill: '#7a2a2a', text: '#fff', letter: 'mc', group: 'present' },
   'page+pkey': { fill: '#3f9b57', text: '#fff', letter: 'pk', group: 'present' },
-  'no-table': { fill: 'none', text: '#567', letter: 'nt', group: 'empty' },
+  // no PTE table at all: dotted empty cells and a band across the grid (ptegrid.ts)
+  'no-table': { fill: 'none', text: '#567', letter: '·', group: 'empty' },
 });
 
 const FALLBACK: KindStyle = { fill: '#888', text: '#fff', letter: '?', group: 'non-swap' };

@@ -76,7 +76,7 @@ function hex16(p: pte_t): string {
 }
 
 export function patternId(id: string, kind: string): string {
-  return `${id}-k-${kind.replace(/\+/g, 'p')}`;
+  return `${id}-k-${kind.replace(/\+/g, 'p').replace(/@/g, 'at')}`;
 }
 
 /** Row-aligned rectangles covering slots [start, start+count). */
@@ -105,8 +105,8 @@ function spanRects(start: number, count: number): { x: number; y: number; w: num
 function patternDef(id: string, kind: string): string {
   const st = kindStyle(kind);
   const inner =
-    kind === 'none'
-      ? `<rect x="1.5" y="1.5" width="${CELL - 3}" height="${CELL - 3}" fill="none" stroke="${st.text}" stroke-width="1" stroke-dasharray="2 2"/>`
+    kind === 'none' || kind === 'no-table'
+      ? `<rect x="1.5" y="1.5" width="${CELL - 3}" height="${CELL - 3}" fill="none" stroke="${st.text}" stroke-width="1" stroke-dasharray="${kind === 'none' ? '2 2' : '1 3'}"/>`
       : `<rect x="1" y="1" width="${CELL - 2}" height="${CELL - 2}" rx="2" fill="${st.fill}"/>` +
         (st.letter
           ? `<text x="${CELL / 2}" y="${CELL / 2 + 3.5}" text-anchor="middle" font-size="${st.letter.length > 1 ? 8.5 : 10}" font-family="ui-monospace,monospace" font-weight="700" fill="${st.text}">${esc(st.letter)}</text>`
@@ -167,6 +167,12 @@ function renderPmd(scenario: Scenario, index: number, id: string, focus: number 
     for (const r of spanRects(r0.start, r0.count)) {
       body.push(`<rect x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" fill="url(#${patternId(id, r0.kind)})">${title}</rect>`);
     }
+  }
+  // a PMD with no PTE table at all: say so across the grid
+  if (kinds[0] === 'no-table') {
+    body.push(
+      `<rect class="cl-notable-band" x="${LEFT + 4 * CELL}" y="${TOP + 6 * CELL}" width="${24 * CELL}" height="${4 * CELL}" rx="4"/><text class="cl-notable-t" x="${LEFT + 16 * CELL}" y="${TOP + 8 * CELL + 4}" text-anchor="middle">no PTE table: the PMD is empty (pmd_none)</text>`,
+    );
   }
   // slots the scan never looked at
   if (stop.slot !== null && stop.slot < 511) {
@@ -319,7 +325,7 @@ export const INSPECT_HINT =
   '<p class="cl-ptegrid-hint" aria-hidden="true"><span class="cl-hint-mouse">Hover a square, or focus the grid and use the arrow keys, to see that PTE’s bits.</span><span class="cl-hint-touch">Tap a square to see that PTE’s bits.</span></p>';
 
 /**
- * The whole <figure> of a <PteGrid> (static HTML; `ptegrid-client.ts` makes it interactive). Used by
+ * The whole <figure> of a <PteGrid> (static HTML; `ptegrid-inspect.ts` makes it interactive). Used by
  * PteGrid.astro at build time and by the Playground in the browser, so both draw the same picture.
  * `playground: false` leaves out the "open in Playground" link (the Playground itself).
  */

@@ -7,7 +7,7 @@
  * has dropped the mmap lock for the allocation), knobs ("max_ptes_swap=8 max_ptes_none=0"),
  * schedule (JSON string of actor steps), expect (the claimed `result` of the whole attempt).
  */
-import { makeWorld, parseKnobs as parseKnobItems, parseWindow as parseWindowItems, runCollapse } from 'collapse-lab/engine';
+import { __pte, makeWorld, parseKnobs as parseKnobItems, parseWindow as parseWindowItems, runCollapse } from 'collapse-lab/engine';
 import type { CollapseReport, MakeWorldOptions, pte_t, Schedule, World } from 'collapse-lab/engine';
 
 export type KernelName = 'before' | 'after' | 'v3-as-posted';
@@ -201,7 +201,7 @@ export function scenarioOptions(p: ScenarioProps): { options: MakeWorldOptions; 
  */
 function pmdOutcomes(report: CollapseReport, n: number): { result: string | null; scanResult: string | null }[] {
   const given = (report as { pmds?: unknown }).pmds;
-  if (Array.isArray(given) && given.length === n) {
+  if (Array.isArray(given) && given.length === n && n > 1) {
     return given.map((g: { result?: unknown; scan_result?: unknown }) => ({
       result: typeof g.result === 'string' ? g.result : null,
       scanResult: typeof g.scan_result === 'string' ? g.scan_result : typeof g.result === 'string' ? g.result : null,
@@ -228,12 +228,10 @@ function pmdOutcomes(report: CollapseReport, n: number): { result: string | null
 export function runScenario(p: ScenarioProps): Scenario {
   const { options, kernel, madvise } = scenarioOptions(p);
   const world = makeWorld(options);
-  const tables = world.mm.pmds.map((pmd, i) => {
-    if (!pmd || pmd.entry.type !== 'table') throw new ScenarioError(`the engine built no PTE table for PMD ${i}`);
-    return pmd.entry.table;
-  });
-  const before = tables.map((t, i) => ({ kinds: [...world.layouts[i]], ptes: [...t.ptes] }));
-  const reads = tables.map((t) => recordScanReads(world, t));
+  // A `no-table` PMD has no PTE table (pmd_none): nothing to watch; drawn as empty (pte_none values).
+  const tables = world.mm.pmds.map((pmd) => (pmd.entry.type === 'table' ? pmd.entry.table : null));
+  const before = tables.map((t, i) => ({ kinds: [...world.layouts[i]], ptes: t ? [...t.ptes] : new Array<pte_t>(512).fill(__pte(0n)) }));
+  const reads = tables.map((t) => (t ? recordScanReads(world, t) : { slots: [] as number[], stop: () => {} }));
   let report: CollapseReport;
   try {
     report = runCollapse(world, { madvise });

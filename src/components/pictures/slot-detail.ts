@@ -1,6 +1,6 @@
 /**
  * The words shown for one PTE slot in a picture's details panel. No engine import: the build
- * (ptegrid.ts) and the browser (ptegrid-client.ts) pass in the `formatPte` line, so the same
+ * (ptegrid.ts) and the browser (ptegrid-inspect.ts) pass in the `formatPte` line, so the same
  * sentence appears with and without JavaScript.
  */
 export interface SlotFacts {

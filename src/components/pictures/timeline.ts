@@ -3,12 +3,12 @@
  * (columns) over lanes — the collapsing thread, the mmap lock (none/read/write), the PTE table
  * (mapped/PTL), the huge page, other actors, bugs — built from the engine's trace. The static
  * SVG and an ordered list of step descriptions are rendered at build time; the client script
- * (timeline-client.ts) adds Prev/Next stepping with the current step in an aria-live region.
+ * (timeline-stepper.ts) adds Prev/Next stepping with the current step in an aria-live region.
  */
 import type { TraceEvent } from 'collapse-lab/engine';
 import { esc } from './kinds.ts';
 import { claimMismatch, describeProps, runScenario, type Scenario, type ScenarioProps } from './scenario.ts';
-import { describeOutcome, kindWord, scanStop } from './trace-read.ts';
+import { describeOutcome, kindWord, scanStop, scanStopOf } from './trace-read.ts';
 import { metaHtml } from './ptegrid.ts';
 import { playgroundHref } from '../playground/url.ts';
 
@@ -38,6 +38,8 @@ export interface Step {
 export interface ScanInfo {
   result: string;
   stopSlot: number | null;
+  /** With several PMDs: which PMD this scan was of (named in the step). */
+  pmd?: number;
 }
 
 /** Lock and PTL bookkeeping events: folded into the next step (their effect shows in the lanes). */
@@ -117,7 +119,10 @@ function describe(e: TraceEvent, who: string, at: string): Pick<Step, 'kind' | '
  * Group a trace into steps. Lock/PTL bookkeeping is folded into the next step; the scan's
  * map → PTL → checks → unmap becomes one "scan" step; runs of ordinary swap-ins become one step.
  */
-export function buildSteps(trace: readonly TraceEvent[], who: string, scan: ScanInfo): Step[] {
+export function buildSteps(trace: readonly TraceEvent[], who: string, scanInfo: ScanInfo | readonly ScanInfo[]): Step[] {
+  // one ScanInfo per scan, in order (several PMDs), or the same one for every scan
+  const scans = Array.isArray(scanInfo) ? (scanInfo as readonly ScanInfo[]) : null;
+  let scanNo = 0;
   const steps: Step[] = [];
   let from = -1;
   let pte: PteState = 'none';
@@ -136,8 +141,12 @@ export function buildSteps(trace: readonly TraceEvent[], who: string, scan: Scan
     if (inScan) {
       if (e.name === 'pte_unmap') {
         inScan = false;
-        const where = scan.stopSlot === null ? '' : ` It stopped at slot ${scan.stopSlot}.`;
-        push(e, { kind: 'scan', lane: 'thread', text: `hpage_collapse_scan_pmd() maps the PTE table, takes the PTL and checks the PTEs in order: ${scan.result}.${where} Then it drops the PTL and unmaps the table.` }, huge);
+        const scan = scans ? scans[Math.min(scanNo, scans.length - 1)] : (scanInfo as ScanInfo);
+        scanNo++;
+        const where = !scan || scan.stopSlot === null ? '' : ` It stopped at slot ${scan.stopSlot}.`;
+        const of = scan?.pmd !== undefined ? ` of PMD ${scan.pmd}` : '';
+        const result = scan ? `: ${scan.result}` : '';
+        push(e, { kind: 'scan', lane: 'thread', text: `hpage_collapse_scan_pmd() maps the PTE table${of}, takes the PTL and checks the PTEs in order${result}.${where} Then it drops the PTL and unmaps the table.` }, huge);
       }
       continue;
     }
@@ -215,9 +224,16 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
   if (mismatch) throw new Error(`${opts.where ? opts.where + ': ' : ''}${mismatch}`);
   const { report } = scenario;
   const who = scenario.madvise ? 'MADV_COLLAPSE' : 'khugepaged';
-  // With several PMDs the scan step cannot name one stop slot (each PMD has its own: see <PteGrid>).
+  // Several PMDs: each scan step names its PMD, that PMD's scan result and where it stopped (the
+  // scanned PMDs in address order: khugepaged and MADV_COLLAPSE visit them so).
   const stop = scenario.pmds.length > 1 ? { slot: null, result: report.scan_result } : scanStop(report, scenario.scanReads);
-  const steps = buildSteps(report.trace, who, { result: report.scan_result, stopSlot: stop.slot });
+  const scanInfo: ScanInfo | ScanInfo[] =
+    scenario.pmds.length > 1
+      ? scenario.pmds
+          .filter((p) => p.scanResult !== null && p.scanReads.length > 0)
+          .map((p) => ({ pmd: p.index, result: p.scanResult!, stopSlot: scanStopOf(p.scanResult!, p.scanReads).slot }))
+      : { result: report.scan_result, stopSlot: stop.slot };
+  const steps = buildSteps(report.trace, who, scanInfo);
   const outcome = describeOutcome(report, stop, scenario.madvise);
 
   const width = LABEL + steps.length * COL + 4;
@@ -264,7 +280,7 @@ export function renderTimeline(props: ScenarioProps, opts: { id: string; where?:
 }
 
 /**
- * The whole <figure> of a <Timeline> (static HTML; `timeline-client.ts` adds stepping). Used by
+ * The whole <figure> of a <Timeline> (static HTML; `timeline-stepper.ts` adds stepping). Used by
  * Timeline.astro at build time and by the Playground in the browser. `playground: false` leaves out
  * the "open in Playground" link.
  */

@@ -158,7 +158,7 @@ export function initPlayground(doc: Document): void {
     p.error.textContent = '';
     // r.html is built by our renderers, every user-given string escaped (pictures/kinds.ts esc).
     p.out.innerHTML = r.html;
-    const [grid, timeline] = await Promise.all([import('../pictures/ptegrid-client.ts'), import('../pictures/timeline-client.ts')]);
+    const [grid, timeline] = await Promise.all([import('../pictures/ptegrid-inspect.ts'), import('../pictures/timeline-stepper.ts')]);
     grid.initPteGrids(p.out);
     timeline.initTimelines(p.out);
     p.status.textContent = `Done: ${r.result}.`;

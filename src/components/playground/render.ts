@@ -19,6 +19,12 @@ import { propsFromState, type PlaygroundState } from './url.ts';
 
 export type PlaygroundOutput = { ok: true; result: string; html: string } | { ok: false; message: string };
 
+/** What was typed, as one short printable line for a message (control characters escaped, cut at 60). */
+export function shown(s: string): string {
+  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+}
+
 /** Every problem with the state, one sentence each naming the item (empty when it can run). */
 export function checkState(s: PlaygroundState): string[] {
   const problems: string[] = [];
@@ -27,7 +33,7 @@ export function checkState(s: PlaygroundState): string[] {
     try {
       parseLayout(l);
     } catch (e) {
-      problems.push(`${which} ("${l}"): ${(e as Error).message}.`);
+      problems.push(`${which} ("${shown(l)}"): ${(e as Error).message}.`);
     }
   });
   try {
@@ -40,7 +46,7 @@ export function checkState(s: PlaygroundState): string[] {
     try {
       parseWindow(s.window);
     } catch (e) {
-      problems.push(`window ("${s.window}"): ${(e as Error).message}.`);
+      problems.push(`window ("${shown(s.window)}"): ${(e as Error).message}.`);
     }
   }
   try {
@@ -48,7 +54,7 @@ export function checkState(s: PlaygroundState): string[] {
   } catch (e) {
     problems.push(`${(e as Error).message}.`);
   }
-  if (s.focus.trim() && (!/^\d+$/.test(s.focus.trim()) || Number(s.focus) > 511)) problems.push(`focus must be a slot from 0 to 511; got "${s.focus}".`);
+  if (s.focus.trim() && (!/^\d+$/.test(s.focus.trim()) || Number(s.focus) > 511)) problems.push(`focus must be a slot from 0 to 511; got "${shown(s.focus)}".`);
   return problems.map((p) => p.replace(/\.\.$/, '.'));
 }
 
