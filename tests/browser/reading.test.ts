@@ -70,7 +70,8 @@ describe('reading a chapter', () => {
     await page.waitForTimeout(500);
     await page.locator(`section[data-exercise="${ID}"] .cl-ex-head`).scrollIntoViewIfNeeded();
     await screenshot(page, 'chapter-exercise.png');
-    const heavy = requests.filter((u) => /monaco|editor\.api|ts\.worker|editor\.worker|tsMode|sucrase|session\.|reveal\.|runner\.|client\.|worker/i.test(u));
+    // (the pictures' own small scripts, ptegrid-client and timeline-client, are reading, not editing)
+    const heavy = requests.filter((u) => /monaco|editor\.api|ts\.worker|editor\.worker|tsMode|sucrase|session\.|reveal\.|runner\.|(?<![\w-])client\.|worker/i.test(u));
     expect(heavy).toEqual([]);
     expect(errors).toEqual([]);
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -88,5 +89,65 @@ describe('reading a chapter', () => {
       expect({ page: w.page, total: w.total, ok: w.total <= 50 * 1024 }).toMatchObject({ ok: true });
       expect(w.files.map((f) => f.file).join(' ')).not.toMatch(/monaco|editor\.api|ts\.worker|sucrase/);
     }
+  });
+});
+
+describe('<Quiz> in a chapter', () => {
+  it('gives a second try before the answer shows, then reveals it and tells the page once', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(`${baseUrl()}/02-khugepaged/`);
+    const quiz = page.locator('[data-cl-quiz]').first();
+    await quiz.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('[data-cl-quiz]')?.getAttribute('data-cl-ready') === '1');
+    await page.evaluate(() => {
+      const w = window as unknown as { quizEvents: unknown[] };
+      w.quizEvents = [];
+      document.addEventListener('collapse-lab:quiz', (e) => w.quizEvents.push((e as CustomEvent).detail));
+    });
+    const answer = Number(await quiz.getAttribute('data-answer'));
+    const quizId = await quiz.getAttribute('data-cl-quiz-id');
+    const [first, second] = [0, 1, 2, 3].filter((i) => i !== answer);
+    const fb = quiz.locator('[data-cl-quiz-feedback]');
+    const rightText = (await quiz.locator('[data-cl-choice]').nth(answer).innerText()).trim();
+    const events = () => page.evaluate(() => (window as unknown as { quizEvents: unknown[] }).quizEvents);
+
+    // first wrong pick: explained, answer still hidden, no event yet
+    await quiz.locator(`input[value="${first}"]`).check();
+    const afterFirst = await fb.innerText();
+    expect(afterFirst).toMatch(/^Not quite — [A-D] is not it\..*Try once more\.$/);
+    expect(afterFirst).not.toContain(rightText);
+    expect(await quiz.locator('li.cl-right').count()).toBe(0);
+    expect(await quiz.locator(`input[value="${first}"]`).isDisabled()).toBe(true);
+    expect(await events()).toEqual([]);
+
+    // second wrong pick: the quiz is done, the answer and its explanation show, one event
+    await quiz.locator(`input[value="${second}"]`).check();
+    const afterSecond = await fb.innerText();
+    expect(afterSecond).toContain(`The answer is ${String.fromCharCode(65 + answer)}. ${rightText}`);
+    expect(await quiz.locator('li.cl-right').count()).toBe(1);
+    expect(await events()).toEqual([{ page: '/02-khugepaged/', quiz: quizId, correct: false }]);
+
+    // picking again changes nothing and sends nothing
+    await quiz.locator(`input[value="${answer}"]`).check();
+    expect(await fb.innerText()).toBe(afterSecond);
+    expect((await events()).length).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a right first pick finishes at once and reports correct: true', async () => {
+    const { context, page } = await newPage(browser);
+    await page.goto(`${baseUrl()}/03-what-a-pte-can-hold/`);
+    const quiz = page.locator('[data-cl-quiz]').first();
+    await quiz.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('[data-cl-quiz]')?.getAttribute('data-cl-ready') === '1');
+    const got = page.evaluate(
+      () => new Promise((resolve) => document.addEventListener('collapse-lab:quiz', (e) => resolve((e as CustomEvent).detail), { once: true })),
+    );
+    const answer = Number(await quiz.getAttribute('data-answer'));
+    await quiz.locator(`input[value="${answer}"]`).check();
+    expect(await got).toMatchObject({ page: '/03-what-a-pte-can-hold/', correct: true });
+    expect(await quiz.locator('[data-cl-quiz-feedback]').innerText()).toMatch(/^Correct: /);
+    await context.close();
   });
 });
