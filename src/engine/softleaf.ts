@@ -1,6 +1,6 @@
 /**
  * softleaf.ts — the "software leaf entry" view introduced by Lorenzo Stoakes' series
- * "mm: remove is_swap_[pte, pmd]() + non-swap entries, introduce leaf entries" (Oct–Nov 2025,
+ * "mm: remove `is_swap_[pte, pmd]()` + non-swap entries, introduce leaf entries" (Oct–Nov 2025,
  * new header include/linux/leafops.h; in mm-unstable by 20 Nov 2025, after v6.17).
  *
  * A `softleaf_t` is the same value as a `swp_entry_t`. The differences from swapops.h:

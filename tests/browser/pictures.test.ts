@@ -228,7 +228,7 @@ describe('pictures on touch screens', () => {
 });
 
 describe('<Quiz>', () => {
-  it('grades a choice in the page and names the right answer', async () => {
+  it('grades a choice in the page: a second try after a wrong pick, then the right answer', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.goto(baseUrl() + pageWith('data-cl-quiz'));
     const quiz = page.locator('[data-cl-quiz]').first();
@@ -237,7 +237,11 @@ describe('<Quiz>', () => {
     expect(await quiz.locator('[data-cl-quiz-details]').isVisible()).toBe(false);
     await quiz.locator(`input[value="${wrong}"]`).check();
     const fb = quiz.locator('[data-cl-quiz-feedback]');
-    expect(await fb.innerText()).toMatch(new RegExp(`^Not quite — you picked ${String.fromCharCode(65 + wrong)}\\. The answer is ${String.fromCharCode(65 + answer)}\\. `));
+    // first wrong pick: says why that choice is wrong, not the answer, and offers a second try
+    const first = await fb.innerText();
+    expect(first).toMatch(new RegExp(`^Not quite — ${String.fromCharCode(65 + wrong)} is not it\\..*Try once more\\.$`, 's'));
+    expect(first).not.toContain(`The answer is`);
+    expect(await quiz.locator('[data-cl-quiz-details]').isVisible()).toBe(false);
     await quiz.locator(`input[value="${answer}"]`).check();
     expect(await fb.innerText()).toMatch(/^Correct: /);
     expect(errors).toEqual([]);
