@@ -7,3 +7,4 @@ export { score, setupFailure } from './common.ts';
 
 export const FORMATS = ['text', 'json', 'gradescope', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
+export { escapeControl, escapeLine } from './escape.ts';
