@@ -13,8 +13,22 @@ export interface CliRun {
   ms: number;
 }
 
-/** Run `node src/cli/grade.ts …` (the same Node as the tests: Node 24 from the devDependency). */
-export function grade(args: string[], opts: { cwd?: string; exercises?: string | null } = {}): Promise<CliRun> {
+/**
+ * Run the `grade` command IN-PROCESS: its exported `main` with captured stdout/stderr. Learner code
+ * still runs in real sandboxed child processes; only the CLI's own start-up is shared.
+ */
+export async function grade(args: string[], opts: { exercises?: string | null } = {}): Promise<CliRun> {
+  const full = opts.exercises === null ? args : [...args, '--exercises', opts.exercises ?? FIXTURES];
+  const { main } = await import('../../src/cli/grade.ts');
+  let stdout = '';
+  let stderr = '';
+  const started = Date.now();
+  const code = await main(full, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr, ms: Date.now() - started };
+}
+
+/** Run `node src/cli/grade.ts …` as a real process (the same Node as the tests: Node 24 from the devDependency). */
+export function gradeProcess(args: string[], opts: { cwd?: string; exercises?: string | null } = {}): Promise<CliRun> {
   const full = opts.exercises === null ? args : [...args, '--exercises', opts.exercises ?? FIXTURES];
   const started = Date.now();
   return new Promise((resolve) => {

@@ -34,7 +34,7 @@ export function formatJunit(graded: Graded[]): string {
       const names = g.expectedTests && g.expectedTests.length ? g.expectedTests : ['loading your code'];
       for (const name of names) {
         errors++;
-        cases.push(`    <testcase classname="${xmlEscape(r.exercise)}" name="${xmlEscape(name)}" time="0.000">\n      <error type="${r.compileError ? 'compile' : 'load'}" message="${xmlEscape(failure)}">${xmlEscape(failure)}</error>\n    </testcase>`);
+        cases.push(`    <testcase classname="${xmlEscape(r.exercise)}" name="${xmlEscape(name)}" time="0.000">\n      <error type="${g.notSubmitted ? 'not-submitted' : r.compileError ? 'compile' : 'load'}" message="${xmlEscape(failure)}">${xmlEscape(failure)}</error>\n    </testcase>`);
       }
     }
     for (const t of failure ? [] : r.tests) {
