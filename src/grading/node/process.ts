@@ -41,8 +41,9 @@ proc.stdin.on('end', () => {
   mod.exports.start({ process: proc, registerHooks, makeCodeCache: boot.wantCache ? () => script.createCachedData() : null });
 });`;
 
-/** The flags the child starts with (exported for the hostile tests, which check each route is shut). */
-export const CHILD_FLAGS = ['--permission', `--max-old-space-size=${CHILD_HEAP_MB}`, '--disable-proto=throw', '-e', LOADER];
+/** The sandbox flags (exported for the hostile tests, which check that each route is shut). */
+export const CHILD_PERMISSION_FLAGS = ['--permission', `--max-old-space-size=${CHILD_HEAP_MB}`];
+const CHILD_FLAGS = [...CHILD_PERMISSION_FLAGS, '-e', LOADER];
 
 let childUser: { uid: number; gid: number } | null = null;
 
@@ -56,6 +57,11 @@ export function setChildUser(uid: number, gid: number): string | null {
   if (probe.status !== 0) return `a test process as uid ${uid} exited with ${probe.status ?? probe.signal}`;
   childUser = { uid, gid };
   return null;
+}
+
+/** Run later children as this process's own user again. */
+export function resetChildUser(): void {
+  childUser = null;
 }
 
 /** Children not yet ended (so a CLI can stop them all before it exits). */
@@ -84,8 +90,8 @@ function exitReason(code: number | null, signal: NodeJS.Signals | null, stderrTa
   return `it exited (code ${code}) — does your code end the process?`;
 }
 
-/** Start one sandboxed grading child. Synchronous (builds the bundle first if it is stale). */
-export function spawnChild(bundle: ChildBundle = ensureChildBundle()): WorkerHandle {
+/** Start one sandboxed grading child. Synchronous (builds the bundle first if it is stale). `pid` is for tests. */
+export function spawnChild(bundle: ChildBundle = ensureChildBundle()): WorkerHandle & { pid: number | undefined } {
   const cache = readCodeCache(bundle);
   const child = spawn(process.execPath, CHILD_FLAGS, {
     stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
@@ -139,6 +145,7 @@ export function spawnChild(bundle: ChildBundle = ensureChildBundle()): WorkerHan
   for (const s of [child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
 
   return {
+    pid: child.pid,
     post: (msg) => {
       if (child.connected) child.send(msg);
     },
