@@ -4,7 +4,11 @@
  * One worker serves one run; the page's client terminates it on timeout.
  */
 import * as engine from 'collapse-lab/engine';
+import { sealRealm } from '../runtime/realm.ts';
 import { createSession, type ParentMessage, type WorkerMessage } from '../runtime/session.ts';
+
+// Freeze the shared intrinsics and the assertion machinery before anything else runs here.
+sealRealm();
 
 const scope = self as unknown as {
   postMessage: (m: WorkerMessage) => void;
