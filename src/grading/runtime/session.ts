@@ -192,7 +192,8 @@ export function createSession(opts: SessionOptions): Session {
   const learnerEngine = (): Record<string, unknown> => {
     if (learnerEngineView) return learnerEngineView;
     const full = engineOrThrow() as Record<string, unknown>;
-    const view: Record<string, unknown> = {};
+    // `__esModule`: sucrase's interop then hands learner code this (frozen) object itself, not a mutable copy.
+    const view: Record<string, unknown> = Object.defineProperty({}, '__esModule', { value: true });
     for (const key of Object.keys(full)) {
       if (isReferenceKernelExport(key)) continue;
       view[key] = full[key];
