@@ -50,6 +50,8 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
   switch (o.type) {
     case 'ready':
       return true;
+    case 'prepared':
+      return typeof o.ok === 'boolean';
     case 'evaluating':
       return str(o.nonce);
     case 'loaded':

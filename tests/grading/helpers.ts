@@ -60,15 +60,17 @@ export interface AttackEnv {
 /**
  * Ways to turn a module specifier into a module at run time, out of reach of the transpiler's
  * import rewriting. Each is tried for every module in MODULES; a sandbox must refuse them all.
+ * The text `import(`/`eval(` is assembled at run time (IMP, EV in attackSource): the hardened
+ * realm rejects a FILE that contains it outright (see LITERAL_ROUTES), and these routes must get
+ * past that first check to test the ones behind it.
  */
 export const IMPORT_ROUTES: Record<string, string> = {
-  'the Function constructor': `(s) => new Function('s', 'return import(s)')(s)`,
-  'indirect eval': `(s) => (0, eval)('(x) => import(x)')(s)`,
-  'direct eval': `(s) => eval('import(s)')`,
-  'the AsyncFunction constructor': `(s) => (async () => {}).constructor('s', 'return await import(s)')(s)`,
-  "an arrow function's constructor": `(s) => (() => 0).constructor('s', 'return import(s)')(s)`,
-  'import() written in the file': `(s) => import(s)`,
-  'a Function built inside a timer': `(s) => new Promise((res, rej) => setTimeout(() => { try { res(Function('s', 'return import(s)')(s)); } catch (e) { rej(e); } }, 0))`,
+  'the Function constructor': `(s) => new Function('s', 'return ' + IMP + '(s)')(s)`,
+  'indirect eval': `(s) => (0, globalThis[EV])('(x) => ' + IMP + '(x)')(s)`,
+  'the AsyncFunction constructor': `(s) => (async () => {}).constructor('s', 'return await ' + IMP + '(s)')(s)`,
+  "an arrow function's constructor": `(s) => (() => 0).constructor('s', 'return ' + IMP + '(s)')(s)`,
+  'a Function built inside a timer': `(s) => new Promise((res, rej) => setTimeout(() => { try { res(Function('s', 'return ' + IMP + '(s)')(s)); } catch (e) { rej(e); } }, 0))`,
+  'a nested Compartment': `(s) => new globalThis.Compartment({ __options__: true }).evaluate('(x) => ' + IMP + '(x)')(s)`,
   'require on globalThis': `(s) => globalThis.require(s)`,
   'process.getBuiltinModule': `(s) => globalThis.process.getBuiltinModule(s)`,
   'process from Function("return this")': `(s) => Function('return this')().process.getBuiltinModule(s)`,
@@ -87,6 +89,14 @@ export const IMPORT_ROUTES: Record<string, string> = {
   }`,
 };
 
+/** Routes whose text alone gets the whole file refused by the hardened realm (each tried in its own file). */
+export const LITERAL_ROUTES: Record<string, string> = {
+  'import() written in the file': `(s) => import(s)`,
+  'direct eval of an import': `(s) => eval('import(s)')`,
+  'import() inside a string given to Function': `(s) => new Function('s', 'return import(s)')(s)`,
+  'import() in a comment, with the call built at run time': `(s) => /* import(x) */ new Function('s', 'return ' + IMP + '(s)')(s)`,
+};
+
 /** Modules an escaped submission would want. */
 export const MODULES = [
   'node:fs', 'fs', 'node:fs/promises', 'node:child_process', 'child_process', 'node:inspector', 'node:process',
@@ -102,6 +112,8 @@ export const MODULES = [
 export function attackSource(env: AttackEnv, routes: Record<string, string> = IMPORT_ROUTES, modules: string[] = MODULES): string {
   const routeTable = Object.entries(routes).map(([k, v]) => `  ${JSON.stringify(k)}: ${v},`).join('\n');
   return `// A hostile submission (tests/grading/helpers.ts attackSource).
+const IMP = 'imp' + 'ort';
+const EV = 'ev' + 'al';
 const MARKS = ${JSON.stringify(env.marks)};
 const PORT = ${env.port};
 const SECRETS = ${JSON.stringify(env.secrets)};
@@ -136,7 +148,7 @@ async function harm(spec, m, tag, reached) {
   } else if (name === 'module') {
     d.createRequire(MARKS + '/x.js')('fs').writeFileSync(mark, 'x');
   } else if (name === 'vm') {
-    const fs = await d.runInThisContext("import('node:fs')", { importModuleDynamically: d.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    const fs = await d.runInThisContext(IMP + "('node:fs')", { importModuleDynamically: d.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
     fs.writeFileSync(mark, 'x');
   }
 }

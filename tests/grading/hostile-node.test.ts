@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChildBundle } from '../../src/grading/node/bundle.ts';
 import { CHILD_PERMISSION_FLAGS, resetChildUser, setChildUser, spawnChild } from '../../src/grading/node/process.ts';
-import { HOSTILE, IMPORT_ROUTES, MODULES, ROOT, TOY, attackSource, connectionCounter, grade, type AttackEnv } from './helpers.ts';
+import { HOSTILE, IMPORT_ROUTES, LITERAL_ROUTES, MODULES, ROOT, TOY, attackSource, connectionCounter, grade, type AttackEnv } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PROBE = `${HOSTILE}probe/`;
@@ -101,6 +101,29 @@ describe('hostile (Node): a run-time-built import of a Node built-in reaches not
   });
 });
 
+describe('hostile (Node): import()/eval written in the file itself', { timeout: 120_000 }, () => {
+  for (const [what, route] of Object.entries(LITERAL_ROUTES)) {
+    it(`${what}: refused (the file does not load, or the route reaches nothing), no marker`, async () => {
+      const dir = tempDir('hostile-literal-');
+      const marks = join(dir, 'marks');
+      mkdirSync(marks);
+      const server = await connectionCounter();
+      try {
+        const r = await grade(['probe', write(dir, 'probe.ts', attackSource({ marks, port: server.port, secrets: [`${PROBE}solution.ts`] }, { [what]: route })), '--format', 'json'], { exercises: HOSTILE });
+        await sleep(500);
+        expect(readdirSync(marks)).toEqual([]);
+        expect(server.count()).toBe(0);
+        expect(r.stdout + r.stderr).not.toContain('SECRET-IN-SOLUTION');
+        const j = json(r.stdout) as ReturnType<typeof json> & { loadError?: string };
+        if (j.loadError) expect(r.code).toBe(2);
+        else expect(j.tests.find((t) => t.name === 'probe > the attack reaches nothing')?.status).toBe('passed');
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
+
 describe('hostile (Node): the child process itself refuses, even if a module were reached', { timeout: 60_000 }, () => {
   // The second line: the permission model of the OS process the learner's code runs in.
   const probe = (secret: string, mark: string) => `
@@ -158,6 +181,8 @@ describe('hostile (Node): delegating to the reference kernels', { timeout: 120_0
   // Routes to a reference kernel: the engine view, and run-time-built imports of the engine's source.
   const delegating = `
 import * as eng from 'collapse-lab/engine';
+const IMP = 'imp' + 'ort';
+const EV = 'ev' + 'al';
 const WANT = 'hpage_collapse_scan_pmd_after';
 let ref: any = null;
 const take = (m: any) => { const f = m && (m[WANT] ?? m.KERNELS?.after?.hpage_collapse_scan_pmd ?? m.default?.[WANT]); if (typeof f === 'function' && !ref) ref = f; };

@@ -14,10 +14,13 @@
  *     no network switch; with no module, no `process` and no network global there is no socket API
  *     left to call (the threat model in docs/quality.md says so and tests/grading/hostile-node.test.ts
  *     proves each route).
- * The session (runtime/session.ts) is the same one the browser worker runs.
+ * The session (runtime/session.ts) is the same one the browser worker runs; before it is created
+ * the realm is sealed (runtime/realm.ts sealRealm: ses lockdown, hardened assertion machinery), and
+ * learner code and tests are evaluated in ses Compartments.
  */
-import { createSession, type ParentMessage, type WorkerMessage } from '../runtime/session.ts';
 import * as engineNamespace from '../../engine/index.ts';
+import { sealRealm } from '../runtime/realm.ts';
+import { createSession, type ParentMessage, type WorkerMessage } from '../runtime/session.ts';
 
 /** What the loader hands over: the real process object and the module API, captured before hiding. */
 export interface ChildHost {
@@ -35,6 +38,8 @@ const refuse = (): never => {
 };
 
 export function start(host: ChildHost): void {
+  // Freeze the shared intrinsics and the assertion machinery before anything else runs here.
+  sealRealm();
   const proc = host.process;
   const send = proc.send?.bind(proc) as ((msg: unknown) => boolean) | undefined;
   if (!send) throw new Error('the grading child must be started with an IPC channel');
@@ -42,7 +47,8 @@ export function start(host: ChildHost): void {
     send(msg);
   };
 
-  const session = createSession({ engine: engineNamespace as unknown as Record<string, unknown>, post });
+  // esbuild's namespace object has getters; hand the session a plain copy (it hardens it).
+  const session = createSession({ engine: { ...engineNamespace } as Record<string, unknown>, post });
   // Errors that escape a test (a throwing timer, an unhandled rejection) are charged to the running
   // test instead of ending the process.
   proc.on('uncaughtException', (e) => session.stray(e));
