@@ -92,7 +92,7 @@ describe('the hardened realm (Node, sealRealm + Compartments)', { timeout: 120_0
 
   it('self-restoring patches of built-ins, matchers and engine exports do not stick, at load or inside a test', async () => {
     for (const when of ['load', 'test'] as const) {
-      const r = await runInRealm(TOY, `${toySolution}\n${patchProbe('count_present', when)}`);
+      const r = await runInRealm(TOY, `${toySolution}\n${patchProbe('count_present', when)}`, 10_000);
       const got = report<{ stuck: string[]; tried: number }>(r);
       expect(got.tried).toBeGreaterThan(500);
       expect(got.stuck, when).toEqual([]);
@@ -108,7 +108,7 @@ describe('the hardened realm (Node, sealRealm + Compartments)', { timeout: 120_0
       const honest = verdict(await runInRealm(ex, starter));
       expect(honest.passed).toBeLessThan(honest.total);
       for (const when of ['load', 'test'] as const) {
-        const attacked = await runInRealm(ex, `${starter}\n${patchProbe(fn, when)}`);
+        const attacked = await runInRealm(ex, `${starter}\n${patchProbe(fn, when)}`, 10_000);
         expect(verdict(attacked), `${ex.id} ${when}`).toEqual(honest);
       }
     }

@@ -126,14 +126,31 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     }
     deliver(m);
   };
-  host().then(
-    (h) => {
-      if (stopped) return;
-      h.failures.set(id, die);
-      h.win.postMessage({ type: 'start', id }, '*', [channel.port2]);
-    },
-    (e: unknown) => die(`the test runner could not start: ${(e as Error)?.message ?? String(e)}`),
-  );
+  let direct: Worker | null = null;
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+    // Offline, the sandboxed host cannot load (service workers do not serve sandboxed frames), so
+    // the worker script is started directly (from the service worker's cache). It then has no CSP
+    // of its own — and no network to reach; the realm, the stubs and the compartment still apply.
+    try {
+      direct = new Worker(workerUrl, { name: 'collapse-lab-grader' });
+      direct.onerror = (e) => {
+        e.preventDefault();
+        die(e.message || 'the test runner failed to start');
+      };
+      direct.postMessage({ type: 'connect' }, [channel.port2]);
+    } catch (e) {
+      queueMicrotask(() => die(`the test runner could not start: ${(e as Error)?.message ?? String(e)}`));
+    }
+  } else {
+    host().then(
+      (h) => {
+        if (stopped) return;
+        h.failures.set(id, die);
+        h.win.postMessage({ type: 'start', id }, '*', [channel.port2]);
+      },
+      (e: unknown) => die(`the test runner could not start: ${(e as Error)?.message ?? String(e)}`),
+    );
+  }
   return {
     post: (msg) => port.postMessage(msg),
     prepare(tests) {
@@ -150,6 +167,7 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     terminate() {
       stopped = true;
       port.close();
+      direct?.terminate();
       void hostPromise?.then((h) => {
         h.failures.delete(id);
         h.win.postMessage({ type: 'stop', id }, '*');

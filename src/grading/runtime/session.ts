@@ -374,9 +374,12 @@ export function createSession(opts: SessionOptions): Session {
     timers.setOwner(index);
     const r = await runTest(t, perTestMs, locate);
     timers.setOwner(null);
-    // Let errors from this test's own 0 ms timers surface before judging it (only if it started any),
-    // then end the task so an unhandled rejection from it is reported now, not during the next test.
+    // Let errors from this test's own 0 ms timers surface before judging it (only if it started any).
     if (timers.pendingFor(index) > 0) await new Promise<void>((resolve) => realSetTimeout(resolve, 0));
+    // An unhandled rejection is reported in a task the browser queues when this task's microtasks
+    // are done; a message posted now would be queued BEFORE it, so hop twice: the second message
+    // is posted from a later task, after that report (measured in Chromium: one hop was not enough).
+    await freshTask();
     await freshTask();
     current = null;
     const tampered = guard.checkAndRestore();

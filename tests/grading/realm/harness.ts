@@ -47,10 +47,4 @@ export function runInRealm(ex: Exercise, code: string, perTestMs = 2000): Promis
   return orchestrate(spawn, { exercise: ex.id, exports: ex.exports, code, tests: ex.tests }, { perTestMs, perRunMs: 60_000 });
 }
 
-/** The JSON a probe printed as `REPORT <json>` (in the load output or any test's output). */
-export function report<T>(r: RunResult): T {
-  const all = [r.output ?? '', ...r.tests.map((t) => `${t.output ?? ''}\n${t.message}`)].join('\n');
-  const m = /REPORT (\{.*\})/.exec(all);
-  if (!m) throw new Error(`no REPORT in the run: ${JSON.stringify(r).slice(0, 2000)}`);
-  return JSON.parse(m[1]!) as T;
-}
+export { report } from './report.ts';
