@@ -12,13 +12,24 @@
  * `main` is exported (tests call it in-process); the command runs only as the entry module.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { ensureChildBundle } from '../grading/node/bundle.ts';
-import { DEFAULT_EXERCISES_DIR, GradeSetupError, listExerciseIds, loadExercise, loadExtraTests } from '../grading/node/exercises.ts';
-import { expectedTestNames, gradeCode, spawnNodeWorker, terminateAllWorkers } from '../grading/node/grade.ts';
+import { enableCompileCache } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { WorkerHandle } from '../grading/orchestrate.ts';
-import { FORMATS, formatGradescope, formatJson, formatJunit, formatText, gradescopeFailure, notSubmittedGraded, type Format, type Graded } from '../grading/reporters/index.ts';
-import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS } from '../grading/types.ts';
-import { parseWork, WorkFormatError } from '../grading/work.ts';
+import type { Format, Graded } from '../grading/reporters/index.ts';
+
+// As a command: cache Node's compiled (and type-stripped) code of everything loaded from here on —
+// about 120 ms of CPU per run (measured: `grade --list` 0.15 s → 0.03 s user). The project's modules
+// are therefore imported dynamically, after this line. NODE_COMPILE_CACHE, when set, wins.
+if (import.meta.main && !process.env.NODE_COMPILE_CACHE) {
+  const base = process.env.COLLAPSE_LAB_CACHE_DIR ?? fileURLToPath(new URL('../../node_modules/.cache/collapse-lab', import.meta.url));
+  enableCompileCache(`${base}/node-compile`);
+}
+const { ensureChildBundle } = await import('../grading/node/bundle.ts');
+const { DEFAULT_EXERCISES_DIR, GradeSetupError, listExerciseIds, loadExercise, loadExtraTests } = await import('../grading/node/exercises.ts');
+const { expectedTestNames, gradeCode, spawnNodeWorker, terminateAllWorkers } = await import('../grading/node/grade.ts');
+const { FORMATS, formatGradescope, formatJson, formatJunit, formatText, gradescopeFailure, notSubmittedGraded } = await import('../grading/reporters/index.ts');
+const { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS } = await import('../grading/types.ts');
+const { parseWork, WorkFormatError } = await import('../grading/work.ts');
 
 const USAGE = `usage:
   npm run --silent grade -- <exercise-id> <file.ts> [options]

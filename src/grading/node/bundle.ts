@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -136,6 +136,8 @@ export function writeCodeCache(bundle: ChildBundle, data: Buffer): void {
     const tmp = join(bundle.dir, `v8cache.${process.pid}.tmp`);
     writeFileSync(tmp, data);
     renameSync(tmp, join(bundle.dir, `${bundle.hash.slice(0, 16)}.v8cache`));
+    // Caches of older bundles are useless (V8 rejects them): keep only this one.
+    for (const f of readdirSync(bundle.dir)) if (f.endsWith('.v8cache') && !f.startsWith(bundle.hash.slice(0, 16))) rmSync(join(bundle.dir, f), { force: true });
   } catch {
     /* a read-only cache folder only costs speed */
   }
