@@ -154,6 +154,16 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     expect(outputs[0].startsWith('x'.repeat(1023) + '\n')).toBe(true);
   });
 
+  it('a runaway allocation ends only its own test (out of memory or stopped), the others still run', async () => {
+    const j = json((await grade(['toy-sum', `${BAD}memory-hog.ts`, '--format', 'json'])).stdout);
+    expect(j.total).toBe(5);
+    expect(j.passed).toBe(3);
+    for (const t of j.tests.slice(0, 2)) {
+      expect(['timeout', 'error']).toContain(t.status);
+      expect(t.message).toMatch(/possibly an infinite loop|ran out of memory/);
+    }
+  });
+
   it('a non-existent file exits 2 with a clear message', async () => {
     const r = await grade(['toy-sum', `${BAD}does-not-exist.ts`]);
     expect(r.code).toBe(2);
@@ -170,7 +180,9 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
   it('learner code that replaces a built-in (Object.is) cannot fake a pass', async () => {
     const r = await grade(['toy-sum', `${BAD}tamper.ts`]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('your code changed `Object.is`');
+    // The hardened realm refuses the write itself (frozen built-ins) and says so.
+    expect(r.stdout).toContain('your code tried to change `Object.is`');
+    expect(r.stdout).toContain('frozen');
   });
 
   it('learner code cannot end the grader with process.exit', async () => {
