@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, exercise, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
-import { gotoExercise, runTests } from './quality-helpers.ts';
+import { ROOT, exercise, exerciseMeta, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
+import { runTests } from './quality-helpers.ts';
 
 const ID = 'early-abort';
 
@@ -32,9 +32,11 @@ const log: string[] = [];
 
 beforeAll(async () => {
   const port = await freePort();
+  // The dev server must not think it runs under Vitest (VITEST* variables change Vite's behaviour).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^VITEST|^TEST$/.test(k)));
   dev = spawn(process.execPath, [path.join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'dev', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: ROOT,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'development' },
+    env: { ...env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   dev.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
@@ -67,7 +69,10 @@ afterAll(async () => {
 describe('npm run dev', () => {
   it('"Run tests" grades an exercise through the dev server (solution passes, starter fails)', async () => {
     const { context, page, errors } = await newPage(browser);
-    await gotoExercise(page, base, ID);
+    // The dev server compiles on first request (and Vite may reload once after optimizing deps):
+    // a longer wait than the built site's gotoExercise allows.
+    await page.goto(`${base}/${exerciseMeta(ID).chapter}/`, { timeout: 120_000 });
+    await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID, { timeout: 120_000 });
     await openEditor(page, ID);
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
     const pass = await runTests(page, ID, 120_000);

@@ -255,6 +255,26 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     }, 60_000);
   });
 
+  it('"Draw my run": the learner\'s scan on a scenario, in the sealed runner; an endless loop is stopped', async () => {
+    const draw = (code: string, scenario: object, timeoutMs?: number) =>
+      page.evaluate(
+        ({ code, scenario, timeoutMs }) => (window as unknown as { grader: { drawMyRun: (o: object) => Promise<Record<string, unknown>> } }).grader.drawMyRun({ code, scenario, timeoutMs }),
+        { code, scenario, timeoutMs },
+      ) as Promise<{ ok: boolean; error?: string; report?: Record<string, unknown>; before?: string[][]; after?: string[][] }>;
+    const scenario = { layout: 'migration,page*511' };
+    const mine = await draw(source('exercises/early-abort/starter.ts'), scenario);
+    const patched = await draw(source('exercises/early-abort/solution.ts'), scenario);
+    expect(mine.ok && patched.ok, JSON.stringify([mine.error, patched.error])).toBe(true);
+    expect(patched.report!.scan_result).toBe('SCAN_PTE_NON_PRESENT');
+    expect(mine.report!.scan_result).toBe('SCAN_SUCCEED');
+    expect(mine.before![0]).toHaveLength(512);
+    const loop = await draw('export function hpage_collapse_scan_pmd(): number { for (;;) {} }', { layout: 'page*512' }, 300);
+    expect(loop).toMatchObject({ ok: false });
+    expect(loop.error).toMatch(/stopped after 0.3 s/);
+    // and the runner still works afterwards
+    expect((await draw(source('exercises/early-abort/solution.ts'), scenario)).ok).toBe(true);
+  }, 60_000);
+
   it('answers an unknown exercise id with a load error instead of throwing', async () => {
     const r = await run('no-such-exercise', 'export const x = 1;');
     expect(r.loadError).toContain("unknown exercise 'no-such-exercise'");

@@ -164,3 +164,39 @@ setTimeout(() => { for (const [o, k, d] of saved) { try { if (d) Object.definePr
     }
   });
 });
+
+describe('"Draw my run" in the sealed runtime (runtime/draw.ts)', { timeout: 120_000 }, () => {
+  it("runs the learner's scan on a scenario and returns plain data that differs where the patch matters", async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const scenario = { layout: 'migration,page*511' };
+    const mine = await drawInRealm(eaStarter, scenario);
+    const patched = await drawInRealm(eaSolution, scenario);
+    expect(mine.ok && patched.ok, JSON.stringify([mine, patched]).slice(0, 500)).toBe(true);
+    if (!mine.ok || !patched.ok) return;
+    expect(mine.replaced).toEqual(['hpage_collapse_scan_pmd']);
+    // the patched scan stops at slot 0; the starter's scan runs on and a huge page is allocated for nothing
+    expect(patched.report.scan_result).toBe('SCAN_PTE_NON_PRESENT');
+    expect(patched.report.allocated).toBe(false);
+    expect(mine.report.scan_result).toBe('SCAN_SUCCEED');
+    expect(mine.report.allocated).toBe(true);
+    expect((mine.report.trace as unknown[]).length).toBeGreaterThan((patched.report.trace as unknown[]).length);
+    expect(mine.before[0]![0]).toBe('migration');
+    expect(mine.before[0]).toHaveLength(512);
+    expect(Array.isArray(mine.report.trace)).toBe(true);
+    expect(() => structuredClone(mine)).not.toThrow();
+    expect(JSON.stringify(mine)).not.toMatch(/\bn"|\[object/);
+  });
+
+  it('a bad layout, a syntax error and a throwing learner function come back as errors, not exceptions', async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const bad = await drawInRealm(eaSolution, { layout: 'page*3' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/512|add up|total/i);
+    const syntax = await drawInRealm('export function hpage_collapse_scan_pmd( {', { layout: 'page*512' });
+    expect(syntax.ok).toBe(false);
+    if (!syntax.ok) expect(syntax.error).toMatch(/^line 1:\d+/);
+    const throws = await drawInRealm("export function hpage_collapse_scan_pmd(): number { throw new RangeError('mine'); }", { layout: 'page*512' });
+    expect(throws.ok).toBe(false);
+    if (!throws.ok) expect(throws.error).toMatch(/RangeError: mine/);
+  });
+});

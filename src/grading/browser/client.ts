@@ -23,7 +23,8 @@ import { hostUrl, workerUrl } from 'virtual:grader-runner';
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
-import type { PrepareMessage, WorkerMessage } from '../runtime/session.ts';
+import type { DrawMessage, PrepareMessage, WorkerMessage } from '../runtime/session.ts';
+import type { DrawOutcome, DrawScenario } from '../runtime/draw.ts';
 
 const testSources = import.meta.glob('/exercises/*/*.test.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
 const metas = import.meta.glob('/exercises/*/exercise.json', { import: 'default' }) as Record<string, () => Promise<{ id: string; exports: string[]; exportKinds?: Record<string, ExportKind> }>>;
@@ -91,6 +92,8 @@ interface BrowserWorkerHandle extends WorkerHandle {
   prepare(tests: TestSource[]): void;
   /** Observe every message (for streaming results). */
   tap(fn: (m: WorkerMessage) => void): void;
+  /** Send a "Draw my run" request (instead of a 'load'). */
+  draw(msg: DrawMessage): void;
 }
 
 function spawnBrowserWorker(): BrowserWorkerHandle {
@@ -158,6 +161,7 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
       port.postMessage({ type: 'prepare', tests } satisfies PrepareMessage);
     },
     tap: (fn) => void taps.push(fn),
+    draw: (msg) => port.postMessage(msg),
     listen(m, x) {
       onMsg = m;
       onExit = x;
@@ -310,4 +314,46 @@ function stream(h: BrowserWorkerHandle, onResult: OnResult): void {
       }
     }
   });
+}
+
+export type { DrawOutcome, DrawScenario };
+
+/**
+ * "Draw my run" (issue 14): run the learner's `code` (its exports replace the kernel functions of
+ * the same name) on `scenario` in a fresh sealed runner, and return the collapse report and the
+ * PTE kinds before/after as plain data for PteGrid/Timeline. Draw the patched kernel's run of the
+ * same scenario with the engine on the page (`makeWorld` + `runCollapse`, kernel 'after').
+ * A run that does not finish within `timeoutMs` (default 2 s) is stopped. Never throws.
+ *
+ *   const mine = await drawMyRun({ code, scenario: { layout: 'migration,page*511' } });
+ *   if (mine.ok) draw(mine.after, mine.report.trace);
+ */
+export async function drawMyRun(opts: { code: string; scenario: DrawScenario; timeoutMs?: number }): Promise<DrawOutcome> {
+  const limit = opts.timeoutMs ?? DEFAULT_PER_TEST_MS;
+  let h: BrowserWorkerHandle;
+  if (spare) {
+    h = spare.handle; // a spare (prepared or not) can draw; the next one starts now
+    startSpare(spare.tests);
+  } else h = spawnBrowserWorker();
+  const nonce = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  try {
+    return await new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (o: DrawOutcome) => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(o);
+      };
+      h.listen(
+        (m) => {
+          if (m.type === 'ready') {
+            h.draw({ type: 'draw', nonce, code: opts.code, scenario: opts.scenario });
+            timer = setTimeout(() => done({ ok: false, error: `stopped after ${limit / 1000} s — possibly an infinite loop` }), limit + 250);
+          } else if (m.type === 'drawn' && m.nonce === nonce) done(m.outcome);
+        },
+        (reason) => done({ ok: false, error: `the test runner stopped: ${reason}` }),
+      );
+    });
+  } finally {
+    h.terminate();
+  }
 }

@@ -19,6 +19,7 @@ import type { CompileError, ExportKind, RunPayload, TestResult, TestSource } fro
 import { OUTPUT_CAP_BYTES } from '../types.ts';
 import { createExpect } from './expect.ts';
 import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts';
+import { drawRun, type DrawOutcome, type DrawScenario } from './draw.ts';
 import { describeRejectedSource, hardenAssertionObject, hardenNamespace, makeCompartment, makeTimers, sealRealm } from './realm.ts';
 import { capMessage, createSuite, describeThrownForLoad, freshTask, runTest, type CollectedTest } from './suite.ts';
 
@@ -32,6 +33,9 @@ export type ParentMessage =
  */
 export type PrepareMessage = { type: 'prepare'; tests: TestSource[] };
 
+/** "Draw my run" (instead of 'load'; one per worker): run the learner's exports on one scenario. */
+export type DrawMessage = { type: 'draw'; nonce: string; code: string; scenario: DrawScenario };
+
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'evaluating'; nonce: string }
@@ -39,7 +43,9 @@ export type WorkerMessage =
   | { type: 'load-failed'; nonce: string; compileError?: CompileError; loadError?: string; output: string }
   | { type: 'result'; nonce: string; index: number; result: TestResult }
   /** Answer to 'prepare' (ok: false means 'load' will report the problem). */
-  | { type: 'prepared'; ok: boolean };
+  | { type: 'prepared'; ok: boolean }
+  /** Answer to 'draw'. */
+  | { type: 'drawn'; nonce: string; outcome: DrawOutcome; output: string };
 
 type ModuleFn = (exports: Record<string, unknown>, require: (id: string) => unknown, module: { exports: Record<string, unknown> }) => void;
 
@@ -124,7 +130,7 @@ export interface SessionOptions {
 
 export interface Session {
   /** Handle a message from the parent. */
-  handle: (msg: ParentMessage | PrepareMessage) => void;
+  handle: (msg: ParentMessage | PrepareMessage | DrawMessage) => void;
   /** Report an error that escaped a test (uncaught in a timer, unhandled rejection). */
   stray: (e: unknown) => void;
 }
@@ -397,8 +403,40 @@ export function createSession(opts: SessionOptions): Session {
     return result;
   }
 
-  const handle = (msg: ParentMessage | PrepareMessage) => {
-    if (msg.type === 'prepare') {
+  /** Evaluate the learner's code for a drawing (no tests); an error text or its exports. */
+  function loadForDraw(code: string): { exports: Record<string, unknown> } | { error: string } {
+    const compiled = compileTs(code, LEARNER_FILE);
+    if (!compiled.ok) return { error: `line ${compiled.error.line}:${compiled.error.column}: ${compiled.error.message}` };
+    const mod = { exports: {} as Record<string, unknown> };
+    const learnerRequire = harden((id: string): unknown => {
+      if (ENGINE_IDS.has(id)) return learnerEngine();
+      throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
+    });
+    try {
+      evaluate(compiled.code, LEARNER_FILE, learnerCompartment)(mod.exports, learnerRequire, mod);
+    } catch (e) {
+      return { error: describeRejectedSource(e, 'your code') ?? `your code threw while loading: ${describeThrownForLoad(e, locate)}` };
+    }
+    return { exports: mod.exports };
+  }
+
+  const handle = (msg: ParentMessage | PrepareMessage | DrawMessage) => {
+    if (msg.type === 'draw') {
+      if (nonce !== null) return; // one use per worker
+      nonce = msg.nonce;
+      let outcome: DrawOutcome;
+      try {
+        const loaded = loadForDraw(msg.code);
+        if ('error' in loaded) outcome = { ok: false, error: loaded.error };
+        else {
+          const ops = Object.keys(((engineOrThrow().KERNELS as Record<string, object> | undefined)?.after ?? {}) as object);
+          outcome = drawRun(engineOrThrow(), loaded.exports, msg.scenario, ops);
+        }
+      } catch (e) {
+        outcome = { ok: false, error: `the runner failed to draw: ${String((e as Error)?.message ?? e)}` };
+      }
+      post({ type: 'drawn', nonce: msg.nonce, outcome, output: output.take() });
+    } else if (msg.type === 'prepare') {
       // Compile and collect the exercise's tests while the runner waits for a click.
       if (nonce !== null) return;
       try {

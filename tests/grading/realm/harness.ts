@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { orchestrate, type WorkerHandle } from '../../../src/grading/orchestrate.ts';
 import type { WorkerMessage } from '../../../src/grading/runtime/session.ts';
 import type { RunResult, TestSource } from '../../../src/grading/types.ts';
+import type { DrawOutcome, DrawScenario } from '../../../src/grading/runtime/draw.ts';
 import { ROOT } from '../helpers.ts';
 
 function spawn(): WorkerHandle {
@@ -48,3 +49,17 @@ export function runInRealm(ex: Exercise, code: string, perTestMs = 2000): Promis
 }
 
 export { report } from './report.ts';
+
+/** "Draw my run" in the sealed runtime: one 'draw' message to a fresh harness worker. */
+export function drawInRealm(code: string, scenario: DrawScenario): Promise<DrawOutcome> {
+  const h = spawn();
+  return new Promise<DrawOutcome>((resolve, reject) => {
+    h.listen(
+      (m) => {
+        if (m.type === 'ready') h.post({ type: 'draw', nonce: 'n1', code, scenario } as unknown as Parameters<WorkerHandle['post']>[0]);
+        else if (m.type === 'drawn') resolve(m.outcome);
+      },
+      (r) => reject(new Error(r)),
+    );
+  }).finally(() => h.terminate());
+}
