@@ -4,7 +4,7 @@
  * code still runs in real sandboxed children); the "as a real process" block spawns `node
  * src/cli/grade.ts` for what only a whole process shows (exit status, streams, start-up).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,40 @@ describe('grade CLI as a real process', { timeout: 60_000 }, () => {
     expect(failing.code).toBe(1);
     expect(json(failing.stdout).failed).toBe(1);
   });
+  it('the runner bundle is built into the cache folder once, reused, and rebuilt when an input is newer', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'grade-cache-'));
+    const env = { COLLAPSE_LAB_CACHE_DIR: cache };
+    const bundle = join(cache, 'grader-child.js');
+    const first = await gradeProcess(['toy-sum', `${TOY}solution.ts`], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(bundle)).toBe(true);
+    const built = statSync(bundle).mtimeMs;
+    // The first child also left a V8 code cache, and the trusted test list was cached.
+    expect(readdirSync(cache).some((f) => f.endsWith('.v8cache'))).toBe(true);
+    expect(readdirSync(join(cache, 'names')).length).toBeGreaterThan(0);
+    expect((await gradeProcess(['toy-sum', `${TOY}solution.ts`], { env })).code).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(built);
+    // An input newer than the bundle (listed in its manifest) forces a rebuild.
+    const manifestFile = join(cache, 'grader-child.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { inputs: string[] };
+    const newer = join(cache, 'newer-input.ts');
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(newer, '// touched after the build\n');
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, inputs: [...manifest.inputs, newer] }));
+    expect((await gradeProcess(['toy-sum', `${TOY}solution.ts`], { env })).code).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(built);
+  });
+
+  it('--prepare builds the runner and every exercise\'s test list ahead of time', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'grade-cache-'));
+    const r = await gradeProcess(['--prepare'], { env: { COLLAPSE_LAB_CACHE_DIR: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    // toy-sum's solution loads; conformance's re-exports another file, which the runner refuses.
+    expect(r.stdout).toMatch(/prepared the runner .* and the test lists of 1 of 2 exercise\(s\)/);
+    expect(r.stderr).toContain("'conformance' has no reference solution that loads");
+    expect(readdirSync(join(cache, 'names'))).toHaveLength(1);
+  });
+
   it('a usage error exits 2 with the usage on stderr', async () => {
     const r = await gradeProcess(['toy-sum']);
     expect(r.code).toBe(2);

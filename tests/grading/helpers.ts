@@ -28,11 +28,11 @@ export async function grade(args: string[], opts: { exercises?: string | null } 
 }
 
 /** Run `node src/cli/grade.ts …` as a real process (the same Node as the tests: Node 24 from the devDependency). */
-export function gradeProcess(args: string[], opts: { cwd?: string; exercises?: string | null } = {}): Promise<CliRun> {
+export function gradeProcess(args: string[], opts: { cwd?: string; exercises?: string | null; env?: Record<string, string> } = {}): Promise<CliRun> {
   const full = opts.exercises === null ? args : [...args, '--exercises', opts.exercises ?? FIXTURES];
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [`${ROOT}src/cli/grade.ts`, ...full], { cwd: opts.cwd ?? ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [`${ROOT}src/cli/grade.ts`, ...full], { cwd: opts.cwd ?? ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...opts.env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - started });
     });
