@@ -209,7 +209,8 @@ async function main(): Promise<void> {
   writeResults(results);
 }
 
-if (import.meta.main) {
+// Run as the kit's entry (Node ≥ 24.2 sets import.meta.main; older: compare with argv[1]).
+if (import.meta.main ?? (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url))) {
   try {
     await main();
   } catch (e) {

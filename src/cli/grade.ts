@@ -13,6 +13,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerHandle } from '../grading/orchestrate.ts';
 import type { Format, Graded } from '../grading/reporters/index.ts';
@@ -20,7 +21,9 @@ import type { Format, Graded } from '../grading/reporters/index.ts';
 // As a command: cache Node's compiled (and type-stripped) code of everything loaded from here on —
 // about 120 ms of CPU per run (measured: `grade --list` 0.15 s → 0.03 s user). The project's modules
 // are therefore imported dynamically, after this line. NODE_COMPILE_CACHE, when set, wins.
-if (import.meta.main && !process.env.NODE_COMPILE_CACHE) {
+/** True when this file is the command (Node ≥ 24.2 says so; older: compare with argv[1]). */
+const isEntry = import.meta.main ?? (process.argv[1] !== undefined && resolvePath(process.argv[1]) === fileURLToPath(import.meta.url));
+if (isEntry && !process.env.NODE_COMPILE_CACHE) {
   const base = process.env.COLLAPSE_LAB_CACHE_DIR ?? fileURLToPath(new URL('../../node_modules/.cache/collapse-lab', import.meta.url));
   enableCompileCache(`${base}/node-compile`);
 }
@@ -301,7 +304,7 @@ export async function main(argv: string[], io: GradeIo = PROCESS_IO): Promise<nu
   }
 }
 
-if (import.meta.main) {
+if (isEntry) {
   // `grade … | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

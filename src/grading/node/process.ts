@@ -21,6 +21,12 @@ import { ensureChildBundle, readCodeCache, writeCodeCache, type ChildBundle } fr
 /** Heap limit of a child, in MB (a learner's runaway allocation ends that child, not the grader). */
 export const CHILD_HEAP_MB = 512;
 
+/** `--permission` (stable since Node 23.5); Node 22 (the engines floor) calls it --experimental-permission. */
+function permissionFlag(): string {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 5) ? '--permission' : '--experimental-permission';
+}
+
 /**
  * The child's first code: read the bundle from stdin, forget the `-e` module globals, evaluate the
  * bundle with no dynamic-import callback, start it. Strict mode so no sloppy frame leaks `this`.
@@ -42,7 +48,7 @@ proc.stdin.on('end', () => {
 });`;
 
 /** The sandbox flags (exported for the hostile tests, which check that each route is shut). */
-export const CHILD_PERMISSION_FLAGS = ['--permission', `--max-old-space-size=${CHILD_HEAP_MB}`];
+export const CHILD_PERMISSION_FLAGS = [permissionFlag(), `--max-old-space-size=${CHILD_HEAP_MB}`];
 const CHILD_FLAGS = [...CHILD_PERMISSION_FLAGS, '-e', LOADER];
 
 let childUser: { uid: number; gid: number } | null = null;
