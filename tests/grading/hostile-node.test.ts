@@ -294,3 +294,49 @@ export function first_absent(slots: boolean[]): number { return slots.findIndex(
     expect(r.stdout).toContain('\\x1b[2J');
   });
 });
+
+describe('hostile (Node): a signal cannot open the grader\'s inspector', { timeout: 60_000 }, () => {
+  // Had learner code reached `process.kill`/`_debugProcess` (the permission model allows signals),
+  // SIGUSR1 would open the PARENT's inspector, from where a report could be forged. The `grade`
+  // script (package.json) and run_autograder start Node with --disable-sigusr1.
+  const gradeScript = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { grade: string } }).scripts.grade.split(/\s+/);
+  const nodeFlags = gradeScript.slice(1, gradeScript.indexOf('src/cli/grade.ts'));
+
+  async function signalAndProbe(flags: string[]): Promise<{ open: boolean; stdout: string }> {
+    const { spawn } = await import('node:child_process');
+    const net = await import('node:net');
+    const free = await new Promise<number>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as import('node:net').AddressInfo).port; s.close(() => r(p)); }); });
+    const child = spawn(process.execPath, [`--inspect-port=127.0.0.1:${free}`, ...flags, 'src/cli/grade.ts', 'toy-sum', `${ROOT}tests/grading/fixtures/bad/infinite-loop.ts`, '--exercises', `${ROOT}tests/grading/fixtures/`, '--timeout', '1500'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    // Signal once the grader is mid-run (it has started its sandboxed child), so Node's own start-up,
+    // where SIGUSR1's handling is set, is long over.
+    const running = () => {
+      try {
+        return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim() !== '';
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 400 && !running(); i++) await sleep(50);
+    expect(running()).toBe(true);
+    child.kill('SIGUSR1');
+    await sleep(700);
+    const open = await new Promise<boolean>((r) => { const c = net.connect(free, '127.0.0.1', () => { c.destroy(); r(true); }); c.on('error', () => r(false)); });
+    if (open) child.kill('SIGKILL');
+    await exited;
+    return { open, stdout };
+  }
+
+  it('baseline: without the flag, SIGUSR1 opens the inspector port', async () => {
+    expect((await signalAndProbe([])).open).toBe(true);
+  });
+
+  it('with the grade script\'s flags, the port stays closed and the run ends with its real report', async () => {
+    expect(nodeFlags).toContain('--disable-sigusr1');
+    const r = await signalAndProbe(nodeFlags);
+    expect(r.open).toBe(false);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Score: 3/5');
+  });
+});

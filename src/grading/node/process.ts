@@ -48,7 +48,7 @@ proc.stdin.on('end', () => {
 });`;
 
 /** The sandbox flags (exported for the hostile tests, which check that each route is shut). */
-export const CHILD_PERMISSION_FLAGS = [permissionFlag(), `--max-old-space-size=${CHILD_HEAP_MB}`];
+export const CHILD_PERMISSION_FLAGS = [permissionFlag(), `--max-old-space-size=${CHILD_HEAP_MB}`, '--disable-sigusr1'];
 const CHILD_FLAGS = [...CHILD_PERMISSION_FLAGS, '-e', LOADER];
 
 let childUser: { uid: number; gid: number } | null = null;
