@@ -68,6 +68,8 @@ export function start(host: ChildHost): void {
   });
   for (const name of NETWORK_GLOBALS) {
     try {
+      // Delete first: Node's lazy globals (WebSocket) load undici when redefined in place (~75 ms of CPU).
+      delete (globalThis as Record<string, unknown>)[name];
       Object.defineProperty(globalThis, name, { value: undefined, writable: false, configurable: false });
     } catch {
       /* not present or not configurable */
