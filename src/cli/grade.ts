@@ -20,7 +20,8 @@ import type { Format, Graded } from '../grading/reporters/index.ts';
 
 // As a command: cache Node's compiled (and type-stripped) code of everything loaded from here on —
 // about 120 ms of CPU per run (measured: `grade --list` 0.15 s → 0.03 s user). The project's modules
-// are therefore imported dynamically, after this line. NODE_COMPILE_CACHE, when set, wins.
+// are therefore imported dynamically, after this line. NODE_COMPILE_CACHE, when set, wins. The npm
+// script also preloads ./compile-cache.mjs, which enables it before this file itself is stripped.
 /** True when this file is the command (Node ≥ 24.2 says so; older: compare with argv[1]). */
 const isEntry = import.meta.main ?? (process.argv[1] !== undefined && resolvePath(process.argv[1]) === fileURLToPath(import.meta.url));
 if (isEntry && !process.env.NODE_COMPILE_CACHE) {
