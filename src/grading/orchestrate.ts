@@ -313,7 +313,9 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
             const known = names.includes(r.result.name);
             return await untrusted(known ? `a duplicate or out-of-order result ('${r.result.name}')` : `a result for an unknown test ('${r.result.name}')`);
           }
-          results[index] = { name: names[index], status: r.result.status, message: r.result.message, ...(r.result.output ? { output: r.result.output } : {}), ...(r.result.durationMs !== undefined ? { durationMs: r.result.durationMs } : {}) };
+          // The name is the parent's; `extra` is decided here from the file prefixes, never by the runner.
+          const { extra: _ignored, ...fromRunner } = r.result;
+          results[index] = { ...fromRunner, name: names[index] };
           index++;
           if (opts.bail && got.msg.result.status !== 'passed') return finish();
           continue;

@@ -174,3 +174,36 @@ describe('orchestrate: a runner that breaks the protocol fails the whole run', (
     expect(r.passed).toBe(0);
   });
 });
+
+describe('orchestrate: what the parent decides itself', () => {
+  it('a result\'s name and its "extra" (instructor test) flag come from the parent, not the runner', async () => {
+    // The runner reports every result with extra: true and a name of its own choosing at index 0.
+    const spawn = (): WorkerHandle => {
+      let onMsg: (m: WorkerMessage) => void = () => {};
+      let nonce = '';
+      return {
+        listen(m) {
+          onMsg = m;
+          queueMicrotask(() => onMsg({ type: 'ready' }));
+        },
+        post(msg: ParentMessage) {
+          if (msg.type === 'load') {
+            nonce = msg.nonce;
+            queueMicrotask(() => {
+              onMsg({ type: 'evaluating', nonce });
+              onMsg({ type: 'loaded', nonce, names: ['a', 'extra.test.ts > b'], output: '' });
+            });
+          } else {
+            queueMicrotask(() => {
+              onMsg({ type: 'result', nonce, index: 0, result: { name: 'a', status: 'passed', message: '', extra: true } });
+              onMsg({ type: 'result', nonce, index: 1, result: { name: 'extra.test.ts > b', status: 'passed', message: '' } });
+            });
+          }
+        },
+        terminate() {},
+      };
+    };
+    const r = await orchestrate(spawn, { ...payload, tests: [{ file: 'extra.test.ts', source: '', prefixNames: true }] }, { perTestMs: 1000 });
+    expect(r.tests.map((t) => [t.name, t.extra ?? false])).toEqual([['a', false], ['extra.test.ts > b', true]]);
+  });
+});

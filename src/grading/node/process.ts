@@ -112,7 +112,7 @@ export function spawnChild(bundle: ChildBundle = ensureChildBundle()): WorkerHan
     stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
   });
   child.stdin?.on('error', () => {}); // a child that died before reading its code: reported by 'exit'
-  child.stdin?.end(JSON.stringify({ code: bundle.code, cache: cache ? cache.toString('base64') : null, wantCache: cache === null }));
+  child.stdin?.end(JSON.stringify({ code: bundle.code, cache: cache ? cache.toString('base64') : null, wantCache: cache === null && bundle.dir !== null }));
 
   const early: WorkerMessage[] = [];
   let onMsg: ((m: WorkerMessage) => void) | null = null;
