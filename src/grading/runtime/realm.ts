@@ -232,6 +232,7 @@ export function makeCompartment(name: string, consoleLike: object, timers: Timer
 
 /** Source-text rejections ses makes before evaluating, turned into a learner-readable reason. */
 export function describeRejectedSource(e: unknown, who: string): string | null {
+  if ((e as Error)?.name !== 'SyntaxError') return null;
   const msg = String((e as Error)?.message ?? '');
   const line = /:(\d+)\b/.exec(msg)?.[1];
   const at = line ? ` at line ${line}` : '';
