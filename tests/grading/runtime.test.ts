@@ -71,6 +71,11 @@ describe('the hardened realm (Node, sealRealm + Compartments)', { timeout: 120_0
     }
   });
 
+  it('an error thrown while loading is a throw, even when its text looks like a refusal', async () => {
+    const r = await runInRealm(TOY, `${toySolution}\nthrow new SyntaxError('Possible import expression rejected at x:3. (SES_IMPORT_REJECTED)');\n`);
+    expect(r.loadError).toMatch(/^your code threw while loading: SyntaxError: Possible import expression/);
+  });
+
   it('a written dynamic import() of anything but the engine fails with the import message', async () => {
     const code = `${toySolution}\nfor (const m of ['node:fs', 'fs', 'vitest', './solution', 'http://127.0.0.1:9/x.js']) {\n  import(m).then(() => console.log('REPORT ' + JSON.stringify({ reached: m })), (e: any) => console.log('REPORT ' + JSON.stringify({ refused: String(e.message) })));\n}\n`;
     const r = await runInRealm(TOY, code);

@@ -59,6 +59,15 @@ function startHost(): Promise<Host> {
     });
     source.catch(reject);
     const giveUp = setTimeout(() => reject(new Error('the test runner host did not start')), 30_000);
+    // A host page that loaded but never said hello (a 404 page, a blocked frame) fails fast.
+    frame.addEventListener('load', () => {
+      setTimeout(() => {
+        if (host === null) {
+          clearTimeout(giveUp);
+          reject(new Error(`the test runner host (${hostUrl}) did not load`));
+        }
+      }, 5_000);
+    });
     addEventListener('message', (e: MessageEvent) => {
       if (e.source !== frame.contentWindow || !e.data || typeof e.data !== 'object') return;
       const d = e.data as { type?: string; id?: number; message?: string };

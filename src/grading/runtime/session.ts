@@ -288,11 +288,17 @@ export function createSession(opts: SessionOptions): Session {
       });
       const mod = { exports: {} as Record<string, unknown> };
       suite.setFilePrefix(file.prefixNames ? file.file : null);
+      let moduleFn: ModuleFn;
       try {
-        evaluate(t.code, file.file, testCompartment)(mod.exports, testRequire, mod);
+        moduleFn = evaluate(t.code, file.file, testCompartment);
       } catch (e) {
-        const rejected = describeRejectedSource(e, `test file ${file.file}`);
-        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: rejected ?? `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() } });
+        const rejected = describeRejectedSource(e, `test file ${file.file}`) ?? `test file ${file.file} cannot be evaluated: ${describeThrownForLoad(e, locate)}`;
+        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: rejected, output: output.take() } });
+      }
+      try {
+        moduleFn(mod.exports, testRequire, mod);
+      } catch (e) {
+        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() } });
       }
     }
     const collected = suite.tests.some((t) => t.only) ? suite.tests.filter((t) => t.only) : suite.tests;
@@ -316,11 +322,17 @@ export function createSession(opts: SessionOptions): Session {
       if (ENGINE_IDS.has(id)) return learnerEngine();
       throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
     });
+    let moduleFn: ModuleFn;
     try {
-      evaluate(compiled.code, LEARNER_FILE, learnerCompartment)(learnerModule.exports, learnerRequire, learnerModule);
+      moduleFn = evaluate(compiled.code, LEARNER_FILE, learnerCompartment);
     } catch (e) {
-      const rejected = describeRejectedSource(e, 'your code');
-      return { type: 'load-failed', nonce: n, loadError: rejected ?? `your code threw while loading: ${describeThrownForLoad(e, locate)}`, output: output.take() };
+      // Refused before any of it ran (ses: an import expression, an HTML comment, a direct eval).
+      return { type: 'load-failed', nonce: n, loadError: describeRejectedSource(e, 'your code') ?? `your code cannot be evaluated: ${describeThrownForLoad(e, locate)}`, output: output.take() };
+    }
+    try {
+      moduleFn(learnerModule.exports, learnerRequire, learnerModule);
+    } catch (e) {
+      return { type: 'load-failed', nonce: n, loadError: `your code threw while loading: ${describeThrownForLoad(e, locate)}`, output: output.take() };
     }
     const exportsObj = learnerModule.exports;
     const found = Object.keys(exportsObj).filter((k) => k !== '__esModule' && k !== 'default');
@@ -412,10 +424,16 @@ export function createSession(opts: SessionOptions): Session {
       if (ENGINE_IDS.has(id)) return learnerEngine();
       throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
     });
+    let moduleFn: ModuleFn;
     try {
-      evaluate(compiled.code, LEARNER_FILE, learnerCompartment)(mod.exports, learnerRequire, mod);
+      moduleFn = evaluate(compiled.code, LEARNER_FILE, learnerCompartment);
     } catch (e) {
-      return { error: describeRejectedSource(e, 'your code') ?? `your code threw while loading: ${describeThrownForLoad(e, locate)}` };
+      return { error: describeRejectedSource(e, 'your code') ?? `your code cannot be evaluated: ${describeThrownForLoad(e, locate)}` };
+    }
+    try {
+      moduleFn(mod.exports, learnerRequire, mod);
+    } catch (e) {
+      return { error: `your code threw while loading: ${describeThrownForLoad(e, locate)}` };
     }
     return { exports: mod.exports };
   }
