@@ -27,6 +27,12 @@ function permissionFlag(): string {
   return major > 23 || (major === 23 && minor >= 5) ? '--permission' : '--experimental-permission';
 }
 
+/** `--disable-sigusr1` (Node ≥ 22.14): a signal cannot open the child's inspector. */
+function sigusr1Flag(): string[] {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 14) ? ['--disable-sigusr1'] : [];
+}
+
 /**
  * The child's first code: read the bundle from stdin, forget the `-e` module globals, evaluate the
  * bundle with no dynamic-import callback, start it. Strict mode so no sloppy frame leaks `this`.
@@ -48,7 +54,7 @@ proc.stdin.on('end', () => {
 });`;
 
 /** The sandbox flags (exported for the hostile tests, which check that each route is shut). */
-export const CHILD_PERMISSION_FLAGS = [permissionFlag(), `--max-old-space-size=${CHILD_HEAP_MB}`, '--disable-sigusr1'];
+export const CHILD_PERMISSION_FLAGS = [permissionFlag(), `--max-old-space-size=${CHILD_HEAP_MB}`, ...sigusr1Flag()];
 const CHILD_FLAGS = [...CHILD_PERMISSION_FLAGS, '-e', LOADER];
 
 let childUser: { uid: number; gid: number } | null = null;
