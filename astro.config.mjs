@@ -9,6 +9,8 @@ import { editorVitePlugins } from './src/editor/vite-plugins.ts';
 import { cspIntegration } from './src/quality/csp.ts';
 // --- offline (issue 14): dist/sw.js built with Workbox, precaching the whole course (src/offline/) ---
 import { offlineIntegration } from './src/offline/integration.ts';
+// G (issue 9): the browser test runner — worker bundled by esbuild, started by a sandboxed host page under its own CSP.
+import { graderRunner } from './src/grading/browser/vite-plugin.ts';
 
 const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
 
@@ -58,9 +60,10 @@ export default defineConfig({
     offlineIntegration(),
   ],
   vite: {
-    plugins: [editorVitePlugins(engine)],
+    plugins: [editorVitePlugins(engine), graderRunner({ engine })],
     resolve: { alias: { 'collapse-lab/engine': engine } },
-    // Grading runner (src/grading/browser/worker.ts) is a classic Worker: bundle workers as IIFE.
+    // The grading worker is bundled by graderRunner (above), not by Vite's worker pipeline; other
+    // workers stay classic IIFE bundles as before.
     worker: { format: 'iife' },
   },
 });

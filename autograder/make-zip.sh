@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Gradescope autograder zip: setup.sh + run_autograder at the root, plus the parts of
-# the course the grader needs (package files, src/engine, src/grading, src/cli/grade.ts,
+# the course the grader needs (package files, src/engine, src/grading, src/cli/grade.ts + compile-cache.mjs,
 # exercises/, autograder/). Usage: autograder/make-zip.sh [out.zip]  (default: autograder.zip)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,7 +8,7 @@ OUT="$(realpath -m "${1:-autograder.zip}")"
 STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT
 cd "$REPO"
-for p in package.json package-lock.json src/engine src/grading src/cli/grade.ts exercises autograder; do
+for p in package.json package-lock.json src/engine src/grading src/cli/grade.ts src/cli/compile-cache.mjs exercises autograder; do
   [ -e "$p" ] || { echo "make-zip: missing $p" >&2; exit 1; }
   mkdir -p "$STAGE/$(dirname "$p")"
   cp -R "$p" "$STAGE/$p"

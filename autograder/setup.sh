@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope setup: runs once when the autograder image is built (as root, in /autograder/source).
 # Installs a Node able to run npm, then `npm ci`, which brings the course's Node 24 (the `node`
-# devDependency) and the grader's packages (sucrase, chai, @vitest/expect). No browser needed.
+# devDependency) and the grader's packages (sucrase, chai, @vitest/expect, ses, esbuild). No browser needed.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # At the zip's root (Gradescope: /autograder/source/setup.sh) or in the repo's autograder/.
@@ -34,6 +34,10 @@ npm ci --no-audit --no-fund
 chmod +x "$SOURCE/autograder/run_autograder"
 # Gradescope runs /autograder/run_autograder.
 if [ -d /autograder ] && [ -w /autograder ]; then cp "$SOURCE/autograder/run_autograder" /autograder/run_autograder; fi
+
+# Build the sandboxed runner's bundle, its V8 code cache and each exercise's trusted test list now,
+# so no submission pays for it (src/grading/node/bundle.ts; nothing prebuilt is shipped in the zip).
+"$SOURCE/node_modules/.bin/node" "$SOURCE/src/cli/grade.ts" --prepare
 
 # Smoke test: the reference solutions must pass in this image.
 for dir in "$SOURCE"/exercises/*/; do

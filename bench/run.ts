@@ -36,6 +36,8 @@ interface BenchEntry {
 /** The benches, in the order they run. Add new ones here. */
 export const BENCHES: BenchEntry[] = [
   { name: 'engine-scan', load: () => import('./engine-scan.ts') },
+  // N: the whole `grade` process for one exercise (sandboxed child included).
+  { name: 'grade-cli', load: () => import('./grade-cli.ts') },
   // Q: site benches. build-time builds the site once (timed); the others measure that build.
   { name: 'build-time', load: () => import('./build-time.ts') },
   { name: 'page-weight', load: () => import('./page-weight.ts') },

@@ -34,19 +34,64 @@ function randomNonce(): string {
   return c?.randomUUID ? c.randomUUID() : `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 }
 
-type Waited<T> = { kind: 'message'; msg: T } | { kind: 'timeout' } | { kind: 'exit'; reason: string };
+type Waited<T> = { kind: 'message'; msg: T } | { kind: 'timeout' } | { kind: 'exit'; reason: string } | { kind: 'violation'; reason: string };
 
-/** A worker plus a one-message-at-a-time mailbox. */
+const STATUSES = new Set(['passed', 'failed', 'error', 'timeout']);
+const str = (v: unknown): v is string => typeof v === 'string';
+const optStr = (v: unknown) => v === undefined || typeof v === 'string';
+
+/**
+ * Is `m` a well-formed WorkerMessage? Everything a runner sends is checked before the parent looks
+ * at it: a runner that learner code has subverted must not be able to crash or confuse the parent.
+ */
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  if (!m || typeof m !== 'object') return false;
+  const o = m as Record<string, unknown>;
+  switch (o.type) {
+    case 'ready':
+      return true;
+    case 'prepared':
+      return typeof o.ok === 'boolean';
+    case 'evaluating':
+      return str(o.nonce);
+    case 'loaded':
+      return str(o.nonce) && Array.isArray(o.names) && o.names.every(str) && optStr(o.output);
+    case 'load-failed': {
+      const ce = o.compileError as Record<string, unknown> | undefined;
+      const ceOk = ce === undefined || (!!ce && typeof ce === 'object' && Number.isInteger(ce.line) && Number.isInteger(ce.column) && str(ce.message));
+      return str(o.nonce) && ceOk && optStr(o.loadError) && optStr(o.output);
+    }
+    case 'result': {
+      const r = o.result as Record<string, unknown> | undefined;
+      return (
+        str(o.nonce) && Number.isInteger(o.index) && !!r && typeof r === 'object' && str(r.name) && STATUSES.has(r.status as string) && str(r.message) &&
+        optStr(r.output) && (r.durationMs === undefined || typeof r.durationMs === 'number')
+      );
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * A worker plus a one-message-at-a-time mailbox. Once the run's nonce is set, a message carrying
+ * another nonce (or a malformed message at any time) is a protocol violation: the run cannot be
+ * trusted any more, and every later `next` says so.
+ */
 class Mailbox {
   private queue: WorkerMessage[] = [];
   private exitReason: string | null = null;
+  private violation: string | null = null;
+  private nonce: string | null = null;
   private waiter: (() => void) | null = null;
   readonly handle: WorkerHandle;
   constructor(handle: WorkerHandle) {
     this.handle = handle;
     handle.listen(
       (msg) => {
-        this.queue.push(msg);
+        if (!isWorkerMessage(msg)) this.violation ??= 'a malformed message';
+        else if ('nonce' in msg && msg.nonce !== this.nonce) this.violation ??= `a '${msg.type}' message that does not belong to this run`;
+        else this.queue.push(msg);
         this.waiter?.();
       },
       (reason) => {
@@ -55,10 +100,22 @@ class Mailbox {
       },
     );
   }
+  /** From now on only messages with this nonce are accepted. */
+  expectNonce(nonce: string): void {
+    this.nonce = nonce;
+  }
+  /** Messages received and not taken yet. */
+  pending(): readonly WorkerMessage[] {
+    return this.queue;
+  }
+  get violated(): string | null {
+    return this.violation;
+  }
   /** Wait for the next message accepted by `accept`, at most `ms`. */
   async next<T extends WorkerMessage>(accept: (m: WorkerMessage) => m is T, ms: number): Promise<Waited<T>> {
     const deadline = Date.now() + ms;
     for (;;) {
+      if (this.violation !== null) return { kind: 'violation', reason: this.violation };
       const i = this.queue.findIndex(accept);
       if (i >= 0) return { kind: 'message', msg: this.queue.splice(i, 1)[0] as T };
       if (this.exitReason !== null) return { kind: 'exit', reason: this.exitReason };
@@ -77,6 +134,25 @@ class Mailbox {
       });
     }
   }
+}
+
+/** The message a test gets when its run broke the protocol (forged, duplicate or unknown results). */
+export function untrustedMessage(why: string): string {
+  return `the grader received ${why} from the test runner — this run cannot be trusted, so no test counts as passed`;
+}
+
+/** Compare the names a runner collected with the trusted ones; null when they agree. */
+function namesMismatch(got: readonly string[], want: readonly string[] | null): string | null {
+  const dup = got.find((n, i) => got.indexOf(n) !== i);
+  if (dup !== undefined) return `a duplicate test name ('${dup}')`;
+  if (!want) return null;
+  if (got.length === want.length && got.every((n, i) => n === want[i])) return null;
+  const unknown = got.filter((n) => !want.includes(n));
+  const missing = want.filter((n) => !got.includes(n));
+  const show = (xs: string[]) => xs.slice(0, 3).map((x) => `'${x}'`).join(', ') + (xs.length > 3 ? ` and ${xs.length - 3} more` : '');
+  if (unknown.length) return `an unknown test name (${show(unknown)})`;
+  if (missing.length) return `a test list without ${show(missing)}`;
+  return 'the tests in another order';
 }
 
 function summarise(exercise: string, tests: TestResult[], started: number, extra: Partial<RunResult> = {}): RunResult {
@@ -104,6 +180,13 @@ export interface OrchestrateOptions extends GradeLimits {
   prestarted?: WorkerHandle;
   /** Stop at the first test that does not pass (the result then lists only the tests run). */
   bail?: boolean;
+  /**
+   * The test names, as the PARENT collected them (Node: from the reference solution in a separate
+   * sealed child). The runner's list must match exactly; results are accepted only for these names,
+   * one each, in order. Null (or a promise of null) when they could not be collected: the runner's
+   * list is used, but a duplicate name still fails the run.
+   */
+  expectedNames?: readonly string[] | null | Promise<readonly string[] | null>;
 }
 
 export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, opts: OrchestrateOptions = {}): Promise<RunResult> {
@@ -116,10 +199,18 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   let clock: number | null = null;
   const left = () => perRunMs - (clock === null ? 0 : Date.now() - clock);
   const results: TestResult[] = [];
-  let names: string[] | null = null;
+  let names: readonly string[] | null = null;
   let loadOutput: string | undefined;
   let index = 0;
   let prestarted = opts.prestarted;
+
+  /** A broken protocol (forged, duplicate, unknown or malformed message): every test fails. */
+  const untrusted = async (why: string): Promise<RunResult> => {
+    const trusted = (await opts.expectedNames) ?? names ?? [];
+    const message = untrustedMessage(why);
+    if (trusted.length === 0) return summarise(payload.exercise, [{ name: 'loading your code', status: 'error', message }], started, { loadError: message });
+    return summarise(payload.exercise, trusted.map((name) => ({ name, status: 'error', message })), started);
+  };
 
   const stopRest = (from: number, why: string) => {
     for (let i = from; i < (names?.length ?? 0); i++) {
@@ -141,13 +232,15 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         box = new Mailbox(spawn());
         ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', readyLimit());
       }
-      if (ready.kind !== 'message') {
+      if (ready.kind === 'exit' || ready.kind === 'timeout') {
         const why = ready.kind === 'exit' ? `the test runner could not start: ${ready.reason}` : 'the test runner did not start in time';
         if (!names) return summarise(payload.exercise, [{ name: 'loading your code', status: 'error', message: why }], started, { loadError: why });
         stopRest(index, why);
         break;
       }
+      if (ready.kind === 'violation') return await untrusted(ready.reason);
       if (clock === null) clock = Date.now();
+      box.expectNonce(nonce);
       box.handle.post({ type: 'load', nonce, payload: full });
       // Compiling (sucrase in a cold worker) is not the learner's time; evaluating their module is.
       const compiled = await box.next(
@@ -163,11 +256,12 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         );
       } else if (compiled.kind === 'message' && compiled.msg.type === 'load-failed') {
         loaded = { kind: 'message', msg: compiled.msg };
-      } else if (compiled.kind === 'exit') {
+      } else if (compiled.kind === 'exit' || compiled.kind === 'violation') {
         loaded = compiled;
       } else {
         loaded = { kind: 'exit', reason: 'compiling took too long' };
       }
+      if (loaded.kind === 'violation') return await untrusted(loaded.reason);
       if (loaded.kind !== 'message' || loaded.msg.type === 'load-failed') {
         let why: string;
         let compileError: CompileError | undefined;
@@ -187,8 +281,18 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         break;
       }
       if (!names) {
+        // Waiting for the trusted names (collected in parallel) is not the learner's time.
+        const waitStarted = Date.now();
+        const want = (await opts.expectedNames) ?? null;
+        if (clock !== null) clock += Date.now() - waitStarted;
+        const mismatch = namesMismatch(loaded.msg.names, want);
+        if (mismatch) return await untrusted(mismatch);
         names = loaded.msg.names;
         loadOutput = loaded.msg.output || undefined;
+      } else {
+        // A fresh runner after a timeout must collect exactly the same tests.
+        const mismatch = namesMismatch(loaded.msg.names, names);
+        if (mismatch) return await untrusted(mismatch);
       }
       let restart = false;
       if (index < names.length) box.handle.post({ type: 'run', from: index });
@@ -200,12 +304,18 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         const limit = Math.min(perTestMs + WATCHDOG_GRACE_MS, left());
         const runLimited = limit < perTestMs + WATCHDOG_GRACE_MS;
         const i = index;
-        const got = await box.next(
-          (m): m is Extract<WorkerMessage, { type: 'result' }> => m.type === 'result' && m.nonce === nonce && m.index === i,
-          limit,
-        );
+        // Any result is taken, then checked: it must be for test i, by name, exactly once.
+        const got = await box.next((m): m is Extract<WorkerMessage, { type: 'result' }> => m.type === 'result', limit);
+        if (got.kind === 'violation') return await untrusted(got.reason);
         if (got.kind === 'message') {
-          results[index] = { ...got.msg.result, name: names[index] };
+          const r = got.msg;
+          if (r.index !== i || r.result.name !== names[i]) {
+            const known = names.includes(r.result.name);
+            return await untrusted(known ? `a duplicate or out-of-order result ('${r.result.name}')` : `a result for an unknown test ('${r.result.name}')`);
+          }
+          // The name is the parent's; `extra` is decided here from the file prefixes, never by the runner.
+          const { extra: _ignored, ...fromRunner } = r.result;
+          results[index] = { ...fromRunner, name: names[index] };
           index++;
           if (opts.bail && got.msg.result.status !== 'passed') return finish();
           continue;
@@ -226,7 +336,13 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         restart = true;
         break;
       }
-      if (!restart) break;
+      if (!restart) {
+        // Results nobody asked for (a duplicate after the last test) break the protocol too.
+        const extra = box.pending().find((m) => m.type === 'result');
+        if (box.violated) return await untrusted(box.violated);
+        if (extra && extra.type === 'result') return await untrusted(`a duplicate or out-of-order result ('${extra.result.name}')`);
+        break;
+      }
     } finally {
       box.handle.terminate();
     }
@@ -256,12 +372,14 @@ export async function collectNames(spawn: SpawnWorker, payload: Omit<RunPayload,
   try {
     const ready = await box.next((m): m is Extract<WorkerMessage, { type: 'ready' }> => m.type === 'ready', STARTUP_LIMIT_MS);
     if (ready.kind !== 'message') return null;
+    box.expectNonce(nonce);
     box.handle.post({ type: 'load', nonce, payload: { ...payload, perTestMs } });
     const loaded = await box.next(
       (m): m is Extract<WorkerMessage, { type: 'loaded' | 'load-failed' }> => (m.type === 'loaded' || m.type === 'load-failed') && m.nonce === nonce,
       STARTUP_LIMIT_MS + perTestMs + WATCHDOG_GRACE_MS,
     );
-    return loaded.kind === 'message' && loaded.msg.type === 'loaded' ? loaded.msg.names : null;
+    if (loaded.kind !== 'message' || loaded.msg.type !== 'loaded') return null;
+    return namesMismatch(loaded.msg.names, null) ? null : loaded.msg.names;
   } finally {
     box.handle.terminate();
   }

@@ -2,12 +2,13 @@
  * The Gradescope kit: run autograder/run_autograder against a fake /autograder in a temp dir
  * (AUTOGRADER_ROOT) with the toy fixture exercise, and check results.json.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, TOY } from './helpers.ts';
+import { FIXTURES, IMPORT_ROUTES, ROOT, TOY } from './helpers.ts';
 
 interface Results {
   score: number;
@@ -89,5 +90,104 @@ describe('autograder/run_autograder', { timeout: 60_000 }, () => {
     expect(res.score).toBe(0);
     expect(res.output).toContain('No exercise found in the submission');
     expect(existsSync(join(root, 'results', 'results.json'))).toBe(true);
+  });
+});
+
+describe('autograder/run_autograder: hostile submissions (the kit run locally)', { timeout: 120_000 }, () => {
+  const solution = `${TOY}solution.ts`;
+
+  it('baseline: the solution submitted as a regular file scores full marks', async () => {
+    const root = fakeAutograder({ 'toy-sum.ts': readFileSync(solution, 'utf8') });
+    expect((await runAutograder({ AUTOGRADER_ROOT: root })).code).toBe(0);
+    expect(read(root)).toMatchObject({ score: 5, max_score: 5 });
+  });
+
+  // Each way a symbolic link could smuggle the reference solution (or anything else) in.
+  const links: Record<string, (sub: string) => void> = {
+    'an absolute link to the solution': (sub) => symlinkSync(solution, join(sub, 'toy-sum.ts')),
+    'a relative link to the solution': (sub) => symlinkSync(join('..', '..', '..', ...solution.split('/').filter(Boolean).map(() => '..'), solution), join(sub, 'toy-sum.ts')),
+    'a link in a sub-folder': (sub) => {
+      mkdirSync(join(sub, 'lab'));
+      symlinkSync(solution, join(sub, 'lab', 'toy-sum.ts'));
+    },
+    'a linked folder holding the solution': (sub) => {
+      const dir = mkdtempSync(join(tmpdir(), 'linked-'));
+      cpSync(solution, join(dir, 'toy-sum.ts'));
+      symlinkSync(dir, join(sub, 'lab'));
+    },
+    'a link to the solution named like an export': (sub) => {
+      const dir = mkdtempSync(join(tmpdir(), 'linked-'));
+      const work = { format: 'collapse-lab-work', version: 1, course: '0.1.0', exportedAt: '2026-11-25T18:00:00Z', exercises: { 'toy-sum': { code: readFileSync(solution, 'utf8'), savedAt: '2026-11-25T17:00:00Z' } } };
+      writeFileSync(join(dir, 'work.json'), JSON.stringify(work));
+      symlinkSync(join(dir, 'work.json'), join(sub, 'work.json'));
+    },
+  };
+  for (const [what, make] of Object.entries(links)) {
+    it(`${what} is refused with a message and never read (0 points)`, async () => {
+      const root = fakeAutograder({});
+      make(join(root, 'submission'));
+      const r = await runAutograder({ AUTOGRADER_ROOT: root, COLLAPSE_LAB_EXERCISES: 'toy-sum' });
+      expect(r.code, r.stderr).toBe(0);
+      const res = read(root);
+      expect(res.score).toBe(0);
+      expect(res.output).toMatch(/refused — a symbolic link/);
+      expect(res.tests.every((t) => t.score === 0)).toBe(true);
+    });
+  }
+
+  it('special files (a FIFO, a socket) are refused with a message, never opened, and the run does not hang', async () => {
+    const root = fakeAutograder({});
+    const sub = join(root, 'submission');
+    execFileSync('mkfifo', [join(sub, 'toy-sum.ts')]);
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(join(sub, 'work.json'), () => r()));
+    try {
+      const r = await runAutograder({ AUTOGRADER_ROOT: root, COLLAPSE_LAB_EXERCISES: 'toy-sum' });
+      expect(r.code, r.stderr).toBe(0);
+      const res = read(root);
+      expect(res.score).toBe(0);
+      expect(res.output.match(/refused — not a regular file/g)).toHaveLength(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a submission cannot rewrite results.json: patching fs.writeFileSync, a detached writer, direct writes (all routes)', async () => {
+    const root = fakeAutograder({});
+    const results = join(root, 'results', 'results.json');
+    const forged = JSON.stringify({ score: 999, max_score: 5, tests: [] });
+    const routes = Object.values(IMPORT_ROUTES).map((r) => `(${r})`).join(', ');
+    writeFileSync(join(root, 'submission', 'toy-sum.ts'), `
+const IMP = 'imp' + 'ort';
+const EV = 'ev' + 'al';
+const RESULTS = ${JSON.stringify(results)};
+const FORGED = ${JSON.stringify(forged)};
+async function tamper() {
+  for (const get of [${routes}]) {
+    for (const spec of ['node:fs', 'fs', 'node:child_process']) {
+      let m: any;
+      try { m = await get(spec); } catch { continue; }
+      const d = m && m.default ? m.default : m;
+      try { const orig = d.writeFileSync; d.writeFileSync = (f: string, ...rest: unknown[]) => orig(f, String(f).endsWith('results.json') ? FORGED : rest[0]); } catch {}
+      try { d.writeFileSync(RESULTS, FORGED); } catch {}
+      try { d.spawn('/bin/sh', ['-c', 'sleep 1; printf %s ' + JSON.stringify(FORGED) + ' > ' + RESULTS], { detached: true, stdio: 'ignore' }).unref(); } catch {}
+    }
+  }
+}
+tamper();
+export function count_present(slots: boolean[]): number { return 0; }
+export function first_absent(slots: boolean[]): number { return slots.findIndex((s) => !s); }
+`);
+    const r = await runAutograder({ AUTOGRADER_ROOT: root });
+    expect(r.code, r.stderr).toBe(0);
+    const first = readFileSync(results, 'utf8');
+    const firstMtime = statSync(results).mtimeMs;
+    await new Promise((res) => setTimeout(res, 1800)); // a detached writer would have fired by now
+    expect(readFileSync(results, 'utf8')).toBe(first);
+    expect(statSync(results).mtimeMs).toBe(firstMtime);
+    const res = JSON.parse(first) as Results;
+    // count_present returns 0: only "returns 0 for an empty table" of its two tests passes.
+    expect(res.score).toBe(4);
+    expect(res.max_score).toBe(5);
   });
 });

@@ -1,18 +1,77 @@
 /**
- * The bad-input cases, end to end through `node src/cli/grade.ts` (exit status, message, no stack
- * trace), against the fixture exercise tests/grading/fixtures/toy-sum.
+ * The bad-input cases through the `grade` command (exit status, message, no stack trace), against
+ * the fixture exercise tests/grading/fixtures/toy-sum. Most call the CLI's `main` in-process (learner
+ * code still runs in real sandboxed children); the "as a real process" block spawns `node
+ * src/cli/grade.ts` for what only a whole process shows (exit status, streams, start-up).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BAD, FIXTURES, TOY, grade, hasStackTrace } from './helpers.ts';
+import { BAD, FIXTURES, TOY, grade, gradeProcess, hasStackTrace } from './helpers.ts';
 
 const json = (s: string) => JSON.parse(s) as {
   exercise: string; passed: number; failed: number; total: number;
   tests: { name: string; status: string; message: string; output?: string }[];
   compileError?: { line: number; column: number; message: string }; loadError?: string; stoppedAfterMs?: number;
 };
+
+describe('grade CLI as a real process', { timeout: 60_000 }, () => {
+  it('exits 0 with Score: 5/5 last on stdout, nothing on stderr, for the reference solution', async () => {
+    const r = await gradeProcess(['toy-sum', `${TOY}solution.ts`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('Score: 5/5');
+    expect(r.stderr).toBe('');
+  });
+  it('exits 2 for a syntax error and 1 for a failing test, with no stack trace', async () => {
+    const bad = await gradeProcess(['toy-sum', syntaxErrorFile()]);
+    expect(bad.code).toBe(2);
+    expect(hasStackTrace(bad.stdout + bad.stderr)).toBe(false);
+    const failing = await gradeProcess(['toy-sum', `${TOY}starter.ts`, '--format', 'json']);
+    expect(failing.code).toBe(1);
+    expect(json(failing.stdout).failed).toBe(1);
+  });
+  it('the runner bundle is built into the cache folder once, reused, and rebuilt when an input is newer', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'grade-cache-'));
+    const env = { COLLAPSE_LAB_CACHE_DIR: cache };
+    const bundle = join(cache, 'grader-child.js');
+    const first = await gradeProcess(['toy-sum', `${TOY}solution.ts`], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(bundle)).toBe(true);
+    const built = statSync(bundle).mtimeMs;
+    // The first child also left a V8 code cache, and the trusted test list was cached.
+    expect(readdirSync(cache).some((f) => f.endsWith('.v8cache'))).toBe(true);
+    expect(readdirSync(join(cache, 'names')).length).toBeGreaterThan(0);
+    expect((await gradeProcess(['toy-sum', `${TOY}solution.ts`], { env })).code).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(built);
+    // An input newer than the bundle (listed in its manifest) forces a rebuild.
+    const manifestFile = join(cache, 'grader-child.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { inputs: string[] };
+    const newer = join(cache, 'newer-input.ts');
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(newer, '// touched after the build\n');
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, inputs: [...manifest.inputs, newer] }));
+    expect((await gradeProcess(['toy-sum', `${TOY}solution.ts`], { env })).code).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(built);
+  });
+
+  it('--prepare builds the runner and every exercise\'s test list ahead of time', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'grade-cache-'));
+    const r = await gradeProcess(['--prepare'], { env: { COLLAPSE_LAB_CACHE_DIR: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    // toy-sum's solution loads; conformance's re-exports another file, which the runner refuses.
+    expect(r.stdout).toMatch(/prepared the runner .* and the test lists of 1 of 2 exercise\(s\)/);
+    expect(r.stderr).toContain("'conformance' has no reference solution that loads");
+    expect(readdirSync(join(cache, 'names'))).toHaveLength(1);
+  });
+
+  it('a usage error exits 2 with the usage on stderr', async () => {
+    const r = await gradeProcess(['toy-sum']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage:');
+    expect(r.stdout).toBe('');
+  });
+});
 
 describe('grade CLI: good and wrong answers', { timeout: 60_000 }, () => {
   it('exits 0 and prints Score: 5/5 as the last line for the reference solution', async () => {
@@ -129,6 +188,16 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
     expect(outputs[0].startsWith('x'.repeat(1023) + '\n')).toBe(true);
   });
 
+  it('a runaway allocation ends only its own test (out of memory or stopped), the others still run', async () => {
+    const j = json((await grade(['toy-sum', `${BAD}memory-hog.ts`, '--format', 'json'])).stdout);
+    expect(j.total).toBe(5);
+    expect(j.passed).toBe(3);
+    for (const t of j.tests.slice(0, 2)) {
+      expect(['timeout', 'error']).toContain(t.status);
+      expect(t.message).toMatch(/possibly an infinite loop|ran out of memory/);
+    }
+  });
+
   it('a non-existent file exits 2 with a clear message', async () => {
     const r = await grade(['toy-sum', `${BAD}does-not-exist.ts`]);
     expect(r.code).toBe(2);
@@ -145,7 +214,9 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
   it('learner code that replaces a built-in (Object.is) cannot fake a pass', async () => {
     const r = await grade(['toy-sum', `${BAD}tamper.ts`]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('your code changed `Object.is`');
+    // The hardened realm refuses the write itself (frozen built-ins) and says so.
+    expect(r.stdout).toContain('your code tried to change `Object.is`');
+    expect(r.stdout).toContain('frozen');
   });
 
   it('learner code cannot end the grader with process.exit', async () => {
@@ -175,18 +246,57 @@ describe('grade CLI: --extra-tests and --work', { timeout: 60_000 }, () => {
     expect(j.tests.at(-1)).toMatchObject({ name: 'toy-sum/instructor.test.ts > hidden cases > counts a full table of 512 slots', status: 'failed' });
   });
 
-  it('--work grades every exercise in an export and --format json gives one entry per exercise', async () => {
+  /** An export holding only toy-sum (passing), with `passed: true` claimed. */
+  function toyOnlyExport(): string {
     const dir = mkdtempSync(join(tmpdir(), 'grade-work-'));
     const file = join(dir, 'work.json');
     writeFileSync(file, JSON.stringify({
       format: 'collapse-lab-work', version: 1, course: '0.1.0', exportedAt: '2026-11-25T18:00:00.000Z',
       exercises: { 'toy-sum': { code: readFileSync(`${TOY}solution.ts`, 'utf8'), savedAt: '2026-11-25T17:59:00Z', passed: true } },
     }));
-    const r = await grade(['--work', file, '--format', 'json']);
+    return file;
+  }
+
+  it('--work --require <id> grades that exercise and --format json gives one entry per exercise', async () => {
+    const r = await grade(['--work', toyOnlyExport(), '--require', 'toy-sum', '--format', 'json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ passed: 5, failed: 0, total: 5 });
-    expect(j.exercises[0].exercise).toBe('toy-sum');
+    expect(j.exercises.map((e: { exercise: string }) => e.exercise)).toEqual(['toy-sum']);
+  });
+
+  it('--work grades every exercise of the course: a missing one is "not submitted", 0 of its tests, exit 1', async () => {
+    const file = toyOnlyExport();
+    for (const format of ['text', 'json', 'gradescope', 'junit']) {
+      const r = await grade(['--work', file, '--format', format]);
+      expect(r.code, format).toBe(1);
+      expect(r.stdout, format).toContain('conformance');
+      expect(r.stdout, format).toMatch(/not.submitted/);
+    }
+    const text = (await grade(['--work', file])).stdout;
+    expect(text.trim().split('\n').at(-1)).toMatch(/^Score: 5\/(\d+)$/);
+    expect(Number(/Score: 5\/(\d+)/.exec(text)?.[1])).toBeGreaterThan(5);
+    const j = JSON.parse((await grade(['--work', file, '--format', 'json'])).stdout);
+    const missing = j.exercises.find((e: { exercise: string }) => e.exercise === 'conformance');
+    expect(missing).toMatchObject({ notSubmitted: true, passed: 0 });
+    expect(missing.total).toBeGreaterThan(0);
+    expect(j.passed).toBe(5);
+    expect(j.total).toBe(5 + missing.total);
+  });
+
+  it('--require with an id the course does not have exits 2 and lists the known ones', async () => {
+    const r = await grade(['--work', toyOnlyExport(), '--require', 'toy-sum,nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown exercise 'nope' \(known: .*toy-sum/);
+  });
+
+  it('--require names a missing exercise: it is "not submitted"; the others are not graded (a note says so)', async () => {
+    const r = await grade(['--work', toyOnlyExport(), '--require', 'conformance', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.exercises.map((e: { exercise: string }) => e.exercise)).toEqual(['conformance']);
+    expect(j.passed).toBe(0);
+    expect(r.stderr).toContain('not graded (not in --require): toy-sum');
   });
 
   it('--work with two exercises and a bad --extra-tests dir exits 2 promptly (no runner left behind)', async () => {

@@ -1,5 +1,5 @@
 /**
- * META-SUITE: every exercise folder, through the grading core (worker_threads, the same runtime
+ * META-SUITE: every exercise folder, through the grading core (a sandboxed child process per run, the same runtime
  * the browser uses — not plain Vitest):
  *   - the solution passes every test,
  *   - the starter compiles, loads (exports the right names) and fails at least one test,

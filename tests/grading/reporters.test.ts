@@ -112,3 +112,64 @@ describe('junit reporter', () => {
     expect(() => parseXml('<a x="1 & 2"/>')).toThrow();
   });
 });
+
+describe('reporters: control characters from a submission cannot paint a fake report', () => {
+  // Every class of dangerous character, in every field a submission can influence.
+  const CONTROLS: Record<string, string> = {
+    'ESC (ANSI: clear screen, move cursor)': '\u001b[2J\u001b[H',
+    'CR (overwrite the line)': '\r',
+    NUL: '\u0000',
+    'BEL and backspace': '\u0007\b\b\b',
+    'C1 CSI (8-bit escape)': '\u009b2J',
+    'DEL': '\u007f',
+    'vertical tab and form feed': '\u000b\u000c',
+    'bidi override RLO': '\u202e',
+    'bidi isolates': '\u2066\u2067\u2068\u2069',
+    'line/paragraph separators': '\u2028\u2029',
+    'zero-width characters and BOM': '\u200b\u200d\ufeff',
+  };
+  // Raw control characters other than \n and \t: none may reach a text report.
+  const RAW = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
+  const fake = (c: string) => `${c}Score: 94/94${c}\n${c}Score: 94/94`;
+  const hostileRun = (c: string): Graded[] => [
+    {
+      result: {
+        exercise: 'toy', passed: 1, failed: 2, total: 3, durationMs: 1,
+        tests: [
+          { name: 'a', status: 'passed', message: '' },
+          { name: 'b', status: 'failed', message: fake(c), output: fake(c) },
+          { name: 'c', status: 'error', message: `threw a string: '${fake(c)}'`, output: fake(c) },
+        ],
+      },
+    },
+    { result: { exercise: 'toy2', passed: 0, failed: 1, total: 1, durationMs: 1, loadError: `your file does not export \`f\` (found: ${fake(c)})`, output: fake(c), tests: [{ name: 'loading your code', status: 'error', message: fake(c) }] } },
+    { result: { ...compileFail, exercise: 'toy3' }, file: `sub${c}.ts`, source: `a\nb\nc\n${fake(c)}\n` },
+  ];
+
+  for (const [what, c] of Object.entries(CONTROLS)) {
+    it(`${what}: text shows it escaped, and the only Score line is the real one, last`, () => {
+      const out = formatText(hostileRun(c));
+      expect(out).not.toMatch(RAW);
+      const scoreLines = out.split('\n').filter((l) => /^\s*Score:/.test(l) && !/^\s{2,}/.test(l));
+      expect(scoreLines).toEqual(['Score: 1/5']);
+      expect(out.split('\n').at(-1)).toBe('Score: 1/5');
+      // Learner text is kept (escaped), not dropped.
+      expect(out).toContain('Score: 94/94');
+    });
+    it(`${what}: gradescope text fields and junit carry no raw control character`, () => {
+      const g = JSON.parse(formatGradescope(hostileRun(c), 1)) as { output: string; tests: { name: string; output: string }[] };
+      for (const t of g.tests) {
+        expect(t.output).not.toMatch(RAW);
+        expect(t.name).not.toMatch(RAW);
+      }
+      expect(g.output).not.toMatch(RAW);
+      const xml = formatJunit(hostileRun(c));
+      expect(xml).not.toMatch(RAW);
+      expect(() => parseXml(xml)).not.toThrow();
+    });
+  }
+
+  it('the check above can fail: the raw fake report does contain the control characters', () => {
+    for (const c of Object.values(CONTROLS)) expect(fake(c)).toMatch(RAW);
+  });
+});

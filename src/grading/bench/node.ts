@@ -1,7 +1,8 @@
 /**
- * Bench (npm run bench -- grade-node): grading one exercise's whole suite against its reference
- * solution in Node, through the real path (fresh worker_threads runner, sucrase, the runtime).
- * Budget (architecture doc): ≤ 1 s per exercise. Median of 3 runs per exercise.
+ * Grading one exercise's whole suite against its reference solution in Node, in-process through
+ * the real path (a fresh sandboxed child per run, the prebuilt bundle, the sealed realm), for each
+ * exercise. Budget: ≤ 1 s per exercise. Median of 3 runs per exercise. The whole-process figure
+ * (`npm run --silent grade …`) is bench/grade-cli.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

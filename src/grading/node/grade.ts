@@ -1,27 +1,41 @@
-/** Node grading API: grade learner code for one exercise in worker_threads. */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { collectNames, orchestrate, type WorkerHandle } from '../orchestrate.ts';
-import type { GradeLimits, RunResult, TestSource } from '../types.ts';
+/**
+ * Node grading API: grade learner code for one exercise in sandboxed child processes (process.ts),
+ * accepting results only for the test names collected from the reference solution (names.ts).
+ */
+import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
+import type { GradeLimits, RunPayload, RunResult, TestSource } from '../types.ts';
 import type { ExerciseOnDisk } from './exercises.ts';
-import { spawnNodeWorker, terminateAllWorkers } from './spawn.ts';
+import { trustedNames } from './names.ts';
+import { spawnChild, spawnNodeWorker, terminateAllWorkers } from './process.ts';
 
-export { spawnNodeWorker, terminateAllWorkers };
+export { spawnChild, spawnNodeWorker, terminateAllWorkers };
 
 export interface GradeOptions extends GradeLimits {
   extraTests?: TestSource[];
   /** Stop at the first test that does not pass (the meta-suite's "fails at least one test"). */
   bail?: boolean;
-  /** A runner started ahead of time (spawnNodeWorker()), e.g. while the previous exercise ran. */
+  /** A runner started ahead of time (spawnChild()), e.g. while the previous exercise ran. */
   prestarted?: WorkerHandle;
 }
 
-function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions) {
+function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions): Omit<RunPayload, 'perTestMs'> {
   return { exercise: exercise.meta.id, exports: exercise.meta.exports, exportKinds: exercise.meta.exportKinds, code, tests: [...exercise.tests, ...(opts.extraTests ?? [])] };
 }
 
+/**
+ * Run `exercise`'s tests (plus opts.extraTests) against the learner's TypeScript `code`.
+ * Never throws for learner mistakes: compile/load errors, timeouts, crashes and forged results all
+ * become a RunResult. Signature kept for the class grader (issue 15).
+ */
 export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
-  return orchestrate(spawnNodeWorker, payloadFor(exercise, code, opts), { perTestMs: opts.perTestMs, perRunMs: opts.perRunMs, bail: opts.bail, prestarted: opts.prestarted });
+  const payload = payloadFor(exercise, code, opts);
+  return orchestrate(spawnNodeWorker, payload, {
+    perTestMs: opts.perTestMs,
+    perRunMs: opts.perRunMs,
+    bail: opts.bail,
+    prestarted: opts.prestarted,
+    expectedNames: trustedNames(exercise, payload.tests, opts.perTestMs),
+  });
 }
 
 /**
@@ -29,8 +43,5 @@ export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOpt
  * solution (used to keep the maximum score right when a submission does not compile or load).
  */
 export async function expectedTestNames(exercise: ExerciseOnDisk, opts: GradeOptions = {}): Promise<string[] | undefined> {
-  const solution = join(exercise.dir, 'solution.ts');
-  if (!existsSync(solution)) return undefined;
-  const names = await collectNames(spawnNodeWorker, payloadFor(exercise, readFileSync(solution, 'utf8'), opts), Math.max(opts.perTestMs ?? 2000, 5000));
-  return names ?? undefined;
+  return (await trustedNames(exercise, payloadFor(exercise, '', opts).tests, opts.perTestMs)) ?? undefined;
 }

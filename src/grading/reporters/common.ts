@@ -12,11 +12,24 @@ export interface Graded {
    * learner file could not be compiled or loaded — so scores keep the right maximum.
    */
   expectedTests?: string[];
+  /** Set when the exercise was required but not submitted: why (e.g. "not submitted: …"). Scores 0 of its tests. */
+  notSubmitted?: string;
+}
+
+/** A required exercise with no submission: 0 of its tests (names from the reference solution). */
+export function notSubmittedGraded(exercise: string, names: string[] | undefined, message: string): Graded {
+  const list = names && names.length ? names : ['submission'];
+  return {
+    result: { exercise, passed: 0, failed: list.length, total: list.length, tests: list.map((name) => ({ name, status: 'error', message })), durationMs: 0 },
+    expectedTests: list,
+    notSubmitted: message,
+  };
 }
 
 /** Headline for a run that never got to its tests, or null. */
 export function setupFailure(g: Graded): string | null {
   const r = g.result;
+  if (g.notSubmitted) return g.notSubmitted;
   if (r.compileError) {
     const ce = r.compileError;
     return `${g.file ?? 'your code'}:${ce.line}:${ce.column}: does not compile: ${ce.message}`;

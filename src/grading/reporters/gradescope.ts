@@ -3,6 +3,7 @@
  * Spec: https://gradescope-autograders.readthedocs.io/en/latest/specs/
  */
 import { scoredTests, setupFailure, type Graded } from './common.ts';
+import { escapeControl, escapeLine } from './escape.ts';
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
@@ -53,11 +54,12 @@ export function gradescopeResults(
       const parts = [t.passed ? '' : `${t.status}: ${t.message}`];
       if (t.output) parts.push(`your code printed:\n${t.output}`);
       tests.push({
-        name: multi ? `${g.result.exercise}: ${t.name}` : t.name,
+        name: escapeLine(multi ? `${g.result.exercise}: ${t.name}` : t.name),
         score: t.passed ? round(each) : 0,
         max_score: round(each),
         status: t.passed ? 'passed' : 'failed',
-        output: parts.filter(Boolean).join('\n\n'),
+        // Gradescope shows this text in the browser: bidi overrides and other controls could reorder or hide it.
+        output: escapeControl(parts.filter(Boolean).join('\n\n')),
         visibility: t.extra ? extraVisibility : 'visible',
       });
       max += each;
@@ -68,7 +70,7 @@ export function gradescopeResults(
     score: round(earned),
     max_score: round(max),
     execution_time: Math.round(executionMs) / 1000,
-    output: summary.join('\n'),
+    output: escapeControl(summary.join('\n')),
     output_format: 'text',
     visibility: 'visible',
     stdout_visibility: 'hidden',
@@ -78,7 +80,7 @@ export function gradescopeResults(
 
 /** A results.json for when nothing could be graded at all (no submission, unreadable file). */
 export function gradescopeFailure(message: string, executionMs = 0): GradescopeResults {
-  return { score: 0, max_score: 0, execution_time: executionMs / 1000, output: message, output_format: 'text', visibility: 'visible', stdout_visibility: 'hidden', tests: [] };
+  return { score: 0, max_score: 0, execution_time: executionMs / 1000, output: escapeControl(message), output_format: 'text', visibility: 'visible', stdout_visibility: 'hidden', tests: [] };
 }
 
 export function formatGradescope(graded: Graded[], executionMs: number): string {

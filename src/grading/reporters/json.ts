@@ -1,7 +1,8 @@
 /**
  * JSON report. One exercise: the contract shape
  *   { exercise, passed, failed, total, tests: [{ name, status, message }] }
- * (+ compileError / loadError / stoppedAfterMs when set, + output per test when the code printed).
+ * (+ compileError / loadError / stoppedAfterMs when set, + output per test when the code printed,
+ * + notSubmitted: true for a required exercise the export does not contain — each test then 'error').
  * Several exercises (--work): { exercises: [<that shape>…], passed, failed, total }.
  */
 import type { Graded } from './common.ts';
@@ -18,6 +19,7 @@ export function jsonShape(g: Graded): Record<string, unknown> {
   if (r.compileError) o.compileError = r.compileError;
   if (r.loadError) o.loadError = r.loadError;
   if (r.stoppedAfterMs !== undefined) o.stoppedAfterMs = r.stoppedAfterMs;
+  if (g.notSubmitted) o.notSubmitted = true;
   return o;
 }
 

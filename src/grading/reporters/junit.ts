@@ -1,10 +1,13 @@
 /** JUnit XML (the Ant-style schema CI systems read): testsuites > testsuite > testcase > failure|error. */
 import { setupFailure, type Graded } from './common.ts';
+import { escapeControl } from './escape.ts';
 
-/** Escape text for XML content and attribute values; drop characters XML 1.0 forbids and ANSI colours. */
+/**
+ * Escape text for XML content and attribute values: ANSI colours dropped, other control and bidi
+ * characters shown as visible escapes (escapeControl), anything XML 1.0 still forbids replaced.
+ */
 export function xmlEscape(s: string): string {
-  return s
-    .replace(/\u001b\[[0-9;]*m/g, '')
+  return escapeControl(s.replace(/\u001b\[[0-9;]*m/g, ''))
     .replace(/[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -31,7 +34,7 @@ export function formatJunit(graded: Graded[]): string {
       const names = g.expectedTests && g.expectedTests.length ? g.expectedTests : ['loading your code'];
       for (const name of names) {
         errors++;
-        cases.push(`    <testcase classname="${xmlEscape(r.exercise)}" name="${xmlEscape(name)}" time="0.000">\n      <error type="${r.compileError ? 'compile' : 'load'}" message="${xmlEscape(failure)}">${xmlEscape(failure)}</error>\n    </testcase>`);
+        cases.push(`    <testcase classname="${xmlEscape(r.exercise)}" name="${xmlEscape(name)}" time="0.000">\n      <error type="${g.notSubmitted ? 'not-submitted' : r.compileError ? 'compile' : 'load'}" message="${xmlEscape(failure)}">${xmlEscape(failure)}</error>\n    </testcase>`);
       }
     }
     for (const t of failure ? [] : r.tests) {
