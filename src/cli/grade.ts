@@ -40,6 +40,8 @@ const USAGE = `usage:
   npm run --silent grade -- --work <exported-work.json> [--require <id,…>] [options]
   npm run --silent grade -- --list
   npm run --silent grade -- --prepare
+  npm run --silent grade -- --class <dir> | --from-gradescope <dir> | --seed <s> <id> <file.ts>
+                          (a whole class: class.csv + class.md; see src/grading/class/README.md)
 
 options:
   --format text|json|gradescope|junit   report format (default text)
@@ -260,6 +262,11 @@ async function prepare(args: Args, io: GradeIo): Promise<number> {
 
 /** The whole command. Returns the exit status; never throws for bad input. */
 export async function main(argv: string[], io: GradeIo = PROCESS_IO): Promise<number> {
+  // Class scale (issue 15) lives in its own module, loaded only when asked for, so a one-file
+  // grade pays nothing for it. classMain writes to process.stdout/stderr itself.
+  if (argv.some((a) => /^--(class|from-gradescope|seed|seeds|variant)(=|$)/.test(a))) {
+    return (await import('../grading/class/index.ts')).classMain(argv);
+  }
   const started = Date.now();
   let args: Args;
   try {

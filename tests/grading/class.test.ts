@@ -315,7 +315,7 @@ describe('odd and hostile input', () => {
   it('the command line says what is wrong, exits 2 and never prints a stack trace', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) =>
-        execFile(process.execPath, [join(ROOT, 'src/cli/grade-class.ts'), ...args], { cwd: ROOT }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out: String(out), err: String(err) })),
+        execFile(process.execPath, [join(ROOT, 'src/cli/grade.ts'), ...args], { cwd: ROOT }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out: String(out), err: String(err) })),
       );
     const missing = await run(['--class', join(tmpdir(), 'no-such-class-folder')]);
     expect(missing.code).toBe(2);
