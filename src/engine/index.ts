@@ -16,3 +16,4 @@ export * from './khugepaged.ts';
 export * from './actors.ts';
 export * from './run.ts';
 export * from './explore.ts';
+export * from './narrate.ts';
