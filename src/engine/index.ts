@@ -16,4 +16,3 @@ export * from './khugepaged.ts';
 export * from './actors.ts';
 export * from './run.ts';
 export * from './explore.ts';
-export * from './narrate.ts';

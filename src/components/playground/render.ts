@@ -11,19 +11,10 @@
  * Output: `{ ok: true, result, html }`, or `{ ok: false, message }` naming the bad item — never a
  * stack trace (an unexpected engine failure is reported by its first line).
  */
-import {
-  isPte,
-  formatPte,
-  LayoutError,
-  narrate,
-  parseKnobs,
-  parseLayout,
-  parseWindow,
-  pmdSnapshot,
-  readableReport,
-  type PmdSnapshot,
-  type TraceEvent,
-} from 'collapse-lab/engine';
+import { isPte, formatPte, LayoutError, parseKnobs, parseLayout, parseWindow, type TraceEvent } from 'collapse-lab/engine';
+// Not re-exported by collapse-lab/engine (tooling, not the learner's kernel API: it would only
+// weigh on the exercise runner), so imported from its file; same module instances as the engine's.
+import { narrate, pmdSnapshot, readableReport, type PmdSnapshot } from '../../engine/narrate.ts';
 import { esc } from '../pictures/kinds.ts';
 import { nextId } from '../pictures/geometry.ts';
 import { pteGridFigure, renderPteGrid } from '../pictures/ptegrid.ts';
