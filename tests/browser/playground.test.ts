@@ -145,6 +145,27 @@ describe('Playground', () => {
     await context.close();
   });
 
+  it('tells the story of the attempt in the CLI’s words, above the raw trace, which stays folded', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.goto(baseUrl() + '/playground/?layout=page*448,swap*64&kernel=v3-as-posted&window=500=migration');
+    expect(await waitDone(page)).toBe('done');
+    const story = page.locator('[data-cl-pg-out] [data-cl-pg-story]');
+    expect(await story.isVisible()).toBe(true);
+    // the same lines `collapse` prints under "what happened, in order:" (the CLI run for real)
+    const cli = execFileSync(process.execPath, ['src/cli/collapse.ts', '--layout', 'page*448,swap*64', '--kernel', 'v3-as-posted', '--window', '500=migration'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
+    const from = cli.indexOf('what happened, in order:');
+    expect(from).toBeGreaterThan(0);
+    expect((await story.textContent())!.split('\n')).toEqual(cli.slice(from + 1, cli.indexOf('', from)));
+    // above the raw trace, which is still there and folded
+    const trace = page.locator('[data-cl-pg-out] details.cl-pg-trace');
+    expect(await trace.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(await story.evaluate((el, t) => !!(el.compareDocumentPosition(t!) & Node.DOCUMENT_POSITION_FOLLOWING), await trace.elementHandle())).toBe(true);
+    await story.scrollIntoViewIfNeeded();
+    await screenshot(page, 'playground-story.png');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('draws several PMDs, one row each with its result, from repeated layout= parameters', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.goto(baseUrl() + '/playground/?layout=page*300,guard,page*211&layout=page*512&kernel=after&madvise=1');

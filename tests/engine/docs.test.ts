@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const FILES = ['mm', 'locks', 'trace', 'memory', 'khugepaged', 'actors', 'explore', 'run'];
+const FILES = ['mm', 'locks', 'trace', 'memory', 'khugepaged', 'actors', 'explore', 'run', 'narrate'];
 const dir = path.resolve('src/engine');
 
 describe('engine house rules (kernel-side files)', () => {

@@ -3,17 +3,22 @@
  * the state with the engine's own parsers, run one collapse attempt through the same renderers as
  * the chapters' <PteGrid> and <Timeline> (pictures/ptegrid.ts, pictures/timeline.ts — same engine
  * call, same markup), and turn the report into HTML: the result, the report's fields, the bugs the
- * lock checker found, the pictures and the trace.
+ * lock checker found, the pictures, the story of the attempt (the engine's `narrate`, the very lines
+ * `npm run --silent collapse` prints under "what happened, in order:"), the whole terminal report
+ * (folded) and the raw trace (folded).
  *
  * Input: a PlaygroundState (./url.ts) and the problems found while reading the URL.
  * Output: `{ ok: true, result, html }`, or `{ ok: false, message }` naming the bad item — never a
  * stack trace (an unexpected engine failure is reported by its first line).
  */
 import { isPte, formatPte, LayoutError, parseKnobs, parseLayout, parseWindow, type TraceEvent } from 'collapse-lab/engine';
+// Not re-exported by collapse-lab/engine (tooling, not the learner's kernel API: it would only
+// weigh on the exercise runner), so imported from its file; same module instances as the engine's.
+import { narrate, pmdSnapshot, readableReport, type PmdSnapshot } from '../../engine/narrate.ts';
 import { esc } from '../pictures/kinds.ts';
 import { nextId } from '../pictures/geometry.ts';
 import { pteGridFigure, renderPteGrid } from '../pictures/ptegrid.ts';
-import { ScenarioError, parseSchedule } from '../pictures/scenario.ts';
+import { ScenarioError, parseSchedule, type Scenario } from '../pictures/scenario.ts';
 import { renderTimeline, timelineFigure } from '../pictures/timeline.ts';
 import { propsFromState, type PlaygroundState } from './url.ts';
 
@@ -78,6 +83,45 @@ function traceHtml(trace: readonly TraceEvent[]): string {
   return `<details class="cl-pg-trace"><summary>The trace: ${trace.length} events (tracepoints, locks, actors), in order</summary><ol start="0">${rows.join('')}</ol></details>`;
 }
 
+/** What each PMD of a scenario mapped before its attempt (a `no-table` PMD had no table: pmd_none). */
+function snapshotsBefore(sc: Scenario): PmdSnapshot[] {
+  return sc.pmds.map((p) => (p.kinds[0] === 'no-table' ? { huge: false, none: true, ptes: null } : { huge: false, none: false, ptes: [...p.ptes] }));
+}
+
+/**
+ * The readable report of a scenario that was run, as `npm run --silent collapse` (without --json)
+ * prints it for the same state: the engine's `readableReport`, fed what the CLI feeds it.
+ * `story` is its "what happened, in order:" part (the engine's `narrate` of the trace).
+ * `terminal` is false when the state has a schedule (no CLI flag: the terminal cannot run it).
+ */
+export function playgroundReport(s: PlaygroundState, sc: Scenario): { story: string[]; text: string; terminal: boolean } {
+  const text = readableReport({
+    kernel: sc.kernel,
+    madvise: sc.madvise,
+    uffd: s.uffd || null,
+    allocFail: s.allocFail,
+    layouts: s.layouts.map((l) => parseLayout(l)),
+    knobs: { ...sc.world.knobs },
+    window: s.window.trim() ? parseWindow(s.window) : [],
+    report: sc.report,
+    before: snapshotsBefore(sc),
+    after: sc.world.mm.pmds.map((_, i) => pmdSnapshot(sc.world, i)),
+  });
+  return { story: narrate(sc.report.trace), text, terminal: !s.schedule.trim() };
+}
+
+function storyHtml(s: PlaygroundState, sc: Scenario): string {
+  const { story, text, terminal } = playgroundReport(s, sc);
+  return (
+    `<h3>What happened, in order</h3>` +
+    `<p class="cl-pg-story-note">The trace retold, as <code>npm run --silent collapse</code> prints it: page-table map and lock events are counted, not listed; a run of ordinary swap-ins is one line; each line names its thread and the locks it held.</p>` +
+    `<pre class="cl-pg-story" data-cl-pg-story>${esc(story.join('\n'))}</pre>` +
+    (terminal
+      ? `<details class="cl-pg-report"><summary>The whole report, as the terminal prints it</summary><pre data-cl-pg-report tabindex="0">${esc(text)}</pre></details>`
+      : `<p class="cl-pg-story-note">The schedule has no command-line flag, so the terminal cannot run this attempt; the story above is the one drawn here.</p>`)
+  );
+}
+
 /** Run the attempt the state describes and draw it. */
 export function renderPlayground(s: PlaygroundState, urlProblems: readonly string[] = []): PlaygroundOutput {
   const problems = [...urlProblems, ...checkState(s)];
@@ -115,6 +159,7 @@ export function renderPlayground(s: PlaygroundState, urlProblems: readonly strin
       pteGridFigure(g, props, { playground: false }) +
       `<h3>Step by step</h3>` +
       timelineFigure(t, props, tid, { playground: false }) +
+      storyHtml(s, g.scenario) +
       traceHtml(r.trace);
     return { ok: true, result: r.result, html };
   } catch (e) {
