@@ -77,6 +77,8 @@ export interface EditorHandle {
   /** Number of TypeScript errors currently shown. */
   typeErrorCount(): number;
   onTypeErrorsChanged(cb: (n: number) => void): void;
+  /** Put the cursor at the start of `line` (1-based) and scroll it to the middle of the editor. */
+  revealLine(line: number): void;
   focus(): void;
   dispose(): void;
 }
@@ -188,6 +190,11 @@ export function createEditor(container: HTMLElement, opts: EditorOptions): Edito
     typeErrorCount: countTypeErrors,
     onTypeErrorsChanged(cb) {
       markerListeners.push(cb);
+    },
+    revealLine(line) {
+      const l = Math.min(Math.max(1, line), model.getLineCount());
+      editor.setPosition({ lineNumber: l, column: model.getLineFirstNonWhitespaceColumn(l) || 1 });
+      editor.revealLineInCenter(l);
     },
     focus: () => editor.focus(),
     dispose() {

@@ -564,6 +564,18 @@ export function hasPassed(id: string, store: KeyValueStore | null = browserStore
   }
 }
 
+/** 'passed' (in this browser), 'imported' (an imported claim, not run here) or null. */
+export function passStatus(id: string, store: KeyValueStore | null = browserStore()): 'passed' | 'imported' | null {
+  if (!store) return null;
+  try {
+    const rec = parseRecord(store.getItem(keyFor(id)));
+    if (!rec || rec === 'corrupt' || !rec.passed) return null;
+    return rec.passedImported ? 'imported' : 'passed';
+  } catch {
+    return null;
+  }
+}
+
 /** Event fired on window when progress changes in this tab (storage events cover other tabs). */
 export const PROGRESS_EVENT = 'collapse-lab:progress';
 

@@ -7,7 +7,7 @@
  * It: shows saved-work / storage notices and the "passed" badge, runs the hint ladder, and wires
  * "Open editor" (→ ./session.ts) and "Reveal solution" (→ ./reveal.ts).
  */
-import { hasPassed, loadExercise, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
+import { loadExercise, passStatus, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
 import { action, isMac, notice, part, sessions, templateText } from './dom.ts';
 
 function formatWhen(iso: string): string {
@@ -107,7 +107,13 @@ function setup(root: HTMLElement): void {
     );
   }
   const markPassed = () => {
-    part(root, 'status').hidden = !hasPassed(id);
+    const badge = part(root, 'status');
+    const st = passStatus(id);
+    badge.hidden = st === null;
+    badge.dataset.status = st ?? '';
+    // An imported claim is not a pass: it says so until the tests pass in this browser.
+    badge.textContent = st === 'imported' ? 'imported — not run here' : '✓ passed';
+    badge.title = st === 'imported' ? 'Marked passed in an imported file; run the tests here to confirm.' : '';
   };
   markPassed();
   window.addEventListener(PROGRESS_EVENT, markPassed);

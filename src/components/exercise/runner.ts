@@ -9,8 +9,19 @@ import type { RunResult } from '../../grading/types.ts';
 
 export type { RunResult };
 
+/** What the page can ask of one run. */
+export interface RunOptions {
+  /**
+   * Run only the tests with these full names ("Re-run failing only"). A client that does not
+   * support it runs every test; the caller tells the two apart by the number of results.
+   */
+  only?: readonly string[];
+  /** Per-test limit in ms (the client's default when absent). */
+  timeoutMs?: number;
+}
+
 interface GradingClient {
-  runExercise(opts: { id: string; code: string; timeoutMs?: number }): Promise<RunResult>;
+  runExercise(opts: { id: string; code: string; timeoutMs?: number; only?: readonly string[] }): Promise<RunResult>;
   warmUp(): void;
 }
 
@@ -30,6 +41,6 @@ export async function warmUp(): Promise<void> {
   }
 }
 
-export async function runExercise(id: string, code: string): Promise<RunResult> {
-  return (await client()).runExercise({ id, code });
+export async function runExercise(id: string, code: string, opts: RunOptions = {}): Promise<RunResult> {
+  return (await client()).runExercise({ id, code, ...opts });
 }
