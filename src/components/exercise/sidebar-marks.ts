@@ -4,6 +4,8 @@
  * "n/m" when some have. Updates live on a pass in this tab and on storage events from others.
  */
 import { browserStore, hasPassed, PROGRESS_EVENT } from '../../lib/storage.ts';
+// Reading progress (pages read, quiz answers) rides along: this script is on every page.
+import './reading.ts';
 
 function chapterMap(): Record<string, string[]> {
   try {
