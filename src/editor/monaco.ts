@@ -195,6 +195,13 @@ export function createEditor(container: HTMLElement, opts: EditorOptions): Edito
       const l = Math.min(Math.max(1, line), model.getLineCount());
       editor.setPosition({ lineNumber: l, column: model.getLineFirstNonWhitespaceColumn(l) || 1 });
       editor.revealLineInCenter(l);
+      // The editor grows with its text, so the page may be what must scroll: bring the line to
+      // the upper third of the window when it is off screen.
+      const at = editor.getScrolledVisiblePosition({ lineNumber: l, column: 1 });
+      if (at) {
+        const top = container.getBoundingClientRect().top + at.top;
+        if (top < 0 || top + at.height > window.innerHeight) window.scrollBy({ top: top - window.innerHeight / 3 });
+      }
     },
     focus: () => editor.focus(),
     dispose() {

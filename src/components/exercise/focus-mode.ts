@@ -13,9 +13,24 @@ export interface FocusMode {
 
 export function setupFocusMode(root: HTMLElement, opts: { onChange?: (on: boolean) => void } = {}): FocusMode {
   const btn = action(root, 'focus');
+  // The top layer (Popover API) puts the exercise above everything, whatever stacking contexts
+  // and overflow clipping Starlight's layout has around it; `position: fixed` alone was drawn under
+  // the sidebar. Without the API, fixed positioning is the fallback.
+  const topLayer = typeof root.showPopover === 'function';
   const set = (on: boolean) => {
-    if (on) root.dataset.focus = 'true';
-    else delete root.dataset.focus;
+    if (on) {
+      root.dataset.focus = 'true';
+      if (topLayer && !root.matches(':popover-open')) {
+        root.setAttribute('popover', 'manual');
+        root.showPopover();
+      }
+    } else {
+      delete root.dataset.focus;
+      if (topLayer && root.hasAttribute('popover')) {
+        if (root.matches(':popover-open')) root.hidePopover();
+        root.removeAttribute('popover');
+      }
+    }
     document.documentElement.classList.toggle('cl-focus-open', on);
     if (btn) {
       btn.setAttribute('aria-pressed', String(on));
