@@ -298,3 +298,28 @@ describe('two pages, one exercise (issue 9 item 7)', () => {
     expect(listKept(s).map((k) => k.kind === 'backup' && k.entry.code)).toEqual(['now']);
   });
 });
+
+describe('the availability probe', () => {
+  it('writes once per page, and storage listeners can tell it from data', async () => {
+    const { vi } = await import('vitest');
+    const { browserStore, isDataKey, PROBE_KEY } = await import('./storage.ts');
+    const s = memoryStore();
+    const writes: string[] = [];
+    const counting: KeyValueStore = { ...s, setItem: (k, v) => (writes.push(k), s.setItem(k, v)), getItem: s.getItem, removeItem: s.removeItem, key: s.key, get length() { return s.length; } };
+    vi.stubGlobal('localStorage', counting);
+    try {
+      for (let i = 0; i < 5; i++) expect(browserStore()).toBe(counting);
+      // every write is a storage event in the site's other pages; a probe per call made two open
+      // pages bounce events forever
+      expect(writes.filter((k) => k === PROBE_KEY)).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(isDataKey(PROBE_KEY)).toBe(false);
+    expect(isDataKey('collapse-lab:v1:__reserve__')).toBe(false);
+    expect(isDataKey(keyFor('early-abort'))).toBe(true);
+    expect(isDataKey('collapse-lab:progress:v1')).toBe(true);
+    expect(isDataKey(null)).toBe(true);
+    expect(isDataKey('starlight-theme')).toBe(false);
+  });
+});

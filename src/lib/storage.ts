@@ -81,16 +81,26 @@ export function keyFor(id: string): string {
   return KEY_PREFIX + id;
 }
 
-/** localStorage, or null when the browser refuses it (the getter itself can throw). */
+/** The store once a probe succeeded in this page (see `browserStore`). */
+let probed: KeyValueStore | undefined;
+
+/**
+ * localStorage, or null when the browser refuses it (the getter itself can throw).
+ *
+ * The write probe runs once per page: every write fires a `storage` event in the site's other
+ * pages, whose listeners call this function — probing on each call made two open pages bounce
+ * probe events between them forever (both main threads busy, found by the two-pages test).
+ */
 export function browserStore(): KeyValueStore | null {
+  if (probed) return probed;
   try {
     const s = globalThis.localStorage;
     if (!s) return null;
     // Some browsers expose the object but throw on use (Safari private mode used to).
-    const probe = KEY_PREFIX + '__probe__';
+    const probe = PROBE_KEY;
     s.setItem(probe, '1');
     s.removeItem(probe);
-    return s;
+    return (probed = s);
   } catch (e) {
     // A full store also throws on the probe write; it is still readable, so keep it.
     if (isQuotaError(e)) {
@@ -102,6 +112,17 @@ export function browserStore(): KeyValueStore | null {
     }
     return null;
   }
+}
+
+/** Key of the availability probe: never data, and storage listeners can ignore it. */
+export const PROBE_KEY = KEY_PREFIX + '__probe__';
+
+/**
+ * True for a `storage` event key that may change what a page shows: ours, not a probe or the
+ * import's room check (`…__reserve__`), or null (the whole storage was cleared).
+ */
+export function isDataKey(key: string | null): boolean {
+  return key === null || (key.startsWith('collapse-lab:') && !key.includes(':__'));
 }
 
 export function isQuotaError(e: unknown): boolean {
@@ -732,7 +753,7 @@ export function importExercises(
       store.setItem(key, JSON.stringify(next));
       wrote = true;
       // Leave room for the learner's next edit, or undo this exercise and stop.
-      const probe = `${KEY_PREFIX}__reserve__`;
+      const probe = `${KEY_PREFIX}__reserve__`; // isDataKey() false: listeners ignore it
       try {
         store.setItem(probe, 'x'.repeat(IMPORT_RESERVE_CHARS));
       } finally {

@@ -246,10 +246,27 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     await screenshot(a, 'exercise-ui-two-pages-notice.png');
 
     // The progress page lists it; Restore brings B's code back and keeps A's.
+    for (const [n, pg] of [['a', a], ['b', b]] as const) {
+      const t0 = Date.now();
+      await Promise.race([pg.evaluate(() => 1), new Promise((r) => setTimeout(r, 5000))]);
+      console.log('RESPONSIVE', n, Date.now() - t0);
+    }
+    (await import('node:fs')).writeFileSync('/tmp/ui-ls.json', JSON.stringify(await a.evaluate(() => ({ ...localStorage }))));
     const p = await context.newPage();
-    await p.goto(`${baseUrl()}/progress/`);
+    const pending = new Set<string>();
+    context.on('request', (r) => pending.add(r.url()));
+    context.on('requestfinished', (r) => pending.delete(r.url()));
+    context.on('requestfailed', (r) => pending.delete(r.url()));
+    await p.goto(`${baseUrl()}/progress/`, { waitUntil: 'domcontentloaded' });
+    await p.waitForTimeout(3000);
+    console.log('PENDING', [...pending]);
     const item = p.locator(`.cl-backups li.cl-backup[data-exercise="${ID}"]`);
-    await item.first().waitFor();
+    await item.first().waitFor({ timeout: 5000 }).catch(async (e: unknown) => {
+      console.log('URL', p.url(), await p.title());
+      await screenshot(p, 'dbg.png');
+      console.log(await p.evaluate(() => [document.readyState, document.querySelectorAll('.cl-backups').length, Object.keys(localStorage)]));
+      throw e;
+    });
     expect(await item.count()).toBe(1);
     await item.locator('summary').click();
     expect(await item.locator('pre').innerText()).toContain('newer work typed in page B');

@@ -7,7 +7,7 @@
  * It: shows saved-work / storage notices and the "passed" badge, runs the hint ladder, and wires
  * "Open editor" (→ ./session.ts) and "Reveal solution" (→ ./reveal.ts).
  */
-import { loadExercise, passStatus, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
+import { isDataKey, loadExercise, passStatus, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
 import { action, isMac, notice, part, sessions, templateText } from './dom.ts';
 
 function formatWhen(iso: string): string {
@@ -117,7 +117,9 @@ function setup(root: HTMLElement): void {
   };
   markPassed();
   window.addEventListener(PROGRESS_EVENT, markPassed);
-  window.addEventListener('storage', markPassed);
+  window.addEventListener('storage', (e) => {
+    if (isDataKey(e.key)) markPassed();
+  });
 
   const kbd = root.querySelector('[data-part="run-key"]');
   if (kbd && isMac) kbd.textContent = '⌘ Enter';
@@ -126,8 +128,12 @@ function setup(root: HTMLElement): void {
   setupReveal(root, saved);
 
   const open = action(root, 'open');
-  // Intent: start fetching the session code on hover/focus, open on click.
-  const warm = () => void loadSession();
+  // Intent: start fetching the session code and a spare test runner (with this exercise's tests
+  // prepared, where the runner supports it) on hover/focus; open on click.
+  const warm = () => {
+    void loadSession();
+    void import('./runner.ts').then((r) => r.warmUp(id));
+  };
   open?.addEventListener('pointerenter', warm, { once: true });
   open?.addEventListener('focus', warm, { once: true });
   open?.addEventListener('click', async () => {

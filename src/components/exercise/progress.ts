@@ -18,6 +18,7 @@ import {
   browserStore,
   exportableExercises,
   importExercises,
+  isDataKey,
   listKept,
   PROGRESS_EVENT,
   restoreKept,
@@ -282,5 +283,7 @@ const refresh = () => {
 refresh();
 addEventListener(PROGRESS_EVENT, refresh);
 addEventListener(READING_EVENT, fillReading);
-addEventListener('storage', refresh);
+addEventListener('storage', (e) => {
+  if (isDataKey(e.key)) refresh();
+});
 for (const box of document.querySelectorAll<HTMLElement>('.cl-transfer')) setupTransfer(box);

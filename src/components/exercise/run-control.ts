@@ -7,6 +7,7 @@
  * re-run of the failing tests alone never marks the exercise passed, it offers a full run instead.
  * Learner mistakes come back as results; only a broken runner shows "could not be run".
  */
+import type { TestResult } from '../../grading/types.ts';
 import { PROGRESS_EVENT } from '../../lib/storage.ts';
 import type { Autosave } from './autosave.ts';
 import { announce, h, notice } from './dom.ts';
@@ -40,7 +41,18 @@ export function setupRuns(
     announce(root, what);
     try {
       const code = editor.getValue();
-      const full = await runExercise(id, code, only ? { only } : {});
+      // First failure first: a streaming runner reports each result as it comes; the first one
+      // that did not pass is shown at once, above "still running".
+      let early = false;
+      const onResult = (t: TestResult) => {
+        if (early || t.status === 'passed' || root.dataset.state !== 'running') return;
+        early = true;
+        results.replaceChildren(
+          h('p', { class: 'cl-loading' }, `${what.replace(/…$/, '')} — a first test did not pass (the rest are still running):`),
+          h('p', { class: 'cl-results-message', 'data-part': 'first-failure' }, `${t.name}\n\n${t.message}`),
+        );
+      };
+      const full = await runExercise(id, code, { ...(only ? { only } : {}), onResult });
       // The runner may not know how to run a subset: then it ran everything, which is fine — show
       // what was asked for when it is a subset, and count a complete passing run as a pass.
       const ranAll = !only || full.tests.length > only.length || full.compileError !== undefined || full.loadError !== undefined;

@@ -62,5 +62,5 @@ export async function openSession(root: HTMLElement, opts: { saved: SavedExercis
   root.dataset.editor = editor.kind;
   root.dataset.editorMs = String(Math.round(performance.now() - opts.t0));
   performance.measure?.(`collapse-lab:editor-open:${id}`, { start: opts.t0, end: performance.now() });
-  void warmUp();
+  void warmUp(id);
 }
