@@ -246,27 +246,10 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     await screenshot(a, 'exercise-ui-two-pages-notice.png');
 
     // The progress page lists it; Restore brings B's code back and keeps A's.
-    for (const [n, pg] of [['a', a], ['b', b]] as const) {
-      const t0 = Date.now();
-      await Promise.race([pg.evaluate(() => 1), new Promise((r) => setTimeout(r, 5000))]);
-      console.log('RESPONSIVE', n, Date.now() - t0);
-    }
-    (await import('node:fs')).writeFileSync('/tmp/ui-ls.json', JSON.stringify(await a.evaluate(() => ({ ...localStorage }))));
     const p = await context.newPage();
-    const pending = new Set<string>();
-    context.on('request', (r) => pending.add(r.url()));
-    context.on('requestfinished', (r) => pending.delete(r.url()));
-    context.on('requestfailed', (r) => pending.delete(r.url()));
-    await p.goto(`${baseUrl()}/progress/`, { waitUntil: 'domcontentloaded' });
-    await p.waitForTimeout(3000);
-    console.log('PENDING', [...pending]);
+    await p.goto(`${baseUrl()}/progress/`);
     const item = p.locator(`.cl-backups li.cl-backup[data-exercise="${ID}"]`);
-    await item.first().waitFor({ timeout: 5000 }).catch(async (e: unknown) => {
-      console.log('URL', p.url(), await p.title());
-      await screenshot(p, 'dbg.png');
-      console.log(await p.evaluate(() => [document.readyState, document.querySelectorAll('.cl-backups').length, Object.keys(localStorage)]));
-      throw e;
-    });
+    await item.first().waitFor();
     expect(await item.count()).toBe(1);
     await item.locator('summary').click();
     expect(await item.locator('pre').innerText()).toContain('newer work typed in page B');
@@ -281,6 +264,38 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     expect(await kept.count()).toBe(1);
     await kept.locator('summary').click();
     expect(await kept.locator('pre').innerText()).toContain('stale edit typed in page A');
+    await context.close();
+  });
+});
+
+describe('an imported pass', () => {
+  it('shows as "imported — not run here" until the tests pass in this browser', async () => {
+    const { context, page } = await newPage(browser);
+    await page.addInitScript(
+      ([k, code]) => {
+        if (sessionStorage.getItem('seeded')) return;
+        localStorage.setItem(k!, JSON.stringify({ code, savedAt: '2026-11-20T10:00:00.000Z', passed: true, passedImported: true, passedAt: '2026-11-20T10:00:00.000Z' }));
+        sessionStorage.setItem('seeded', '1');
+      },
+      [KEY, readExerciseFile(ID, 'solution.ts')] as const,
+    );
+    await gotoChapter(page);
+    const ex = exercise(page, ID);
+    const badge = ex.locator('[data-part="status"]');
+    expect(await badge.innerText()).toBe('imported — not run here');
+    expect(await badge.getAttribute('data-status')).toBe('imported');
+    // the sidebar does not count it
+    const chapter = exerciseMeta(ID).chapter;
+    expect(await page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`).count()).toBe(0);
+    await openEditor(page, ID);
+    await runWithShortcut(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('passed');
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"] [data-part="status"]`)?.textContent === '✓ passed', ID);
+    const rec = JSON.parse((await stored(page, KEY))!) as { passed?: boolean; passedImported?: boolean; passedAt?: string };
+    expect(rec.passed).toBe(true);
+    expect(rec.passedImported).toBeUndefined();
+    expect(rec.passedAt).not.toBe('2026-11-20T10:00:00.000Z');
+    await page.locator(`#starlight__sidebar a[href$="/${chapter}/"] .cl-mark`).waitFor();
     await context.close();
   });
 });
