@@ -161,6 +161,15 @@ describe('room to work', () => {
     );
     expect(onTop).toEqual([true, true, true, true, true]);
     await screenshot(page, 'exercise-ui-wide.png');
+    // with results, they sit beside the editor (wide screen), each scrolling on its own
+    await page.evaluate((x) => document.querySelector(`section[data-exercise="${x}"]`)?.removeAttribute('data-state'), ID);
+    await ex.locator('button[data-action="run"]').click();
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') === 'failed', ID, { timeout: 30_000 });
+    const side = (await ex.locator('[data-part="side"]').boundingBox())!;
+    const ed2 = (await editorBox())!;
+    expect(side.x).toBeGreaterThanOrEqual(ed2.x + ed2.width);
+    expect(side.y + side.height).toBeLessThanOrEqual(900);
+    await screenshot(page, 'exercise-ui-wide-results.png');
     // Esc in the editor: leaves wide mode and the editor (focus on Run tests)
     await focusEditor(page, ID);
     await page.keyboard.press('Escape');

@@ -147,6 +147,18 @@ function fillBackups(): void {
   const summary = box.querySelector<HTMLElement>('[data-part="backups-summary"]')!;
   const message = box.querySelector<HTMLElement>('[data-part="backup-message"]')!;
   const items = listKept();
+  const current = allSaved();
+  /** "first differs from your current code at line N" — the previews all start alike. */
+  const firstDifference = (id: string, code: string): string => {
+    const now = current[id]?.code;
+    if (now === undefined) return 'no code is saved for this exercise now';
+    if (now === code) return 'the same as your current code';
+    const a = code.split('\n');
+    const b = now.split('\n');
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return `differs from your current code from line ${i + 1}`;
+  };
   summary.textContent =
     items.length === 0
       ? 'No backups: no code has been replaced in this browser.'
@@ -175,7 +187,7 @@ function fillBackups(): void {
       });
       const lines = e.code.split('\n').length;
       li.append(
-        h('p', { class: 'cl-backup-head' }, h('strong', {}, name), h('span', {}, `saved ${when(e.savedAt)} · ${REASON[e.reason] ?? e.reason} (${when(e.keptAt)}) · ${plural(lines, 'line')}`), restore),
+        h('p', { class: 'cl-backup-head' }, h('strong', {}, name), h('span', {}, `saved ${when(e.savedAt)} · ${REASON[e.reason] ?? e.reason} (${when(e.keptAt)}) · ${plural(lines, 'line')}, ${firstDifference(it.id, e.code)}`), restore),
         h('details', {}, h('summary', {}, 'Show this code'), h('pre', { tabindex: '0' }, e.code)),
       );
       return li;
