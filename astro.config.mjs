@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { editorVitePlugins } from './src/editor/vite-plugins.ts';
 // Q: Content-Security-Policy meta tag (with hashes of each page's inline scripts) added after build.
 import { cspIntegration } from './src/quality/csp.ts';
+// G (issue 9): the browser test runner — worker bundled by esbuild, started by a sandboxed host page under its own CSP.
+import { graderRunner } from './src/grading/browser/vite-plugin.ts';
 
 const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
 
@@ -50,9 +52,10 @@ export default defineConfig({
     cspIntegration(),
   ],
   vite: {
-    plugins: [editorVitePlugins(engine)],
+    plugins: [editorVitePlugins(engine), graderRunner({ engine })],
     resolve: { alias: { 'collapse-lab/engine': engine } },
-    // Grading runner (src/grading/browser/worker.ts) is a classic Worker: bundle workers as IIFE.
+    // The grading worker is bundled by graderRunner (above), not by Vite's worker pipeline; other
+    // workers stay classic IIFE bundles as before.
     worker: { format: 'iife' },
   },
 });

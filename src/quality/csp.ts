@@ -25,7 +25,9 @@
  *   service worker's precache) — no third party, nothing leaves the machine.
  * - `img-src 'self' data:` and `font-src 'self' data:`: the themes' inline SVG icons (data: URLs in
  *   CSS) and Monaco's codicon font.
- * - `object-src 'none'; base-uri 'self'; form-action 'self'; frame-src 'none'; manifest-src 'self'`.
+ * - `frame-src 'self'`: the test runner's host page is a same-origin, sandboxed (opaque-origin)
+ *   iframe (src/grading/browser/client.ts); no other frame may load.
+ * - `object-src 'none'; base-uri 'self'; form-action 'self'; manifest-src 'self'`.
  * `frame-ancestors` is ignored in a meta tag: public/_headers carries it for hosts that read that file.
  */
 import { createHash } from 'node:crypto';
@@ -43,7 +45,7 @@ export const BASE_DIRECTIVES: Record<string, string[]> = {
   'connect-src': ["'self'"],
   'worker-src': ["'self'", 'blob:'],
   'manifest-src': ["'self'"],
-  'frame-src': ["'none'"],
+  'frame-src': ["'self'"],
   'object-src': ["'none'"],
   'base-uri': ["'self'"],
   'form-action': ["'self'"],

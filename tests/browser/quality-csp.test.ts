@@ -72,7 +72,9 @@ describe('the Content-Security-Policy in the built pages', () => {
 
   it('public/_headers is deployed with the policy, frame-ancestors and nosniff for hosts that read it', () => {
     const headers = fs.readFileSync(path.join(distDir(), '_headers'), 'utf8');
-    expect(headers).toMatch(/^\/\*\n\s+Content-Security-Policy: .*connect-src 'self'.*frame-ancestors 'none'/m);
+    // frame-ancestors 'self': the runner host is a same-origin iframe of our own pages; no other site may frame us
+    expect(headers).toMatch(/^\/\*\n\s+Content-Security-Policy: .*connect-src 'self'.*frame-ancestors 'self'/m);
+    expect(headers).not.toMatch(/frame-ancestors[^;\n]*(\*|https?:)/);
     expect(headers).toMatch(/X-Content-Type-Options: nosniff/);
   });
 });

@@ -13,12 +13,54 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraderPage, ROOT } from './browser/build.ts';
 import type { RunResult } from '../../src/grading/types.ts';
+import { report } from './realm/report.ts';
+import { ESCAPE_PROBE, LEAK_PROBE, NET_PROBE, patchProbe } from './realm/probes.ts';
+
+/**
+ * Raw worker script started through the runner host (no runtime, no stubs): what the host's CSP
+ * and opaque origin alone let a worker do. ORIGIN / WSBASE are filled in by the test.
+ */
+const HOST_PROBE = String.raw`
+const report = {};
+const tries = [];
+const attempt = (name, f) => tries.push((async () => {
+  try {
+    const v = await Promise.race([f(), new Promise((_, rej) => setTimeout(() => rej(new Error('no answer in 3 s')), 3000))]);
+    report[name] = 'ALLOWED ' + String(v).slice(0, 60);
+  } catch (e) {
+    report[name] = 'blocked: ' + String((e && e.message) || e).slice(0, 100);
+  }
+})());
+const onErr = (rej, what) => (e) => { if (e && e.preventDefault) e.preventDefault(); rej(new Error(what)); };
+self.onmessage = (e) => {
+  const port = e.ports[0];
+  attempt('eval (ses needs it)', async () => { throw new Error('(expected) eval works: ' + (0, eval)('6 * 7')); });
+  attempt('fetch', () => fetch(ORIGIN + '/leak?fetch').then((r) => r.status));
+  attempt('fetch another origin', () => fetch('http://127.0.0.1:9/leak?fetch').then((r) => r.status));
+  attempt('XMLHttpRequest', () => new Promise((res, rej) => { const x = new XMLHttpRequest(); x.onload = () => res(x.status); x.onerror = onErr(rej, 'xhr error'); x.open('GET', ORIGIN + '/leak?xhr'); x.send(); }));
+  attempt('WebSocket', () => new Promise((res, rej) => { const w = new WebSocket(WSBASE + '/leak?ws'); w.onopen = () => res('open'); w.onerror = onErr(rej, 'ws error'); }));
+  attempt('WebSocketStream', () => typeof WebSocketStream === 'undefined' ? Promise.reject(new Error('absent')) : new WebSocketStream(WSBASE + '/leak?wss').opened.then(() => 'open'));
+  attempt('WebTransport', () => typeof WebTransport === 'undefined' ? Promise.reject(new Error('absent')) : new WebTransport('https://127.0.0.1:9/leak').ready.then(() => 'ready'));
+  attempt('EventSource', () => new Promise((res, rej) => { const s = new EventSource(ORIGIN + '/leak?sse'); s.onopen = () => res('open'); s.onerror = (ev) => { s.close(); onErr(rej, 'sse error')(ev); }; }));
+  attempt('importScripts', async () => { importScripts(ORIGIN + '/leak.js'); return 'loaded'; });
+  attempt('dynamic import of an http URL', () => (0, eval)('imp' + 'ort(' + JSON.stringify(ORIGIN + '/leak.mjs') + ')'));
+  attempt('dynamic import of a data: URL', () => (0, eval)('imp' + 'ort("data:text/javascript,export default 1")'));
+  attempt('nested Worker from the server', () => new Promise((res, rej) => { const w = new Worker(ORIGIN + '/leak-worker.js'); w.onmessage = () => res('ran'); w.onerror = onErr(rej, 'worker error'); }));
+  attempt('indexedDB', () => new Promise((res, rej) => { const r = indexedDB.open('leak'); r.onsuccess = () => res('opened'); r.onerror = () => rej(r.error); }));
+  attempt('caches', () => caches.open('leak').then(() => 'opened'));
+  attempt('navigator.storage (OPFS)', () => navigator.storage.getDirectory().then(() => 'opened'));
+  attempt('navigator.storage.persist', () => navigator.storage.persist().then((x) => { if (!x) throw new Error('refused'); return x; }));
+  Promise.all(tries).then(() => port.postMessage(report));
+};
+`;
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css' };
 
 let outDir = '';
+/** Every path the static server was asked for (to prove nothing reached it from the runner). */
+const requested: string[] = [];
 let server: Server;
 let browser: Browser;
 let page: Page;
@@ -27,6 +69,7 @@ let base = '';
 function serve(dir: string): Promise<Server> {
   return new Promise((resolve) => {
     const s = createServer((req, res) => {
+      requested.push(req.url ?? '');
       const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
       const file = join(dir, path);
       if (!file.startsWith(dir) || !existsSync(file)) {
@@ -73,18 +116,48 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('keeps sucrase, chai and the engine out of the main-thread chunk', () => {
+  it('keeps sucrase, chai and the engine out of the main-thread chunk; the worker is one classic script with ses', () => {
     const assets = readdirSync(join(outDir, 'assets'));
     const pageChunk = assets.find((f) => f.startsWith('page-'));
-    const workerChunk = assets.find((f) => f.startsWith('worker-'));
-    expect(pageChunk && workerChunk).toBeTruthy();
+    const workerChunk = assets.find((f) => f.startsWith('grader-worker-') && f.endsWith('.js'));
+    const hostPage = assets.find((f) => f.startsWith('grader-runner-') && f.endsWith('.html'));
+    expect(pageChunk && workerChunk && hostPage).toBeTruthy();
     const main = readFileSync(join(outDir, 'assets', pageChunk!), 'utf8');
     const worker = readFileSync(join(outDir, 'assets', workerChunk!), 'utf8');
     expect(main.length).toBeLessThan(20_000);
     expect(worker).toContain('Object.is equality'); // @vitest/expect is in the worker…
     expect(main).not.toContain('Object.is equality'); // …and not on the page
-    expect(worker.startsWith('(function')).toBe(true); // a classic (IIFE) worker, not a module
+    expect(worker).toMatch(/SES_IMPORT_REJECTED/); // ses (lockdown, Compartment) is in the worker
+    expect(worker).toMatch(/^("use strict";)?\(\(\)=>\{/); // one IIFE…
+    expect(() => new Function(worker)).not.toThrow(); // …that parses as a classic script (module syntax would not: dev mode served modules)
   });
+
+  it('the runner host page carries its own CSP meta: no connections, no script URLs, eval for ses, its script hashed', async () => {
+    const assets = readdirSync(join(outDir, 'assets'));
+    const html = readFileSync(join(outDir, 'assets', assets.find((f) => f.startsWith('grader-runner-'))!), 'utf8');
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
+    expect(meta).not.toBeNull();
+    expect(html.indexOf(meta![0])).toBeLessThan(html.indexOf('<script'));
+    const d = new Map(meta![1]!.split(';').map((x) => x.trim().split(/\s+/)).map(([k, ...v]) => [k!, v.join(' ')]));
+    expect(d.get('default-src')).toBe("'none'");
+    expect(d.get('connect-src')).toBe("'none'");
+    expect(d.get('worker-src')).toBe('blob:');
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
+    const { createHash } = await import('node:crypto');
+    expect(d.get('script-src')).toBe(`'sha256-${createHash('sha256').update(script).digest('base64')}' 'unsafe-eval'`);
+  });
+
+  it('a worker started by the host cannot reach the network, storage, OPFS or script URLs — on a server sending no CSP header', async () => {
+    const origin = base;
+    const probe = HOST_PROBE.replaceAll('ORIGIN', JSON.stringify(origin)).replaceAll('WSBASE', JSON.stringify(origin.replace('http', 'ws')));
+    const before = requested.length;
+    const got = (await page.evaluate((src) => (window as unknown as { grader: { probeHost: (s: string) => Promise<unknown> } }).grader.probeHost(src), probe)) as Record<string, string>;
+    expect(Object.keys(got).length).toBeGreaterThanOrEqual(15);
+    expect(Object.entries(got).filter(([, v]) => !v.startsWith('blocked')), JSON.stringify(got, null, 1)).toEqual([]);
+    expect(got['eval (ses needs it)']).toBe('blocked: (expected) eval works: 42');
+    await page.waitForTimeout(300);
+    expect(requested.slice(before).filter((u) => u.includes('leak'))).toEqual([]);
+  }, 60_000);
 
   it('passes the reference solution (cold run, no warm-up) and fails the starter (warm run)', async () => {
     const cold = await run(EX, source(`exercises/${EX}/solution.ts`));
@@ -126,10 +199,80 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     expect(chatty.tests[0].output).toMatch(/output capped/);
     expect((await toy('throws-string.ts')).tests[0]).toMatchObject({ status: 'error', message: "threw a string: 'boom'" });
     expect((await toy('type-error.ts')).tests[0].message).toMatch(/^TypeError: .*\(at line 3 of your code\)$/);
-    expect((await toy('tamper.ts')).loadError).toContain('your code changed `Object.is`');
+    expect((await toy('tamper.ts')).loadError).toContain('your code tried to change `Object.is`');
     // fetch, WebSocket, indexedDB and importScripts are gone inside the runner (network.ts throws if any is reachable)
     const net = await toy('network.ts');
     expect(net.passed, JSON.stringify(net.tests.filter((t) => t.status !== 'passed'))).toBe(5);
+  }, 60_000);
+
+  it('errors from timers and unawaited promises count against the test that caused them', async () => {
+    const r = (await page.evaluate(async (code) => (window as unknown as { grader: { runToy: (c: string) => Promise<RunResult> } }).grader.runToy(code), readFileSync(join(ROOT, 'tests/grading/fixtures/bad/stray-timer.ts'), 'utf8'))) as RunResult;
+    // count_present starts a throwing 0 ms timer on every call; first_absent leaves a rejected promise
+    expect(r.tests.map((t) => t.status)).toEqual(['error', 'error', 'error', 'error', 'error']);
+    for (const t of r.tests.slice(0, 2)) expect(t.message).toMatch(/late failure from a timer/);
+    for (const t of r.tests.slice(2)) expect(t.message).toMatch(/nobody awaits this/);
+  }, 60_000);
+
+  describe('hostile learner code (the realm catalogue, same probes as the Node tests)', () => {
+    const toySolution = readFileSync(join(ROOT, 'tests/grading/fixtures/toy-sum/solution.ts'), 'utf8');
+    const toyStarter = readFileSync(join(ROOT, 'tests/grading/fixtures/toy-sum/starter.ts'), 'utf8');
+    // A generous per-test limit: the patch probe makes thousands of (failing) writes, slow on a loaded machine.
+    const runToy = (code: string) => page.evaluate(async (c) => (window as unknown as { grader: { runToy: (c: string, t: number) => Promise<RunResult> } }).grader.runToy(c, 10_000), code) as Promise<RunResult>;
+    const verdict = (r: RunResult) => r.tests.map((t) => `${t.name}: ${t.status}`);
+
+    it('no run-time-built eval / Function / import() reaches the worker global, a module or the network', async () => {
+      const before = requested.length;
+      const r = await runToy(`${toySolution}\n${ESCAPE_PROBE}`);
+      const got = report<Record<string, string>>(r);
+      expect(Object.keys(got).length).toBeGreaterThanOrEqual(30);
+      expect(Object.entries(got).filter(([, v]) => !(v === 'confined' || v.startsWith('blocked'))), JSON.stringify(got, null, 1)).toEqual([]);
+      expect(r.passed).toBe(r.total);
+      await page.waitForTimeout(200);
+      expect(requested.slice(before).filter((u) => /escape|leak/.test(u))).toEqual([]);
+    }, 60_000);
+
+    it('nothing reachable is expect, the nonce, the port, postMessage or the worker global', async () => {
+      const got = report<{ found: string[]; nodes: number }>(await runToy(`${toySolution}\n${LEAK_PROBE}`));
+      expect(got.nodes).toBeGreaterThan(200);
+      expect(got.found).toEqual([]);
+    }, 60_000);
+
+    it('self-restoring patches of built-ins and engine exports do not stick and do not change the starter\'s verdict', async () => {
+      const honest = verdict(await runToy(toyStarter));
+      for (const when of ['load', 'test'] as const) {
+        const r = await runToy(`${toyStarter}\n${patchProbe('count_present', when)}`);
+        const got = report<{ stuck: string[]; tried: number }>(r);
+        expect(got.tried).toBeGreaterThan(500);
+        expect(got.stuck, when).toEqual([]);
+        expect(verdict(r), when).toEqual(honest);
+      }
+    }, 60_000);
+
+    it('network, storage, OPFS and worker APIs are absent or blocked', async () => {
+      const got = report<Record<string, string>>(await runToy(`${toySolution}\n${NET_PROBE}`));
+      expect(Object.keys(got).length).toBeGreaterThanOrEqual(17);
+      expect(Object.entries(got).filter(([, v]) => v === 'AVAILABLE')).toEqual([]);
+    }, 60_000);
+  });
+
+  it('"Draw my run": the learner\'s scan on a scenario, in the sealed runner; an endless loop is stopped', async () => {
+    const draw = (code: string, scenario: object, timeoutMs?: number) =>
+      page.evaluate(
+        ({ code, scenario, timeoutMs }) => (window as unknown as { grader: { drawMyRun: (o: object) => Promise<Record<string, unknown>> } }).grader.drawMyRun({ code, scenario, timeoutMs }),
+        { code, scenario, timeoutMs },
+      ) as Promise<{ ok: boolean; error?: string; report?: Record<string, unknown>; before?: string[][]; after?: string[][] }>;
+    const scenario = { layout: 'migration,page*511' };
+    const mine = await draw(source('exercises/early-abort/starter.ts'), scenario);
+    const patched = await draw(source('exercises/early-abort/solution.ts'), scenario);
+    expect(mine.ok && patched.ok, JSON.stringify([mine.error, patched.error])).toBe(true);
+    expect(patched.report!.scan_result).toBe('SCAN_PTE_NON_PRESENT');
+    expect(mine.report!.scan_result).toBe('SCAN_SUCCEED');
+    expect(mine.before![0]).toHaveLength(512);
+    const loop = await draw('export function hpage_collapse_scan_pmd(): number { for (;;) {} }', { layout: 'page*512' }, 300);
+    expect(loop).toMatchObject({ ok: false });
+    expect(loop.error).toMatch(/stopped after 0.3 s/);
+    // and the runner still works afterwards
+    expect((await draw(source('exercises/early-abort/solution.ts'), scenario)).ok).toBe(true);
   }, 60_000);
 
   it('answers an unknown exercise id with a load error instead of throwing', async () => {

@@ -26,3 +26,182 @@ describe('grading runtime conformance', { timeout: 60_000 }, () => {
     ]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The hardened realm (runtime/realm.ts): learner code in a ses Compartment of a locked-down realm.
+// Each class of attack from issue 9 is tried along several routes (tests/grading/realm/probes.ts);
+// every route is judged by what it reached, so a new spelling of the same attack is judged the same.
+// ---------------------------------------------------------------------------------------------
+import { EARLY_ABORT, TOY, report, runInRealm } from './realm/harness.ts';
+import { ESCAPE_PROBE, LEAK_PROBE, NET_PROBE, patchProbe } from './realm/probes.ts';
+
+const toySolution = readFileSync(`${FIXTURES}toy-sum/solution.ts`, 'utf8');
+const toyStarter = readFileSync(`${FIXTURES}toy-sum/starter.ts`, 'utf8');
+const eaSolution = readFileSync(`${FIXTURES}../../../exercises/early-abort/solution.ts`, 'utf8');
+const eaStarter = readFileSync(`${FIXTURES}../../../exercises/early-abort/starter.ts`, 'utf8');
+const verdict = (r: { passed: number; total: number; tests: { name: string; status: string }[] }) => ({
+  passed: r.passed,
+  total: r.total,
+  statuses: r.tests.map((t) => `${t.name}: ${t.status}`),
+});
+
+describe('the hardened realm (Node, sealRealm + Compartments)', { timeout: 120_000 }, () => {
+  it('no run-time-built eval / Function / import() reaches the host, a module or another realm', async () => {
+    const r = await runInRealm(TOY, `${toySolution}\n${ESCAPE_PROBE}`);
+    expect(r.loadError, r.loadError).toBeUndefined();
+    const got = report<Record<string, string>>(r);
+    expect(Object.keys(got).length).toBeGreaterThanOrEqual(30);
+    const escaped = Object.entries(got).filter(([, v]) => !(v === 'confined' || v.startsWith('blocked')));
+    expect(escaped, JSON.stringify(got, null, 1)).toEqual([]);
+    // and the honest part of the file still passes: the probes changed nothing for the tests
+    expect(r.passed).toBe(r.total);
+  });
+
+  it('import() text left in the file (comment, string) is refused with its line, before any of it runs', async () => {
+    const n = toySolution.split('\n').length;
+    for (const [code, line] of [
+      [`// see import('x') in the docs\n${toySolution}`, 1],
+      [`${toySolution}\nconst s = "import ('node:child_process')";\n`, n + 1],
+      [`${toySolution}\nconst t = \`import/**/('node:fs')\`;\n`, n + 1],
+    ] as const) {
+      const r = await runInRealm(TOY, code);
+      expect(r.loadError, JSON.stringify(r)).toMatch(/contains `import\(`/);
+      expect(r.loadError).toContain(`line ${line}`);
+      expect(r.passed).toBe(0);
+    }
+  });
+
+  it('an error thrown while loading is a throw, even when its text looks like a refusal', async () => {
+    const r = await runInRealm(TOY, `${toySolution}\nthrow new SyntaxError('Possible import expression rejected at x:3. (SES_IMPORT_REJECTED)');\n`);
+    expect(r.loadError).toMatch(/^your code threw while loading: SyntaxError: Possible import expression/);
+  });
+
+  it('a written dynamic import() of anything but the engine fails with the import message', async () => {
+    const code = `${toySolution}\nfor (const m of ['node:fs', 'fs', 'vitest', './solution', 'http://127.0.0.1:9/x.js']) {\n  import(m).then(() => console.log('REPORT ' + JSON.stringify({ reached: m })), (e: any) => console.log('REPORT ' + JSON.stringify({ refused: String(e.message) })));\n}\n`;
+    const r = await runInRealm(TOY, code);
+    const outs = [r.output ?? '', ...r.tests.map((t) => t.output ?? '')].join('\n');
+    const reports = [...outs.matchAll(/REPORT (\{.*\})/g)].map((m) => JSON.parse(m[1]!) as { reached?: string; refused?: string });
+    expect(reports).toHaveLength(5);
+    for (const x of reports) {
+      expect(x.reached).toBeUndefined();
+      expect(x.refused).toMatch(/exercises can only import from 'collapse-lab\/engine'/);
+    }
+  });
+
+  it('nothing reachable from learner code is expect, the nonce, a port, postMessage or the process', async () => {
+    const r = await runInRealm(TOY, `${toySolution}\n${LEAK_PROBE}`);
+    const got = report<{ found: string[]; nodes: number }>(r);
+    expect(got.nodes).toBeGreaterThan(200); // the walk really walked (intrinsics, engine, require …)
+    expect(got.found).toEqual([]);
+  });
+
+  it('self-restoring patches of built-ins, matchers and engine exports do not stick, at load or inside a test', async () => {
+    for (const when of ['load', 'test'] as const) {
+      const r = await runInRealm(TOY, `${toySolution}\n${patchProbe('count_present', when)}`, 10_000);
+      const got = report<{ stuck: string[]; tried: number }>(r);
+      expect(got.tried).toBeGreaterThan(500);
+      expect(got.stuck, when).toEqual([]);
+      expect(r.passed, when).toBe(r.total);
+    }
+  });
+
+  it('a self-restoring patch attack on the unchanged starter gets exactly the starter verdict (toy and early-abort)', async () => {
+    for (const [ex, starter, fn] of [
+      [TOY, toyStarter, 'count_present'],
+      [EARLY_ABORT, eaStarter, 'hpage_collapse_scan_pmd'],
+    ] as const) {
+      const honest = verdict(await runInRealm(ex, starter));
+      expect(honest.passed).toBeLessThan(honest.total);
+      for (const when of ['load', 'test'] as const) {
+        const attacked = await runInRealm(ex, `${starter}\n${patchProbe(fn, when)}`, 10_000);
+        expect(verdict(attacked), `${ex.id} ${when}`).toEqual(honest);
+      }
+    }
+  });
+
+  it('the issue-9 attack itself: matchers/built-ins patched at load, undone on a 0 ms timer, cannot pass the toy starter', async () => {
+    const cheat = `${toyStarter}
+const g: any = globalThis;
+const saved: [any, PropertyKey, PropertyDescriptor | undefined][] = [];
+const patch = (o: any, k: PropertyKey, v: unknown) => { saved.push([o, k, Object.getOwnPropertyDescriptor(o, k)]); try { Object.defineProperty(o, k, { value: v, configurable: true, writable: true }); } catch {} };
+patch(Object, 'is', () => true);
+patch(Object.prototype, 'asymmetricMatch', () => true);
+patch(Object.prototype, '$$typeof', Symbol.for('jest.asymmetricMatcher'));
+patch(Array.prototype, 'every', () => true);
+patch(JSON, 'stringify', () => '"same"');
+patch(Map.prototype, 'get', () => undefined);
+patch(Function.prototype, 'call', function (this: any) { return true; });
+for (const s of Object.getOwnPropertySymbols(g)) patch(g, s, () => () => ({}));
+setTimeout(() => { for (const [o, k, d] of saved) { try { if (d) Object.defineProperty(o, k, d); } catch {} } }, 0);
+`;
+    const honest = verdict(await runInRealm(TOY, toyStarter));
+    const r = await runInRealm(TOY, cheat);
+    expect(r.loadError).toBeUndefined();
+    expect(verdict(r)).toEqual(honest);
+  });
+
+  it('network, storage, workers, process and postMessage are absent or blocked for learner code', async () => {
+    const r = await runInRealm(TOY, `${toySolution}\n${NET_PROBE}`);
+    const got = report<Record<string, string>>(r);
+    expect(Object.keys(got).length).toBeGreaterThanOrEqual(17);
+    expect(Object.entries(got).filter(([, v]) => v === 'AVAILABLE')).toEqual([]);
+  });
+
+  it('the realm keeps errors useful: a frozen built-in says so, a throw names the line of the learner code', async () => {
+    const r = await runInRealm(TOY, `export function count_present(s: boolean[]): number {\n  Object.freeze = (x: any) => x;\n  return 0;\n}\nexport function first_absent(s: boolean[]): number {\n  const a: any = null;\n  return a.length;\n}\n`);
+    const [cp, , , fa] = r.tests;
+    expect(cp!.message).toMatch(/your code tried to change `Object\.freeze`: built-ins, expect and the engine are frozen/);
+    expect(cp!.message).toContain('at line 2 of your code');
+    expect(fa!.message).toMatch(/^TypeError: .*\(at line 7 of your code\)$/);
+    // Date.now and Math.random work for learner code (ses's compartment versions would throw)
+    const ok = await runInRealm(TOY, `${toySolution}\nconsole.log('REPORT ' + JSON.stringify({ now: typeof Date.now(), r: typeof Math.random() }));\n`);
+    expect(report(ok)).toEqual({ now: 'number', r: 'number' });
+  });
+
+  it('errors from timers a test starts still count against that test; unawaited rejections too', async () => {
+    const r = await runInRealm(TOY, readFileSync(`${FIXTURES}bad/stray-timer.ts`, 'utf8'));
+    const byName = Object.fromEntries(r.tests.map((t) => [t.name, t]));
+    expect(byName['count_present > counts the present slots']!.status).toBe('error');
+    expect(byName['count_present > counts the present slots']!.message).toMatch(/late failure from a timer/);
+    for (const t of r.tests.filter((x) => x.name.startsWith('first_absent'))) {
+      expect(t.status, t.name).toBe('error');
+      expect(t.message).toMatch(/nobody awaits this/);
+    }
+  });
+});
+
+describe('"Draw my run" in the sealed runtime (runtime/draw.ts)', { timeout: 120_000 }, () => {
+  it("runs the learner's scan on a scenario and returns plain data that differs where the patch matters", async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const scenario = { layout: 'migration,page*511' };
+    const mine = await drawInRealm(eaStarter, scenario);
+    const patched = await drawInRealm(eaSolution, scenario);
+    expect(mine.ok && patched.ok, JSON.stringify([mine, patched]).slice(0, 500)).toBe(true);
+    if (!mine.ok || !patched.ok) return;
+    expect(mine.replaced).toEqual(['hpage_collapse_scan_pmd']);
+    // the patched scan stops at slot 0; the starter's scan runs on and a huge page is allocated for nothing
+    expect(patched.report.scan_result).toBe('SCAN_PTE_NON_PRESENT');
+    expect(patched.report.allocated).toBe(false);
+    expect(mine.report.scan_result).toBe('SCAN_SUCCEED');
+    expect(mine.report.allocated).toBe(true);
+    expect((mine.report.trace as unknown[]).length).toBeGreaterThan((patched.report.trace as unknown[]).length);
+    expect(mine.before[0]![0]).toBe('migration');
+    expect(mine.before[0]).toHaveLength(512);
+    expect(Array.isArray(mine.report.trace)).toBe(true);
+    expect(() => structuredClone(mine)).not.toThrow();
+    expect(JSON.stringify(mine)).not.toMatch(/\bn"|\[object/);
+  });
+
+  it('a bad layout, a syntax error and a throwing learner function come back as errors, not exceptions', async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const bad = await drawInRealm(eaSolution, { layout: 'page*3' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/512|add up|total/i);
+    const syntax = await drawInRealm('export function hpage_collapse_scan_pmd( {', { layout: 'page*512' });
+    expect(syntax.ok).toBe(false);
+    if (!syntax.ok) expect(syntax.error).toMatch(/^line 1:\d+/);
+    const throws = await drawInRealm("export function hpage_collapse_scan_pmd(): number { throw new RangeError('mine'); }", { layout: 'page*512' });
+    expect(throws.ok).toBe(false);
+    if (!throws.ok) expect(throws.error).toMatch(/RangeError: mine/);
+  });
+});

@@ -1,8 +1,13 @@
 /**
- * Bench (npm run bench -- grade-browser): "Run tests" in Chromium through the browser client —
- * cold (first run on the page, no warm-up: fetch + parse the worker bundle) and warm (a runner
- * pre-started by the previous run, as after warmUp()). Budgets: cold ≤ 600 ms, warm ≤ 150 ms median.
+ * Bench: "Run tests" in Chromium through the browser client, as a learner feels it —
+ * - cold: the first run on a fresh page with no warm-up (host iframe, worker download and start,
+ *   realm sealed, tests compiled, all on the click). Budget ≤ 600 ms.
+ * - warm: `warmUp(id)` at page load (as the UI does at idle), then each click comes after the
+ *   previous results have been on screen for 2 s (a learner reads before re-running). Budget ≤ 150 ms median.
+ * - back-to-back: clicks with no pause (the spare started at the previous click may still be
+ *   starting). Budget ≤ 300 ms median.
  * Also reports the main-thread client chunk and the worker bundle sizes (gzip).
+ * Run alone: `npx node -e "import('./src/grading/bench/browser.ts').then(m => m.run()).then(r => console.log(r))"`.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -47,28 +52,51 @@ export async function run(): Promise<BenchResult[]> {
     for (const id of EXERCISES) {
       if (!existsSync(join(ROOT, 'exercises', id, 'solution.ts'))) continue;
       const code = readFileSync(join(ROOT, 'exercises', id, 'solution.ts'), 'utf8');
+      // cold: a fresh page, no warm-up
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/tests/grading/browser/index.html`);
       await page.waitForSelector('body[data-ready="1"]');
       const times = await page.evaluate(async ({ id, code }) => {
-        const g = (window as unknown as { grader: { runExercise: (o: object) => Promise<{ passed: number; total: number }> } }).grader;
-        const ms: number[] = [];
-        for (let i = 0; i < 11; i++) {
+        type G = { runExercise: (o: object) => Promise<{ passed: number; total: number }>; warmUp: (id?: string) => void };
+        const g = (window as unknown as { grader: G }).grader;
+        const once = async () => {
           const t0 = performance.now();
           const r = await g.runExercise({ id, code });
-          ms.push(performance.now() - t0);
+          const ms = performance.now() - t0;
           if (r.passed !== r.total) throw new Error(`${id}: solution did not pass (${r.passed}/${r.total})`);
-          await new Promise((r) => setTimeout(r, 150)); // let the next runner start, as between clicks
+          return ms;
+        };
+        const cold = await once();
+        const warm: number[] = [];
+        for (let i = 0; i < 9; i++) {
+          await new Promise((r) => setTimeout(r, 2000)); // the learner reads the results
+          warm.push(await once());
         }
-        return ms;
+        const backToBack: number[] = [];
+        for (let i = 0; i < 9; i++) backToBack.push(await once());
+        return { cold, warm, backToBack };
       }, { id, code });
       await page.close();
-      const [cold, ...warm] = times;
-      out.push({ name: `grade-browser-cold-${id}`, value: Math.round(cold), unit: 'ms', budget: 600 });
-      out.push({ name: `grade-browser-warm-${id}`, value: Math.round(median(warm)), unit: 'ms', budget: 150, details: { runs: warm.map(Math.round) } });
+      // warm, as the UI does it: warmUp(id) at page idle, first click after 2 s
+      const page2 = await browser.newPage();
+      await page2.goto(`http://127.0.0.1:${port}/tests/grading/browser/index.html`);
+      await page2.waitForSelector('body[data-ready="1"]');
+      const firstWarm = await page2.evaluate(async ({ id, code }) => {
+        const g = (window as unknown as { grader: { runExercise: (o: object) => Promise<unknown>; warmUp: (id?: string) => void } }).grader;
+        g.warmUp(id);
+        await new Promise((r) => setTimeout(r, 2000));
+        const t0 = performance.now();
+        await g.runExercise({ id, code });
+        return performance.now() - t0;
+      }, { id, code });
+      await page2.close();
+      const r = (xs: number[]) => xs.map(Math.round);
+      out.push({ name: `grade-browser-cold-${id}`, value: Math.round(times.cold), unit: 'ms', budget: 600 });
+      out.push({ name: `grade-browser-warm-${id}`, value: Math.round(median([firstWarm, ...times.warm])), unit: 'ms', budget: 150, details: { runs: r([firstWarm, ...times.warm]), firstAfterWarmUp: Math.round(firstWarm) } });
+      out.push({ name: `grade-browser-back-to-back-${id}`, value: Math.round(median(times.backToBack)), unit: 'ms', budget: 300, details: { runs: r(times.backToBack) } });
     }
     out.push({ name: 'grade-client-main-gz', value: Math.round(gz('page-') * 10) / 10, unit: 'KB', budget: 10 });
-    out.push({ name: 'grade-worker-gz', value: Math.round(gz('worker-') * 10) / 10, unit: 'KB', budget: 120 });
+    out.push({ name: 'grade-worker-gz', value: Math.round(gz('grader-worker-') * 10) / 10, unit: 'KB', budget: 120 });
   } finally {
     await browser.close();
     server.close();

@@ -18,7 +18,11 @@ import {
 
 let installed = false;
 
-function install(): void {
+/**
+ * Install the @vitest/expect plugins on chai (once per realm). {@link sealRealm} calls this before
+ * it freezes chai's Assertion prototype; afterwards no matcher can be added or replaced.
+ */
+export function installMatchers(): void {
   if (installed) return;
   installed = true;
   chai.use(JestExtend);
@@ -31,11 +35,12 @@ export type RuntimeExpect = ((value: unknown, message?: string) => any) & Record
 
 /**
  * Create the runtime's `expect` (call once per worker, before any learner code runs).
- * `setGlobal` registers it as the global expect (needed by expect.extend and custom asymmetric
- * matchers); leave it on in workers.
+ * `setGlobal` registers it as the start realm's global expect (@vitest/expect's asymmetric
+ * matchers read their context from there). Learner and test code run in ses Compartments with
+ * their own global objects (runtime/realm.ts), so nothing they can name reaches that symbol.
  */
 export function createExpect(setGlobal = true): RuntimeExpect {
-  install();
+  installMatchers();
   const expect = ((value: unknown, message?: string) => {
     const { assertionCalls } = getState(expect as never) as { assertionCalls: number };
     setState({ assertionCalls: assertionCalls + 1 }, expect as never);

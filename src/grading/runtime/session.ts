@@ -6,6 +6,8 @@
  *   worker → parent  {type:'evaluating', nonce}           compiled; learner code starts running now
  *   worker → parent  {type:'loaded', nonce, names, output} | {type:'load-failed', nonce, compileError?, loadError?, output}
  *   parent → worker  {type:'run', from}                    run the tests from index `from` on, one at a time
+ *   parent → worker  {type:'prepare', tests}               optional, before 'load': compile + collect the tests now
+ *   worker → parent  {type:'prepared', ok}                 (a spare runner is then fully warm)
  * The nonce travels parent → worker only in 'load', which is handled before any learner code runs,
  * so learner code listening for messages never sees it and cannot forge a result.
  *   worker → parent  {type:'result', nonce, index, result}  after each test (the parent's watchdog restarts on each)
@@ -13,22 +15,37 @@
  */
 import * as chai from 'chai';
 import { compileTs } from '../compile.ts';
-import type { CompileError, ExportKind, RunPayload, TestResult } from '../types.ts';
+import type { CompileError, ExportKind, RunPayload, TestResult, TestSource } from '../types.ts';
 import { OUTPUT_CAP_BYTES } from '../types.ts';
 import { createExpect } from './expect.ts';
 import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts';
-import { capMessage, createSuite, describeThrownForLoad, runTest, type CollectedTest } from './suite.ts';
+import { drawRun, type DrawOutcome, type DrawScenario } from './draw.ts';
+import { describeRejectedSource, hardenAssertionObject, hardenNamespace, makeCompartment, makeTimers, sealRealm } from './realm.ts';
+import { capMessage, createSuite, describeThrownForLoad, freshTask, runTest, type CollectedTest } from './suite.ts';
 
 export type ParentMessage =
   | { type: 'load'; nonce: string; payload: RunPayload }
   | { type: 'run'; from: number };
+
+/**
+ * Optional, before 'load' (sent by the runner's owner, not by orchestrate): compile and collect
+ * these test files now, so a spare runner is fully warm before the learner clicks.
+ */
+export type PrepareMessage = { type: 'prepare'; tests: TestSource[] };
+
+/** "Draw my run" (instead of 'load'; one per worker): run the learner's exports on one scenario. */
+export type DrawMessage = { type: 'draw'; nonce: string; code: string; scenario: DrawScenario };
 
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'evaluating'; nonce: string }
   | { type: 'loaded'; nonce: string; names: string[]; output: string }
   | { type: 'load-failed'; nonce: string; compileError?: CompileError; loadError?: string; output: string }
-  | { type: 'result'; nonce: string; index: number; result: TestResult };
+  | { type: 'result'; nonce: string; index: number; result: TestResult }
+  /** Answer to 'prepare' (ok: false means 'load' will report the problem). */
+  | { type: 'prepared'; ok: boolean }
+  /** Answer to 'draw'. */
+  | { type: 'drawn'; nonce: string; outcome: DrawOutcome; output: string };
 
 type ModuleFn = (exports: Record<string, unknown>, require: (id: string) => unknown, module: { exports: Record<string, unknown> }) => void;
 
@@ -113,45 +130,51 @@ export interface SessionOptions {
 
 export interface Session {
   /** Handle a message from the parent. */
-  handle: (msg: ParentMessage) => void;
+  handle: (msg: ParentMessage | PrepareMessage | DrawMessage) => void;
   /** Report an error that escaped a test (uncaught in a timer, unhandled rejection). */
   stray: (e: unknown) => void;
 }
 
 export function createSession(opts: SessionOptions): Session {
+  // The realm is sealed before anything else (idempotent: the entries call it first already).
+  sealRealm();
   // Everything the runtime needs is created and captured here, BEFORE any learner code runs.
   const post = opts.post;
-  const engine = opts.engine;
+  const engine = opts.engine ? hardenNamespace(opts.engine) : null;
   const inspect = (v: unknown): string => (chai.util as any).inspect(v, false, 3);
-  const expect = createExpect();
+  const expect = hardenAssertionObject(createExpect());
   const output = new OutputBuffer(OUTPUT_CAP_BYTES);
   const fmt = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ');
   const capture = (prefix: string) => (...args: unknown[]) => output.write(`${prefix}${fmt(args)}\n`);
-  const learnerConsole = {
+  const learnerConsole = harden({
     log: capture(''), info: capture(''), debug: capture(''), trace: capture(''),
     warn: capture('warn: '), error: capture('error: '), dir: capture(''), table: capture(''),
     group: capture(''), groupEnd: () => {}, time: () => {}, timeEnd: () => {}, assert: (c: unknown, ...a: unknown[]) => { if (!c) output.write(`assertion failed: ${fmt(a)}\n`); },
     count: capture('count: '),
-  };
-  (globalThis as { console: unknown }).console = learnerConsole;
-  const FunctionCtor = Function;
+  });
   const isArray = Array.isArray;
   const now = () => Date.now();
+  const realSetTimeout = setTimeout;
+  // Learner code and the test files each get a Compartment (runtime/realm.ts): frozen intrinsics
+  // plus the console capture and timers; modules only through the require maps below.
+  const timers = makeTimers((e) => stray(e));
+  const learnerCompartment = makeCompartment('learner', learnerConsole, timers);
+  const testCompartment = makeCompartment('tests', learnerConsole, timers);
 
-  // Line offset of `new Function` bodies in this engine's stack traces (V8: 2).
+  function evaluate(code: string, file: string, where: Compartment): ModuleFn {
+    return where.evaluate(`(function (exports, require, module) {${code}\n})\n//# sourceURL=${file}`) as ModuleFn;
+  }
+
+  // Line offset of evaluated bodies in this engine's stack traces (0 in V8: the wrapper adds no line).
   const lineOffset = (() => {
     try {
-      (new FunctionCtor(`throw new Error('probe')\n//# sourceURL=__probe__.js`) as () => void)();
+      evaluate(`throw new Error('probe')`, '__probe__.js', learnerCompartment)({}, () => null, { exports: {} });
     } catch (e) {
       const m = /__probe__\.js:(\d+)/.exec(String((e as Error).stack));
       if (m) return Number(m[1]) - 1;
     }
     return 0;
   })();
-
-  function evaluate(code: string, file: string): ModuleFn {
-    return new FunctionCtor('exports', 'require', 'module', `${code}\n//# sourceURL=${file}`) as ModuleFn;
-  }
 
   /** "line 12 of your code" from an error's stack, when the error came from the learner's file. */
   function locate(e: unknown): string | null {
@@ -175,18 +198,19 @@ export function createSession(opts: SessionOptions): Session {
   const learnerEngine = (): Record<string, unknown> => {
     if (learnerEngineView) return learnerEngineView;
     const full = engineOrThrow() as Record<string, unknown>;
-    const view: Record<string, unknown> = {};
+    // `__esModule`: sucrase's interop then hands learner code this (frozen) object itself, not a mutable copy.
+    const view: Record<string, unknown> = Object.defineProperty({}, '__esModule', { value: true });
     for (const key of Object.keys(full)) {
       if (isReferenceKernelExport(key)) continue;
       view[key] = full[key];
     }
-    learnerEngineView = Object.freeze(view);
+    learnerEngineView = harden(view);
     return learnerEngineView;
   };
 
+  // Second line of defence behind lockdown: record the built-ins, chai's matchers, `expect` and the
+  // engine, and compare after loading and after every test (all frozen, so it should never fire).
   const guard = new IntegrityGuard();
-  // New keys matter on Object.prototype / Function.prototype (e.g. an inherited `asymmetricMatch`
-  // would make every value "equal"); elsewhere only replaced properties do, which is cheaper to check.
   for (const [label, t] of builtinTargets(globalThis)) {
     guard.watch(label, t, label === 'Object.prototype' || label === 'Function.prototype' ? undefined : Reflect.ownKeys(t as object));
   }
@@ -194,16 +218,11 @@ export function createSession(opts: SessionOptions): Session {
   guard.watch('chai.Assertion.prototype', chai.Assertion.prototype, Reflect.ownKeys(chai.Assertion.prototype));
   guard.watch('expect', expect, Reflect.ownKeys(expect));
   if (engine) {
-    // Engine functions are frozen (nothing to compare later); frozen constants need no watching;
-    // class prototypes and any unfrozen object are watched.
     for (const [name, value] of Object.entries(engine)) {
       if (typeof value === 'function') {
-        Object.freeze(value);
         const proto = (value as { prototype?: unknown }).prototype;
-        if (proto && typeof proto === 'object' && !Object.isFrozen(proto) && Object.getOwnPropertyNames(proto).length > 1) {
-          guard.watch(`engine.${name}.prototype`, proto);
-        }
-      } else if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+        if (proto && typeof proto === 'object' && Object.getOwnPropertyNames(proto).length > 1) guard.watch(`engine.${name}.prototype`, proto);
+      } else if (value && typeof value === 'object') {
         guard.watch(`engine.${name}`, value);
       }
     }
@@ -238,29 +257,80 @@ export function createSession(opts: SessionOptions): Session {
     return `your code changed ${shown}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''} — built-ins and the engine must not be modified; the originals were put back, but this test cannot be trusted`;
   }
 
+  // What the tests import as './solution': filled with the learner's exports once their module has
+  // loaded. `__esModule` makes sucrase's interop helpers use it as is (live), not copy it while empty.
+  const solution: Record<string, unknown> = Object.defineProperty({}, '__esModule', { value: true });
+
+  /** Test files compiled and collected ahead of the learner's code (by 'prepare' or 'load'). */
+  let prepared: { key: string; tests: CollectedTest[] } | { key: string; error: WorkerMessage } | null = null;
+  const keyOf = (files: TestSource[]) => JSON.stringify(files.map((f) => [f.file, f.source, !!f.prefixNames]));
+
+  /**
+   * Compile the test files and collect their tests in the test compartment. The tests import
+   * './solution' as `solution`, still empty: collection only declares tests, it does not call the
+   * learner's code (a file that does is collected again after loading, see `load`).
+   */
+  function prepareTests(files: TestSource[], n: string): typeof prepared {
+    const key = keyOf(files);
+    if (prepared && prepared.key === key) return prepared;
+    const suite = createSuite(inspect);
+    const vitestApi = harden({ ...suite.api, expect, vi: undefined });
+    for (const file of files) {
+      const t = compileTs(file.source, file.file);
+      if (!t.ok) {
+        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() } });
+      }
+      const testRequire = harden((id: string): unknown => {
+        if (id === 'vitest') return vitestApi;
+        if (SOLUTION_IDS.has(id)) return solution;
+        if (ENGINE_IDS.has(id)) return engineOrThrow();
+        throw new Error(`test file ${file.file} imports '${id}', which the grader does not provide (only 'vitest', './solution', 'collapse-lab/engine')`);
+      });
+      const mod = { exports: {} as Record<string, unknown> };
+      suite.setFilePrefix(file.prefixNames ? file.file : null);
+      let moduleFn: ModuleFn;
+      try {
+        moduleFn = evaluate(t.code, file.file, testCompartment);
+      } catch (e) {
+        const rejected = describeRejectedSource(e, `test file ${file.file}`) ?? `test file ${file.file} cannot be evaluated: ${describeThrownForLoad(e, locate)}`;
+        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: rejected, output: output.take() } });
+      }
+      try {
+        moduleFn(mod.exports, testRequire, mod);
+      } catch (e) {
+        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() } });
+      }
+    }
+    const collected = suite.tests.some((t) => t.only) ? suite.tests.filter((t) => t.only) : suite.tests;
+    if (collected.length === 0) return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: 'the test files declare no tests', output: output.take() } });
+    return (prepared = { key, tests: collected });
+  }
+
   function load(payload: RunPayload): WorkerMessage {
     const n = nonce as string;
     perTestMs = payload.perTestMs;
     const compiled = compileTs(payload.code, LEARNER_FILE);
     if (!compiled.ok) return { type: 'load-failed', nonce: n, compileError: compiled.error, output: '' };
-    const compiledTests: string[] = [];
-    for (const file of payload.tests) {
-      const t = compileTs(file.source, file.file);
-      if (!t.ok) {
-        return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() };
-      }
-      compiledTests.push(t.code);
-    }
-    // Compiling is the runner's time; from here on learner code runs and the parent's watchdog counts.
+    // Tests first (usually already done by 'prepare'): they are the runner's, not the learner's, time.
+    const ready = prepareTests(payload.tests, n);
+    if (ready && 'error' in ready) return { ...ready.error, nonce: n } as WorkerMessage;
+    // From here on learner code runs and the parent's watchdog counts.
     post({ type: 'evaluating', nonce: n });
 
     const learnerModule = { exports: {} as Record<string, unknown> };
-    const learnerRequire = (id: string): unknown => {
+    const learnerRequire = harden((id: string): unknown => {
       if (ENGINE_IDS.has(id)) return learnerEngine();
       throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
-    };
+    });
+    let moduleFn: ModuleFn;
     try {
-      evaluate(compiled.code, LEARNER_FILE)(learnerModule.exports, learnerRequire, learnerModule);
+      moduleFn = evaluate(compiled.code, LEARNER_FILE, learnerCompartment);
+    } catch (e) {
+      // Refused before any of it ran (ses: an import expression, an HTML comment, a direct eval).
+      return { type: 'load-failed', nonce: n, loadError: describeRejectedSource(e, 'your code') ?? `your code cannot be evaluated: ${describeThrownForLoad(e, locate)}`, output: output.take() };
+    }
+    try {
+      moduleFn(learnerModule.exports, learnerRequire, learnerModule);
     } catch (e) {
       return { type: 'load-failed', nonce: n, loadError: `your code threw while loading: ${describeThrownForLoad(e, locate)}`, output: output.take() };
     }
@@ -292,28 +362,14 @@ export function createSession(opts: SessionOptions): Session {
     });
     if (wrongKind.length > 0) return { type: 'load-failed', nonce: n, loadError: wrongKind.join('; '), output: output.take() };
 
-    const suite = createSuite(inspect);
-    const frozenApi = Object.freeze({ ...suite.api, expect, vi: undefined });
-    for (const [i, file] of payload.tests.entries()) {
-      const code = compiledTests[i];
-      const testRequire = (id: string): unknown => {
-        if (id === 'vitest') return frozenApi;
-        if (SOLUTION_IDS.has(id)) return exportsObj;
-        if (ENGINE_IDS.has(id)) return engineOrThrow();
-        throw new Error(`test file ${file.file} imports '${id}', which the grader does not provide (only 'vitest', './solution', 'collapse-lab/engine')`);
-      };
-      const mod = { exports: {} as Record<string, unknown> };
-      suite.setFilePrefix(file.prefixNames ? file.file : null);
-      try {
-        evaluate(code, file.file)(mod.exports, testRequire, mod);
-      } catch (e) {
-        return { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() };
-      }
+    // The learner's exports become what the tests see as './solution' (descriptors, so a
+    // re-exported getter stays a getter, as it was when tests read the module object itself).
+    for (const key of Reflect.ownKeys(exportsObj)) {
+      if (key === '__esModule') continue;
+      const d = Object.getOwnPropertyDescriptor(exportsObj, key);
+      if (d) Object.defineProperty(solution, key, { ...d, configurable: false });
     }
-    tests = suite.tests.some((t) => t.only) ? suite.tests.filter((t) => t.only) : suite.tests;
-    if (tests.length === 0) {
-      return { type: 'load-failed', nonce: n, loadError: 'the test files declare no tests', output: output.take() };
-    }
+    tests = (ready as { tests: CollectedTest[] }).tests;
     return { type: 'loaded', nonce: n, names: tests.map((t) => t.name), output: output.take() };
   }
 
@@ -333,9 +389,16 @@ export function createSession(opts: SessionOptions): Session {
     const started = now();
     current = index;
     strayMessage = null;
+    timers.setOwner(index);
     const r = await runTest(t, perTestMs, locate);
-    // Let errors from this test's own timers/promises surface before judging it.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    timers.setOwner(null);
+    // Let errors from this test's own 0 ms timers surface before judging it (only if it started any).
+    if (timers.pendingFor(index) > 0) await new Promise<void>((resolve) => realSetTimeout(resolve, 0));
+    // An unhandled rejection is reported in a task the browser queues when this task's microtasks
+    // are done; a message posted now would be queued BEFORE it, so hop twice: the second message
+    // is posted from a later task, after that report (measured in Chromium: one hop was not enough).
+    await freshTask();
+    await freshTask();
     current = null;
     const tampered = guard.checkAndRestore();
     const result: TestResult = { ...r, durationMs: now() - started };
@@ -352,8 +415,57 @@ export function createSession(opts: SessionOptions): Session {
     return result;
   }
 
-  const handle = (msg: ParentMessage) => {
-    if (msg.type === 'load') {
+  /** Evaluate the learner's code for a drawing (no tests); an error text or its exports. */
+  function loadForDraw(code: string): { exports: Record<string, unknown> } | { error: string } {
+    const compiled = compileTs(code, LEARNER_FILE);
+    if (!compiled.ok) return { error: `line ${compiled.error.line}:${compiled.error.column}: ${compiled.error.message}` };
+    const mod = { exports: {} as Record<string, unknown> };
+    const learnerRequire = harden((id: string): unknown => {
+      if (ENGINE_IDS.has(id)) return learnerEngine();
+      throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
+    });
+    let moduleFn: ModuleFn;
+    try {
+      moduleFn = evaluate(compiled.code, LEARNER_FILE, learnerCompartment);
+    } catch (e) {
+      return { error: describeRejectedSource(e, 'your code') ?? `your code cannot be evaluated: ${describeThrownForLoad(e, locate)}` };
+    }
+    try {
+      moduleFn(mod.exports, learnerRequire, mod);
+    } catch (e) {
+      return { error: `your code threw while loading: ${describeThrownForLoad(e, locate)}` };
+    }
+    return { exports: mod.exports };
+  }
+
+  const handle = (msg: ParentMessage | PrepareMessage | DrawMessage) => {
+    if (msg.type === 'draw') {
+      if (nonce !== null) return; // one use per worker
+      nonce = msg.nonce;
+      let outcome: DrawOutcome;
+      try {
+        const loaded = loadForDraw(msg.code);
+        if ('error' in loaded) outcome = { ok: false, error: loaded.error };
+        else {
+          const ops = Object.keys(((engineOrThrow().KERNELS as Record<string, object> | undefined)?.after ?? {}) as object);
+          outcome = drawRun(engineOrThrow(), loaded.exports, msg.scenario, ops);
+        }
+      } catch (e) {
+        outcome = { ok: false, error: `the runner failed to draw: ${String((e as Error)?.message ?? e)}` };
+      }
+      post({ type: 'drawn', nonce: msg.nonce, outcome, output: output.take() });
+    } else if (msg.type === 'prepare') {
+      // Compile and collect the exercise's tests while the runner waits for a click.
+      if (nonce !== null) return;
+      try {
+        const p = prepareTests(msg.tests, '');
+        post({ type: 'prepared', ok: !!p && !('error' in p) });
+      } catch {
+        prepared = null;
+        post({ type: 'prepared', ok: false });
+      }
+      output.take();
+    } else if (msg.type === 'load') {
       if (nonce !== null) return; // one run per worker
       nonce = msg.nonce;
       let reply: WorkerMessage;

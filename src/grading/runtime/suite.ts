@@ -210,6 +210,21 @@ function diffOf(err: Error): string {
   }
 }
 
+/**
+ * A TypeError from writing to a frozen object (lockdown froze the built-ins, chai's matchers,
+ * `expect` and the engine) explained in the learner's words, or null. V8 wording, e.g.
+ * "Cannot assign to read only property 'is' of function 'function Object() { [native code] }'".
+ */
+export function frozenWrite(err: Error): string | null {
+  if (err.name !== 'TypeError' || typeof err.message !== 'string') return null;
+  const m = err.message;
+  if (!/read only property|not extensible|Cannot redefine property|Cannot delete property|Cannot define property|object is frozen/.test(m)) return null;
+  const prop = /property '?([^',\s]+)'?/.exec(m)?.[1];
+  const owner = /of function '?function ([A-Za-z_$][\w$]*)\(/.exec(m)?.[1];
+  const what = prop ? `\`${owner ? `${owner}.` : ''}${prop}\`` : 'a frozen object';
+  return `your code tried to change ${what}: built-ins, expect and the engine are frozen in the test runner, so nothing was changed`;
+}
+
 export function capMessage(message: string, cap = MESSAGE_CAP_CHARS): string {
   if (message.length <= cap) return message;
   return `${message.slice(0, cap)}… (message truncated: ${message.length - cap} more characters)`;
@@ -221,7 +236,8 @@ export function classifyThrown(e: unknown, locate: (e: unknown) => string | null
     const err = e as Error;
     if (err.name === 'AssertionError') return { status: 'failed', message: capMessage(err.message + diffOf(err)) };
     const where = locate(e);
-    const text = `${err.name}: ${err.message}${where ? ` (${where})` : ''}`;
+    const frozen = frozenWrite(err);
+    const text = `${frozen ? `${frozen} (` : ''}${err.name}: ${err.message}${where ? ` (${where})` : ''}${frozen ? ')' : ''}`;
     return { status: 'error', message: capMessage(text) };
   }
   return { status: 'error', message: capMessage(describeThrown(e)) };
@@ -235,14 +251,13 @@ const portPost = Channel ? MessagePort.prototype.postMessage : undefined;
 const portClose = Channel ? MessagePort.prototype.close : undefined;
 
 /**
- * Start each test in a fresh task (a MessageChannel round trip). The session waits a
- * setTimeout(0) after every test (so a test's own 0 ms timers fire first); chained from one timer
- * to the next, browsers clamp those waits to 4 ms after five levels of nesting (HTML timer
- * nesting rule) — about 400 ms of pure waiting over a 94-test exercise in Chromium. Starting
- * the test from a message task resets the nesting level, so no wait is clamped. The order of
- * events is unchanged. Falls back to a timer if the channel does not answer.
+ * End the current task (a MessageChannel round trip, ~0.1 ms): the session does this after each
+ * test so an unhandled rejection the test caused is reported while it is still the running test.
+ * A message task (unlike a chained setTimeout(0), which browsers clamp to 4 ms after five levels
+ * of nesting) costs no waiting and resets the timer nesting level. Falls back to a timer if the
+ * channel does not answer.
  */
-function freshTask(): Promise<void> {
+export function freshTask(): Promise<void> {
   if (!Channel || !portPost || !portClose) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const ch = new Channel();
@@ -265,7 +280,6 @@ export async function runTest(
   limitMs: number,
   locate: (e: unknown) => string | null,
 ): Promise<Omit<TestResult, 'output'>> {
-  await freshTask();
   const started = Date.now();
   if (!t.fn) return { name: t.name, status: 'passed', message: 'skipped', durationMs: 0 };
   const limit = t.timeoutMs && t.timeoutMs > 0 ? Math.min(t.timeoutMs, limitMs) : limitMs;

@@ -1,5 +1,6 @@
-/** Build the throwaway grader test page with Vite (same worker settings as astro.config.mjs). */
+/** Build the throwaway grader test page with Vite (same runner plugin as astro.config.mjs). */
 import { build } from 'vite';
+import { graderRunner } from '../../../src/grading/browser/vite-plugin.ts';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -10,6 +11,7 @@ export async function buildGraderPage(outDir: string): Promise<void> {
     root: ROOT,
     logLevel: 'warn',
     resolve: { alias: { 'collapse-lab/engine': `${ROOT}src/engine/index.ts` } },
+    plugins: [graderRunner({ engine: `${ROOT}src/engine/index.ts` })],
     worker: { format: 'iife' },
     build: {
       outDir,
