@@ -14,7 +14,8 @@ document.addEventListener(QUIZ_EVENT, (e) => {
   if (recordQuiz(typeof d.page === 'string' && d.page ? d.page : location.pathname, d.quiz, d.correct)) changed();
 });
 
-const end = document.querySelector('.sl-markdown-content')?.lastElementChild;
+// The progress page is about reading, not something to read: it is not counted.
+const end = document.querySelector('.cl-progress, .cl-transfer') ? null : document.querySelector('.sl-markdown-content')?.lastElementChild;
 if (end && 'IntersectionObserver' in window) {
   const io = new IntersectionObserver((entries) => {
     if (!entries.some((x) => x.isIntersecting)) return;
