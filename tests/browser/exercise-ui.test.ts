@@ -64,9 +64,21 @@ describe('failures a learner can read', () => {
     const { context, page, errors } = await newPage(browser);
     await gotoChapter(page);
     await openEditor(page, ID);
+    // First failure first: record whether it was on screen while the run was still going.
+    await page.evaluate((x) => {
+      const root = document.querySelector(`section[data-exercise="${x}"]`)!;
+      const w = window as unknown as { __early?: string };
+      new MutationObserver(() => {
+        const el = root.querySelector('[data-part="first-failure"]');
+        if (el && root.getAttribute('data-state') === 'running') w.__early ??= el.textContent ?? '';
+      }).observe(root, { subtree: true, childList: true });
+    }, ID);
     await runWithShortcut(page, ID);
     const ex = exercise(page, ID);
     expect(await ex.getAttribute('data-state')).toBe('failed');
+    const early = await page.evaluate(() => (window as unknown as { __early?: string }).__early);
+    expect(early, 'the first failure was shown before the run ended').toBeTruthy();
+    expect(early!.startsWith(failures[0]!.name)).toBe(true);
 
     // Every failure is there exactly once (shown or folded), with the Node grader's message.
     const shown = await ex.locator('[data-part="failures"] li.cl-test').evaluateAll((lis) =>
