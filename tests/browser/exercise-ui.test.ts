@@ -145,6 +145,27 @@ describe('failures a learner can read', () => {
   });
 });
 
+describe('on a phone', () => {
+  it('long test names and layouts wrap: nothing in the results is wider than the screen', async () => {
+    const { context, page } = await newPage(browser, { isMobile: true, hasTouch: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    await gotoChapter(page);
+    await openEditor(page, ID);
+    await runWithShortcut(page, ID);
+    const ex = exercise(page, ID);
+    expect(await ex.getAttribute('data-state')).toBe('failed');
+    // open every fold so every name and message is laid out
+    await ex.locator('[data-part="results"] details').evaluateAll((ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+    const wide = await ex.locator('[data-part="results"] :is(.cl-test-name, .cl-group-name, .cl-results-message)').evaluateAll((els) =>
+      els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth).map((e) => (e.textContent ?? '').slice(0, 60)),
+    );
+    expect(wide).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await ex.locator('[data-part="failures"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'exercise-ui-phone-failures.png');
+    await context.close();
+  });
+});
+
 describe('room to work', () => {
   it('wide mode gives the editor the window; Esc leaves it, from the editor and from the toolbar', async () => {
     const { context, page } = await newPage(browser);
@@ -263,6 +284,10 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     const note = exercise(a, ID).locator('[data-notice="other-tab"]');
     await note.waitFor();
     expect(await note.innerText()).toMatch(/kept the other version as a backup/);
+    // page B, which does hear storage events, is told its code was saved over (and how it is kept)
+    const heard = exercise(b, ID).locator('[data-notice="other-tab"]');
+    await heard.waitFor();
+    expect(await heard.innerText()).toMatch(/just saved from another tab/);
     await exercise(a, ID).locator('[data-part="notices"]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(a, 'exercise-ui-two-pages-notice.png');
 
