@@ -85,3 +85,14 @@ describe('reading progress', () => {
     expect(s.getItem('collapse-lab:v1:ex')).toBe('{"code":"x","savedAt":"t"}');
   });
 });
+
+describe('progress in the work export', () => {
+  it('is an optional field the Node reader accepts and grading ignores', async () => {
+    const { parseWork } = await import('../grading/work.ts');
+    const s = memoryStore();
+    markRead('04-the-scan', s, at('2026-01-01T00:00:00.000Z'));
+    const file = { format: 'collapse-lab-work', version: 1, course: '1.0.0', exportedAt: '2026-01-02T00:00:00.000Z', exercises: {}, progress: exportableProgress(s) };
+    const work = parseWork(JSON.parse(JSON.stringify(file)));
+    expect(Object.keys(work)).toEqual(['format', 'version', 'course', 'exportedAt', 'exercises']);
+  });
+});
