@@ -1,5 +1,6 @@
 /**
- * Tamper check. Before learner code runs we record the property descriptors of the built-ins
+ * Tamper check — the second line behind runtime/realm.ts (lockdown + harden make these objects
+ * immutable; this catches anything left mutable). Before learner code runs we record the property descriptors of the built-ins
  * the test runtime relies on (Object.is, Array.prototype.*, JSON, Math, Promise…), of chai's
  * Assertion prototype, and of the engine's exports. After loading and after every test we compare;
  * anything replaced is put back and the test is reported as an error, so learner code can neither
@@ -23,6 +24,7 @@ export class IntegrityGuard {
   private readonly getDesc = Object.getOwnPropertyDescriptor;
   private readonly define = Reflect.defineProperty;
   private readonly del = Reflect.deleteProperty;
+  private readonly frozen = Object.isFrozen;
 
   /** Watch every own property of `target` (and flag properties added later), or only `keys`. */
   watch(label: string, target: unknown, keys?: PropertyKey[]): void {
@@ -41,6 +43,9 @@ export class IntegrityGuard {
   checkAndRestore(): string[] {
     const changed: string[] = [];
     for (const e of this.entries) {
+      // A frozen object can never change again (freezing is irreversible), so comparing it is
+      // exact to skip; after lockdown that is every built-in, the matchers, expect and the engine.
+      if (this.frozen(e.target)) continue;
       for (const [k, d] of e.descriptors) {
         const now = this.getDesc(e.target, k);
         if (!sameDescriptor(d, now)) {
