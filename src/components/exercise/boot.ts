@@ -129,7 +129,9 @@ function setup(root: HTMLElement): void {
 
   const open = action(root, 'open');
   // Intent: start fetching the session code and a spare test runner (with this exercise's tests
-  // prepared, where the runner supports it) on hover/focus; open on click.
+  // prepared, where the runner supports it) on hover/focus; open on click. Not at page idle or when
+  // the exercise scrolls into view: reading past an exercise is not intent, and costs nothing
+  // (tests/browser/reading.test.ts checks that no runner code loads then).
   const warm = () => {
     void loadSession();
     void import('./runner.ts').then((r) => r.warmUp(id));
