@@ -135,7 +135,8 @@ export function startAutosave(
             ]);
           },
         },
-        { label: 'Keep mine', run: () => { save(ed.getValue()); save.flush(); clearNotice(root, 'other-tab'); ed.focus(); } },
+        // Saving now keeps theirs in the backup ring (the save says so in a new notice).
+        { label: 'Keep mine', run: () => { clearNotice(root, 'other-tab'); save(ed.getValue()); save.flush(); ed.focus(); } },
       ],
     );
   });
