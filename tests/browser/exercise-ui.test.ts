@@ -314,6 +314,34 @@ describe('saved work is never lost (two pages, one exercise)', () => {
   });
 });
 
+describe('saved work is never lost (the page hears the other one)', () => {
+  it('"Keep mine" saves this page’s code and keeps the other page’s in the backups', async () => {
+    const { context, page: a } = await newPage(browser);
+    const b = await context.newPage();
+    await gotoChapter(a);
+    await gotoChapter(b);
+    await openEditor(a, ID);
+    await openEditor(b, ID);
+    await typeAtEnd(a, '\n// mine, typed in page A\n');
+    await a.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('mine, typed in page A'), KEY, { timeout: 15_000 });
+    await typeAtEnd(b, '\n// theirs, typed in page B\n');
+    await b.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('theirs, typed in page B'), KEY, { timeout: 15_000 });
+    // A heard B's save
+    await a.bringToFront();
+    const note = exercise(a, ID).locator('[data-notice="other-tab"]');
+    await note.waitFor();
+    expect(await note.innerText()).toMatch(/just saved from another tab/);
+    await note.getByRole('button', { name: 'Keep mine' }).click();
+    await a.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('mine, typed in page A'), KEY, { timeout: 15_000 });
+    const main = JSON.parse((await stored(a, KEY))!) as { code: string };
+    expect(main.code).not.toContain('theirs, typed in page B');
+    const ring = JSON.parse((await stored(a, `${KEY}:backups`))!) as { entries: { code: string }[] };
+    expect(ring.entries.some((e) => e.code.includes('theirs, typed in page B'))).toBe(true);
+    await note.filter({ hasText: 'kept the other version as a backup' }).waitFor();
+    await context.close();
+  });
+});
+
 describe('an imported pass', () => {
   it('shows as "imported — not run here" until the tests pass in this browser', async () => {
     const { context, page } = await newPage(browser);
