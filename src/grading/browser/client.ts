@@ -290,18 +290,31 @@ export async function runTestSources(opts: {
       spare = null;
     }
     // The next runner starts now, while this one runs (not after it: the next click must not wait).
-    startSpare(opts.tests);
+    // On a cold start (no spare yet) it waits until this run's runner has loaded the code, so two
+    // runners do not start up at once on a 2-core machine and delay the first results.
+    let nextStarted = false;
+    const startNext = () => {
+      if (nextStarted) return;
+      nextStarted = true;
+      startSpare(opts.tests);
+    };
+    if (prestarted) startNext();
     const spawn = () => {
       const h = spawnBrowserWorker();
       if (opts.onResult) stream(h, opts.onResult);
+      h.tap((m) => {
+        if (m.type === 'loaded' || m.type === 'load-failed') startNext();
+      });
       return h;
     };
     if (prestarted && opts.onResult) stream(prestarted, opts.onResult);
-    return await orchestrate(
+    const result = await orchestrate(
       spawn,
       { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests },
       { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted },
     );
+    startNext(); // if the run ended before its runner loaded (it could not start)
+    return result;
   } catch (e) {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
   }
