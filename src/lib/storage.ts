@@ -679,6 +679,72 @@ export interface ImportReport {
   problem?: StorageProblem;
 }
 
+/** What importing one exercise did (see `importOne`). */
+type OneImport = { kind: 'imported' | 'unchanged'; backedUp: boolean } | { kind: 'skipped'; why: string; problem?: StorageProblem };
+
+/**
+ * Import one exercise: set unreadable local data aside, keep different local code in the ring,
+ * write the record, then check that `IMPORT_RESERVE_CHARS` still fit. On a storage failure it
+ * undoes its own writes (record and ring as they were) and throws, so the caller can stop.
+ */
+function importOne(id: string, incoming: ExportedExercise, store: KeyValueStore, now: () => Date): OneImport {
+  const key = keyFor(id);
+  const ringKey = backupKey(id);
+  let raw = store.getItem(key);
+  const ringRaw = store.getItem(ringKey);
+  let local = parseRecord(raw);
+  if (local === 'corrupt') {
+    if (!loadExercise(id, store, now).problem?.movedTo) return { kind: 'skipped', why: 'unreadable data saved here could not be set aside (storage full)' };
+    raw = null;
+    local = null;
+  }
+  const same = local !== null && local.code === incoming.code;
+  if (local && !same) {
+    const pushed = pushBackup(id, { code: local.code, savedAt: local.savedAt, keptAt: now().toISOString(), reason: 'import' }, store, now);
+    if (!pushed.ok) return { kind: 'skipped', why: 'there is no room to keep a backup of the different code saved here', problem: pushed.problem };
+  }
+  const next: SavedExercise = {
+    code: incoming.code,
+    savedAt: same ? local!.savedAt : incoming.savedAt,
+    rev: (local?.rev ?? 0) + 1,
+    ...(incoming.starterHash !== undefined ? { starterHash: incoming.starterHash } : local?.starterHash ? { starterHash: local.starterHash } : {}),
+  };
+  if (local?.passed && !local.passedImported) {
+    next.passed = true; // a pass here is never downgraded
+    if (local.passedAt) next.passedAt = local.passedAt;
+  } else if (incoming.passed || local?.passed) {
+    next.passed = true;
+    next.passedImported = true;
+    next.passedAt = local?.passedAt ?? incoming.savedAt;
+  }
+  let wrote = false;
+  try {
+    store.setItem(key, JSON.stringify(next));
+    wrote = true;
+    // Leave room for the learner's next edit (isDataKey() is false for this key: listeners ignore it).
+    const probe = `${KEY_PREFIX}__reserve__`;
+    try {
+      store.setItem(probe, 'x'.repeat(IMPORT_RESERVE_CHARS));
+    } finally {
+      store.removeItem(probe);
+    }
+  } catch (e) {
+    try {
+      if (wrote) {
+        if (raw === null) store.removeItem(key);
+        else store.setItem(key, raw);
+      }
+      if (ringRaw === null) store.removeItem(ringKey);
+      else store.setItem(ringKey, ringRaw);
+    } catch {
+      /* restoring smaller data does not hit the quota; nothing more to do */
+    }
+    throw e;
+  }
+  suspended.delete(id);
+  return { kind: same ? 'unchanged' : 'imported', backedUp: Boolean(local && !same) };
+}
+
 /**
  * Bring exported exercises into this browser. Nothing is lost: when this browser holds different
  * code for an exercise, that code goes to the backup ring first (no room for it → that exercise
@@ -708,73 +774,10 @@ export function importExercises(
       report.skipped.push({ id, why: `its code is ${incoming.code.length.toLocaleString('en')} characters long (the limit is ${IMPORT_MAX_CODE_CHARS.toLocaleString('en')})` });
       continue;
     }
-    const key = keyFor(id);
-    const ringKey = backupKey(id);
-    let raw: string | null = null;
-    let ringRaw: string | null = null;
-    let wrote = false;
+    let r: OneImport;
     try {
-      raw = store.getItem(key);
-      ringRaw = store.getItem(ringKey);
-      let local = parseRecord(raw);
-      if (local === 'corrupt') {
-        const r = loadExercise(id, store, now); // sets the unreadable data aside
-        if (!r.problem?.movedTo) {
-          report.skipped.push({ id, why: 'unreadable data saved here could not be set aside (storage full)' });
-          continue;
-        }
-        raw = null;
-        local = null;
-      }
-      const passedHere = Boolean(local?.passed && !local.passedImported);
-      if (local && local.code !== incoming.code) {
-        const pushed = pushBackup(id, { code: local.code, savedAt: local.savedAt, keptAt: now().toISOString(), reason: 'import' }, store, now);
-        if (!pushed.ok) {
-          report.skipped.push({ id, why: 'there is no room to keep a backup of the different code saved here' });
-          report.problem = pushed.problem;
-          continue;
-        }
-        report.backedUp.push({ id, key: ringKey });
-      }
-      const next: SavedExercise = {
-        code: incoming.code,
-        savedAt: local && local.code === incoming.code ? local.savedAt : incoming.savedAt,
-        rev: (local?.rev ?? 0) + 1,
-        ...(incoming.starterHash !== undefined ? { starterHash: incoming.starterHash } : local?.starterHash ? { starterHash: local.starterHash } : {}),
-      };
-      if (passedHere) {
-        next.passed = true;
-        if (local?.passedAt) next.passedAt = local.passedAt;
-      } else if (incoming.passed || local?.passed) {
-        next.passed = true;
-        next.passedImported = true;
-        next.passedAt = local?.passedAt ?? incoming.savedAt;
-      }
-      store.setItem(key, JSON.stringify(next));
-      wrote = true;
-      // Leave room for the learner's next edit, or undo this exercise and stop.
-      const probe = `${KEY_PREFIX}__reserve__`; // isDataKey() false: listeners ignore it
-      try {
-        store.setItem(probe, 'x'.repeat(IMPORT_RESERVE_CHARS));
-      } finally {
-        store.removeItem(probe);
-      }
-      suspended.delete(id);
-      if (local && local.code === incoming.code) report.unchanged.push(id);
-      else report.imported.push(id);
+      r = importOne(id, incoming, store, now);
     } catch (e) {
-      // undo this exercise: its record and its ring as they were
-      try {
-        if (wrote) {
-          if (raw === null) store.removeItem(key);
-          else store.setItem(key, raw);
-        }
-        if (ringRaw === null) store.removeItem(ringKey);
-        else store.setItem(ringKey, ringRaw);
-      } catch {
-        /* restoring smaller data does not hit the quota; nothing more to do */
-      }
-      report.backedUp = report.backedUp.filter((b) => b.id !== id);
       const full = isQuotaError(e);
       for (const rest of ids.slice(n)) {
         if (!known || known.has(rest)) report.skipped.push({ id: rest, why: full ? 'storage is nearly full: importing it would leave no room to save your edits' : 'storage refused the write' });
@@ -782,6 +785,13 @@ export function importExercises(
       }
       return { ...report, problem: full ? FULL : UNAVAILABLE };
     }
+    if (r.kind === 'skipped') {
+      report.skipped.push({ id, why: r.why });
+      if (r.problem) report.problem = r.problem;
+      continue;
+    }
+    report[r.kind].push(id);
+    if (r.backedUp) report.backedUp.push({ id, key: backupKey(id) });
   }
   return report;
 }
