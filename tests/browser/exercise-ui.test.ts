@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   baseUrl,
@@ -55,6 +56,18 @@ async function typeAtEnd(page: Page, text: string): Promise<void> {
 }
 
 const stored = (page: Page, key: string) => page.evaluate((k) => localStorage.getItem(k), key);
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+/** Serious or critical axe-core violations in the page as it is now (the new UI states). */
+async function axeSerious(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+    // Monaco fades unused code on purpose (as quality-a11y.test.ts excludes it too).
+    const r = await a.run({ include: [document], exclude: [['.monaco-editor .squiggly-inline-unnecessary']] }, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 describe('failures a learner can read', () => {
   it('groups failures by describe block, folds alike ones (the counts add up), re-runs failing only, and shows Next only after a pass', async () => {
@@ -203,6 +216,9 @@ describe('room to work', () => {
     expect(side.x).toBeGreaterThanOrEqual(ed2.x + ed2.width);
     expect(side.y + side.height).toBeLessThanOrEqual(900);
     await screenshot(page, 'exercise-ui-wide-results.png');
+    // the new states are accessible: wide mode with grouped results and a fold open
+    await ex.locator('[data-part="failures"] li.cl-alike summary').first().click();
+    expect(await axeSerious(page)).toEqual([]);
     // Esc in the editor: leaves wide mode and the editor (focus on Run tests)
     await focusEditor(page, ID);
     await page.keyboard.press('Escape');
@@ -301,6 +317,7 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     expect(await item.locator('pre').innerText()).toContain('newer work typed in page B');
     await item.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(p, 'progress-backups.png');
+    expect(await axeSerious(p)).toEqual([]);
     await item.locator('button[data-action="restore"]').click();
     await p.locator('.cl-backups [data-part="backup-message"]').filter({ hasText: 'Restored' }).waitFor();
     const restored = JSON.parse((await stored(p, KEY))!) as { code: string };
