@@ -59,14 +59,14 @@ const stored = (page: Page, key: string) => page.evaluate((k) => localStorage.ge
 
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 /** Serious or critical axe-core violations in the page as it is now (the new UI states). */
-async function axeSerious(page: Page): Promise<string[]> {
+async function axeSerious(page: Page, exclude: string[] = []): Promise<string[]> {
   await page.evaluate(AXE);
-  return page.evaluate(async () => {
+  return page.evaluate(async (extra) => {
     const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
     // Monaco fades unused code on purpose (as quality-a11y.test.ts excludes it too).
-    const r = await a.run({ include: [document], exclude: [['.monaco-editor .squiggly-inline-unnecessary']] }, { resultTypes: ['violations'] });
+    const r = await a.run({ include: [document], exclude: [['.monaco-editor .squiggly-inline-unnecessary'], ...extra.map((x) => [x])] }, { resultTypes: ['violations'] });
     return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
+  }, exclude);
 }
 
 describe('failures a learner can read', () => {
@@ -230,6 +230,24 @@ describe('room to work', () => {
     await page.keyboard.press('Escape');
     expect(await ex.getAttribute('data-focus')).toBeNull();
     expect(await page.evaluate(() => document.documentElement.classList.contains('cl-focus-open'))).toBe(false);
+    await context.close();
+  });
+
+  it('in the dark theme too: wide mode with grouped results has no serious axe violation (outside the editor)', async () => {
+    const { context, page } = await newPage(browser, { colorScheme: 'dark' });
+    await gotoChapter(page);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await openEditor(page, ID);
+    const ex = exercise(page, ID);
+    await ex.locator('button[data-action="focus"]').click();
+    await page.evaluate((x) => document.querySelector(`section[data-exercise="${x}"]`)?.removeAttribute('data-state'), ID);
+    await ex.locator('button[data-action="run"]').click();
+    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') === 'failed', ID, { timeout: 30_000 });
+    await ex.locator('[data-part="failures"] li.cl-alike summary').first().click();
+    // The editor's own text is left out: axe reports color-contrast on Monaco's vs-dark tokens
+    // (.mtk7) with or without wide mode — the editor theme's matter, not this UI's (see the report).
+    expect(await axeSerious(page, ['.monaco-editor'])).toEqual([]);
+    await screenshot(page, 'exercise-ui-wide-dark.png');
     await context.close();
   });
 
