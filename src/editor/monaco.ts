@@ -77,6 +77,8 @@ export interface EditorHandle {
   /** Number of TypeScript errors currently shown. */
   typeErrorCount(): number;
   onTypeErrorsChanged(cb: (n: number) => void): void;
+  /** Put the cursor at the start of `line` (1-based) and scroll it to the middle of the editor. */
+  revealLine(line: number): void;
   focus(): void;
   dispose(): void;
 }
@@ -188,6 +190,18 @@ export function createEditor(container: HTMLElement, opts: EditorOptions): Edito
     typeErrorCount: countTypeErrors,
     onTypeErrorsChanged(cb) {
       markerListeners.push(cb);
+    },
+    revealLine(line) {
+      const l = Math.min(Math.max(1, line), model.getLineCount());
+      editor.setPosition({ lineNumber: l, column: model.getLineFirstNonWhitespaceColumn(l) || 1 });
+      editor.revealLineInCenter(l);
+      // The editor grows with its text, so the page may be what must scroll: bring the line to
+      // the upper third of the window when it is off screen.
+      const at = editor.getScrolledVisiblePosition({ lineNumber: l, column: 1 });
+      if (at) {
+        const top = container.getBoundingClientRect().top + at.top;
+        if (top < 0 || top + at.height > window.innerHeight) window.scrollBy({ top: top - window.innerHeight / 3 });
+      }
     },
     focus: () => editor.focus(),
     dispose() {

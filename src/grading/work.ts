@@ -31,7 +31,9 @@ export class WorkFormatError extends Error {
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const ID = /^[a-z0-9][a-z0-9-]*$/;
-const TOP_KEYS = ['format', 'version', 'course', 'exportedAt', 'exercises'];
+// `progress` (optional): chapters read and quizzes answered, written by the site's progress page
+// (src/lib/course-progress.ts) and read back only there; grading ignores it.
+const TOP_KEYS = ['format', 'version', 'course', 'exportedAt', 'exercises', 'progress'];
 const ENTRY_KEYS = ['code', 'savedAt', 'passed', 'starterHash'];
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

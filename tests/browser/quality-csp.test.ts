@@ -79,6 +79,26 @@ describe('the Content-Security-Policy in the built pages', () => {
   });
 });
 
+describe('the test runner host (src/grading/browser/vite-plugin.ts)', () => {
+  it('ships as a hashed asset with its own policy — no connections, no script URLs — untouched by the page policy rewrite', () => {
+    const assets = fs.readdirSync(path.join(distDir(), '_astro'));
+    const hosts = assets.filter((f) => /^grader-runner[.-].*\.html$/.test(f));
+    expect(hosts).toHaveLength(1);
+    expect(assets.some((f) => /^grader-worker[.-].*\.js$/.test(f))).toBe(true);
+    const html = fs.readFileSync(path.join(distDir(), '_astro', hosts[0]!), 'utf8');
+    const metas = [...html.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/g)];
+    expect(metas).toHaveLength(1);
+    const d = directives(metas[0]![1]!);
+    expect(d.get('default-src')).toEqual(["'none'"]);
+    expect(d.get('connect-src')).toEqual(["'none'"]);
+    expect(d.get('worker-src')).toEqual(['blob:']);
+    const script = d.get('script-src') ?? [];
+    expect(script.filter((x) => !x.startsWith("'sha256-"))).toEqual(["'unsafe-eval'"]);
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(script).toContain(`'sha256-${createHash('sha256').update(inline).digest('base64')}'`);
+  });
+});
+
 describe('in Chromium', () => {
   it('every page loads with no CSP violation, no page error and no request leaving the site', async () => {
     const { context, page, errors } = await newPage(browser);

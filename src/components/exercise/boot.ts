@@ -7,7 +7,7 @@
  * It: shows saved-work / storage notices and the "passed" badge, runs the hint ladder, and wires
  * "Open editor" (→ ./session.ts) and "Reveal solution" (→ ./reveal.ts).
  */
-import { hasPassed, loadExercise, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
+import { isDataKey, loadExercise, passStatus, PROGRESS_EVENT, type LoadResult } from '../../lib/storage.ts';
 import { action, isMac, notice, part, sessions, templateText } from './dom.ts';
 
 function formatWhen(iso: string): string {
@@ -107,11 +107,19 @@ function setup(root: HTMLElement): void {
     );
   }
   const markPassed = () => {
-    part(root, 'status').hidden = !hasPassed(id);
+    const badge = part(root, 'status');
+    const st = passStatus(id);
+    badge.hidden = st === null;
+    badge.dataset.status = st ?? '';
+    // An imported claim is not a pass: it says so until the tests pass in this browser.
+    badge.textContent = st === 'imported' ? 'imported — not run here' : '✓ passed';
+    badge.title = st === 'imported' ? 'Marked passed in an imported file; run the tests here to confirm.' : '';
   };
   markPassed();
   window.addEventListener(PROGRESS_EVENT, markPassed);
-  window.addEventListener('storage', markPassed);
+  window.addEventListener('storage', (e) => {
+    if (isDataKey(e.key)) markPassed();
+  });
 
   const kbd = root.querySelector('[data-part="run-key"]');
   if (kbd && isMac) kbd.textContent = '⌘ Enter';
@@ -120,8 +128,14 @@ function setup(root: HTMLElement): void {
   setupReveal(root, saved);
 
   const open = action(root, 'open');
-  // Intent: start fetching the session code on hover/focus, open on click.
-  const warm = () => void loadSession();
+  // Intent: start fetching the session code and a spare test runner (with this exercise's tests
+  // prepared, where the runner supports it) on hover/focus; open on click. Not at page idle or when
+  // the exercise scrolls into view: reading past an exercise is not intent, and costs nothing
+  // (tests/browser/reading.test.ts checks that no runner code loads then).
+  const warm = () => {
+    void loadSession();
+    void import('./runner.ts').then((r) => r.warmUp(id));
+  };
   open?.addEventListener('pointerenter', warm, { once: true });
   open?.addEventListener('focus', warm, { once: true });
   open?.addEventListener('click', async () => {

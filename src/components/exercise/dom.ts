@@ -4,8 +4,8 @@
  *
  * DOM contract (rendered by src/components/Exercise.astro):
  *   section.cl-exercise[data-exercise=<id>][data-starter-hash]
- *     [data-part=status|notices|static|editor|toolbar|keys|live|results|hints|reveal]
- *     button[data-action=open|run|reset|hint|reveal]
+ *     [data-part=status|notices|static|editor|toolbar|keys|live|side>(results|hints|reveal)]
+ *     button[data-action=open|run|reset|focus|hint|reveal]
  *     template[data-part=starter]  template[data-part=solution] (absent in the lab build)
  */
 

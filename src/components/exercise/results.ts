@@ -1,10 +1,11 @@
 /**
  * Renders a RunResult (src/grading/types.ts) into the exercise's results area: a summary line,
- * each test with its status and message, the first failure open. Returns the sentence announced
- * to screen readers.
+ * failures grouped by describe block with alike ones folded (./failure-groups.ts), the first
+ * failure open, passes folded away. Returns the sentence announced to screen readers.
  */
 import type { RunResult, TestResult } from '../../grading/types.ts';
 import { h } from './dom.ts';
+import { groupResults, splitName } from './failure-groups.ts';
 
 const STATUS_LABEL: Record<TestResult['status'], string> = {
   passed: 'passed',
@@ -34,7 +35,42 @@ export function stoppedAfter(r: RunResult): number | null {
   return t.durationMs ?? 2000;
 }
 
-export function renderResults(area: HTMLElement, r: RunResult): string {
+export interface RenderOptions {
+  /** The run was limited to these test names ("Re-run failing only"). */
+  only?: readonly string[];
+  /** Called with the failing tests' names when the learner asks to re-run only those. */
+  onRerunFailing?: (names: string[]) => void;
+}
+
+function testItem(t: TestResult, title: string): HTMLLIElement {
+  const li = h('li', { class: `cl-test cl-test--${t.status}`, 'data-name': t.name });
+  const label = h(
+    'span',
+    { class: 'cl-test-label' },
+    h('span', { class: 'cl-test-icon', 'aria-hidden': 'true' }, STATUS_ICON[t.status]),
+    h('span', { class: 'cl-test-status' }, STATUS_LABEL[t.status]),
+    ' ',
+    h('span', { class: 'cl-test-name' }, title),
+  );
+  if (t.status === 'passed' && !t.output) {
+    li.append(label);
+    return li;
+  }
+  const d = h('details', {}, h('summary', {}, label));
+  if (t.message) d.append(h('pre', { class: 'cl-results-message' }, t.message));
+  if (t.output) d.append(h('p', { class: 'cl-results-note' }, 'Printed by your code:'), h('pre', { class: 'cl-results-output' }, t.output));
+  li.append(d);
+  return li;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Draw `r` into `area`: summary, then the failures grouped by describe block with alike failures
+ * folded ("N more like this"), a "Re-run failing only" button, and the passes folded away.
+ * Returns the sentence announced to screen readers.
+ */
+export function renderResults(area: HTMLElement, r: RunResult, opts: RenderOptions = {}): string {
   area.replaceChildren();
   const allPassed = r.total > 0 && r.passed === r.total && !r.compileError && !r.loadError;
   const head = h('p', { class: `cl-results-summary ${allPassed ? 'cl-ok' : 'cl-bad'}` });
@@ -48,8 +84,16 @@ export function renderResults(area: HTMLElement, r: RunResult): string {
     return spoken;
   }
 
+  const partial = opts.only !== undefined;
   const stopped = stoppedAfter(r);
-  if (allPassed) {
+  if (partial) {
+    spoken = `Re-ran ${plural(r.total, 'failing test')}: ${r.passed} pass now, ${r.total - r.passed} still fail.`;
+    head.textContent = allPassed
+      ? `✓ The ${plural(r.total, 'test')} that failed pass now — run all the tests to confirm`
+      : `Re-ran ${plural(r.total, 'failing test')}: ${r.passed} pass now, ${r.total - r.passed} still fail`;
+    head.classList.toggle('cl-ok', false);
+    head.classList.toggle('cl-partial', true);
+  } else if (allPassed) {
     spoken = `All ${r.total} tests passed.`;
     head.textContent = `✓ All ${r.total} tests passed`;
   } else {
@@ -75,49 +119,71 @@ export function renderResults(area: HTMLElement, r: RunResult): string {
     );
   }
 
-  // Failures first (in file order, the first one open), then the passes folded away: with 60
-  // tests, a wall of green would bury the one that matters.
-  const renderTest = (t: TestResult): HTMLLIElement => {
-    const li = h('li', { class: `cl-test cl-test--${t.status}` });
-    const label = h(
-      'span',
-      { class: 'cl-test-label' },
-      h('span', { class: 'cl-test-icon', 'aria-hidden': 'true' }, STATUS_ICON[t.status]),
-      h('span', { class: 'cl-test-status' }, STATUS_LABEL[t.status]),
-      ' ',
-      h('span', { class: 'cl-test-name' }, t.name),
-    );
-    if (t.status === 'passed' && !t.output) {
-      li.append(label);
-      return li;
+  const groups = groupResults(r.tests);
+  const failing = r.tests.filter((t) => t.status !== 'passed');
+  if (failing.length) {
+    const box = h('div', { class: 'cl-results-failures', 'data-part': 'failures', role: 'group', 'aria-label': 'Tests that did not pass' });
+    if (opts.onRerunFailing && !r.loadError && failing.length < r.total) {
+      const names = failing.map((t) => t.name);
+      const again = h('button', { type: 'button', class: 'cl-btn cl-btn--small', 'data-action': 'rerun-failing' }, `Re-run the ${plural(names.length, 'failing test')} only`);
+      again.addEventListener('click', () => opts.onRerunFailing!(names));
+      box.append(h('p', { class: 'cl-results-actions' }, again));
     }
-    const d = h('details', {}, h('summary', {}, label));
-    if (t.message) d.append(h('pre', { class: 'cl-results-message' }, t.message));
-    if (t.output) d.append(h('p', { class: 'cl-results-note' }, 'Printed by your code:'), h('pre', { class: 'cl-results-output' }, t.output));
-    li.append(d);
-    return li;
-  };
-  const failures = r.tests.filter((t) => t.status !== 'passed');
+    let firstOpened = false;
+    for (const g of groups) {
+      if (!g.folds.length) continue;
+      const nFailed = g.total - g.passed.length;
+      const section = h('section', { class: 'cl-group', 'data-group': g.name });
+      section.append(
+        h(
+          'h4',
+          { class: 'cl-group-title' },
+          h('span', { class: 'cl-group-name' }, g.name || 'Tests'),
+          ' ',
+          h('span', { class: 'cl-group-count' }, `${nFailed} of ${g.total} did not pass`),
+        ),
+      );
+      const list = h('ol', { class: 'cl-results-list' });
+      for (const f of g.folds) {
+        const li = testItem(f.first, splitName(f.first.name).title);
+        if (!firstOpened) {
+          li.querySelector('details')!.open = true;
+          firstOpened = true;
+          spoken += ` First failure: ${f.first.name}.`;
+        }
+        list.append(li);
+        if (f.alike.length) {
+          const more = h('ol', { class: 'cl-results-list' });
+          for (const t of f.alike) more.append(testItem(t, splitName(t.name).title));
+          list.append(
+            h(
+              'li',
+              { class: 'cl-alike', 'data-count': String(f.alike.length) },
+              h('details', {}, h('summary', {}, `${f.alike.length} more like this`), more),
+            ),
+          );
+        }
+      }
+      section.append(list);
+      box.append(section);
+    }
+    area.append(box);
+  }
+
   const passes = r.tests.filter((t) => t.status === 'passed');
-  const list = h('ol', { class: 'cl-results-list', 'aria-label': 'Tests that did not pass' });
-  failures.forEach((t, i) => {
-    const li = renderTest(t);
-    if (i === 0) {
-      li.querySelector('details')!.open = true;
-      spoken += ` First failure: ${t.name}.`;
-    }
-    list.append(li);
-  });
-  if (failures.length) area.append(list);
   if (passes.length) {
-    const ok = h('ol', { class: 'cl-results-list', 'aria-label': 'Tests that passed' });
-    for (const t of passes) ok.append(renderTest(t));
     const fold = h(
       'details',
       { class: 'cl-results-passed' },
       h('summary', {}, allPassed ? `Show the ${passes.length} tests` : `Show the ${passes.length} tests that passed`),
-      ok,
     );
+    for (const g of groups) {
+      if (!g.passed.length) continue;
+      if (g.name) fold.append(h('p', { class: 'cl-group-name cl-group-name--small' }, g.name));
+      const ok = h('ol', { class: 'cl-results-list', 'aria-label': g.name ? `Passed: ${g.name}` : 'Tests that passed' });
+      for (const t of g.passed) ok.append(testItem(t, splitName(t.name).title));
+      fold.append(ok);
+    }
     area.append(fold);
   }
   return spoken;

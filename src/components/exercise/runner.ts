@@ -5,13 +5,30 @@
  * The client is reached through import.meta.glob so this file builds even in a checkout where the
  * grading client is absent; then running tests reports that plainly instead of faking results.
  */
-import type { RunResult } from '../../grading/types.ts';
+import type { RunResult, TestResult } from '../../grading/types.ts';
 
 export type { RunResult };
 
+/** What the page can ask of one run. */
+export interface RunOptions {
+  /**
+   * Run only the tests with these full names ("Re-run failing only"). A client that does not
+   * support it runs every test; the caller tells the two apart by the number of results.
+   */
+  only?: readonly string[];
+  /** Per-test limit in ms (the client's default when absent). */
+  timeoutMs?: number;
+  /**
+   * Called with each test's result as it arrives (a streaming client), so the first failure can
+   * be shown before the run ends. A client without streaming never calls it.
+   */
+  onResult?: (result: TestResult, index: number, names: readonly string[]) => void;
+}
+
 interface GradingClient {
-  runExercise(opts: { id: string; code: string; timeoutMs?: number }): Promise<RunResult>;
-  warmUp(): void;
+  runExercise(opts: { id: string; code: string } & RunOptions): Promise<RunResult>;
+  /** Start a spare runner now; with an id, with that exercise's tests already prepared in it. */
+  warmUp(id?: string): void;
 }
 
 const clients = import.meta.glob<GradingClient>('../../grading/browser/client.ts');
@@ -22,14 +39,18 @@ async function client(): Promise<GradingClient> {
   return load();
 }
 
-export async function warmUp(): Promise<void> {
+/**
+ * Start the spare runner early — called on intent (hover/focus of "Open editor") and when the
+ * editor opens — so the first "Run tests" finds it warm.
+ */
+export async function warmUp(id?: string): Promise<void> {
   try {
-    (await client()).warmUp();
+    (await client()).warmUp(id);
   } catch {
     /* reported on the first run */
   }
 }
 
-export async function runExercise(id: string, code: string): Promise<RunResult> {
-  return (await client()).runExercise({ id, code });
+export async function runExercise(id: string, code: string, opts: RunOptions = {}): Promise<RunResult> {
+  return (await client()).runExercise({ id, code, ...opts });
 }

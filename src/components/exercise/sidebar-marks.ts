@@ -3,7 +3,9 @@
  * A chapter link gets "✓" when every exercise of the chapter has passed in this browser and
  * "n/m" when some have. Updates live on a pass in this tab and on storage events from others.
  */
-import { browserStore, hasPassed, PROGRESS_EVENT } from '../../lib/storage.ts';
+import { browserStore, hasPassed, isDataKey, PROGRESS_EVENT } from '../../lib/storage.ts';
+// Reading progress (pages read, quiz answers) rides along: this script is on every page.
+import './reading.ts';
 
 function chapterMap(): Record<string, string[]> {
   try {
@@ -45,5 +47,5 @@ function update(): void {
 update();
 addEventListener(PROGRESS_EVENT, update);
 addEventListener('storage', (e) => {
-  if (!e.key || e.key.startsWith('collapse-lab:')) update();
+  if (isDataKey(e.key)) update();
 });

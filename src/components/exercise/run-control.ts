@@ -1,0 +1,95 @@
+/**
+ * Running the tests from an open exercise: the Run button and Ctrl+Enter, "Re-run failing only",
+ * the busy state, the results, recording a pass, and the "Next" link after one.
+ *
+ * Contract: one run at a time (a second request while running is ignored); the code is saved
+ * before it runs; a pass is recorded only when every test of the exercise ran and passed — a
+ * re-run of the failing tests alone never marks the exercise passed, it offers a full run instead.
+ * Learner mistakes come back as results; only a broken runner shows "could not be run".
+ */
+import type { TestResult } from '../../grading/types.ts';
+import { PROGRESS_EVENT } from '../../lib/storage.ts';
+import type { Autosave } from './autosave.ts';
+import { announce, h, notice } from './dom.ts';
+import type { EditorLike } from './editors.ts';
+import { nextLink, nextStep } from './next-step.ts';
+import { renderResults } from './results.ts';
+import { runExercise } from './runner.ts';
+
+export interface RunControl {
+  /** Run every test, or only the named ones. */
+  run(only?: string[]): Promise<void>;
+}
+
+export function setupRuns(
+  root: HTMLElement,
+  opts: { id: string; editor: EditorLike; autosave: Autosave; runBtn: HTMLButtonElement; results: HTMLElement },
+): RunControl {
+  const { id, editor, autosave, runBtn, results } = opts;
+  let running = false;
+
+  async function run(only?: string[]): Promise<void> {
+    if (running) return;
+    running = true;
+    autosave.flush();
+    // aria-disabled, not disabled: a disabled button would drop keyboard focus to <body>.
+    runBtn.setAttribute('aria-disabled', 'true');
+    results.setAttribute('aria-busy', 'true');
+    root.dataset.state = 'running';
+    const what = only ? `Re-running the ${only.length} failing test${only.length === 1 ? '' : 's'}…` : 'Running the tests…';
+    results.replaceChildren(h('p', { class: 'cl-loading' }, what));
+    announce(root, what);
+    try {
+      const code = editor.getValue();
+      // First failure first: a streaming runner reports each result as it comes; the first one
+      // that did not pass is shown at once, above "still running".
+      let early = false;
+      const onResult = (t: TestResult) => {
+        if (early || t.status === 'passed' || root.dataset.state !== 'running') return;
+        early = true;
+        results.replaceChildren(
+          h('p', { class: 'cl-loading' }, `${what.replace(/…$/, '')} — a first test did not pass (the rest are still running):`),
+          h('p', { class: 'cl-results-message', 'data-part': 'first-failure' }, `${t.name}\n\n${t.message}`),
+        );
+      };
+      const full = await runExercise(id, code, { ...(only ? { only } : {}), onResult });
+      // The runner may not know how to run a subset: then it ran everything, which is fine — show
+      // what was asked for when it is a subset, and count a complete passing run as a pass.
+      const ranAll = !only || full.tests.length > only.length || full.compileError !== undefined || full.loadError !== undefined;
+      const r = full;
+      editor.setRunError(r.compileError ?? null);
+      const allPassed = r.total > 0 && r.passed === r.total && !r.compileError && !r.loadError;
+      const partial = Boolean(only) && !ranAll;
+      const spoken = renderResults(results, r, {
+        ...(partial ? { only } : {}),
+        onRerunFailing: (names) => void run(names),
+      });
+      if (only && ranAll && !r.compileError) {
+        results.insertBefore(h('p', { class: 'cl-results-note' }, 'This build’s runner ran every test, not only the failing ones; all results are shown.'), results.children[1] ?? null);
+      }
+      if (allPassed && !partial) {
+        if (!autosave.recordPass(code)) notice(root, 'storage', 'warn', 'All tests passed, but this browser’s storage refused to record it.');
+        dispatchEvent(new CustomEvent(PROGRESS_EVENT, { detail: { id, passed: true } }));
+        const step = nextStep(root);
+        if (step) results.append(nextLink(step));
+      } else if (allPassed && partial) {
+        const all = h('button', { type: 'button', class: 'cl-btn cl-btn--primary', 'data-action': 'run-all' }, 'Run all the tests');
+        all.addEventListener('click', () => void run());
+        results.append(h('p', { class: 'cl-results-actions' }, all));
+      }
+      root.dataset.state = partial ? (allPassed ? 'partial-passed' : 'failed') : allPassed ? 'passed' : 'failed';
+      announce(root, spoken);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      results.replaceChildren(h('p', { class: 'cl-results-summary cl-bad' }, `The tests could not be run: ${msg}`));
+      root.dataset.state = 'error';
+      announce(root, `The tests could not be run: ${msg}`);
+    } finally {
+      running = false;
+      runBtn.removeAttribute('aria-disabled');
+      results.removeAttribute('aria-busy');
+    }
+  }
+  runBtn.addEventListener('click', () => void run());
+  return { run };
+}
