@@ -126,6 +126,8 @@ function setup(root: HTMLElement): void {
 
   setupHints(root);
   setupReveal(root, saved);
+  // issue 15: with ?seed= in the address, say which variant this learner has (src/grading/variant.ts)
+  if (new URLSearchParams(location.search).has('seed')) void import('./variant-banner.ts').then((m) => m.mountVariantBanner(root));
 
   const open = action(root, 'open');
   // Intent: start fetching the session code and a spare test runner (with this exercise's tests
