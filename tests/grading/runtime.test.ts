@@ -76,6 +76,17 @@ describe('the hardened realm (Node, sealRealm + Compartments)', { timeout: 120_0
     expect(r.loadError).toMatch(/^your code threw while loading: SyntaxError: Possible import expression/);
   });
 
+  it('tests are collected before the learner code loads, and again after it when a file calls the learner while collecting', async () => {
+    const ex = {
+      id: 'collect',
+      exports: ['count_present', 'first_absent'],
+      tests: [{ file: 'c.test.ts', source: "import { describe, it, expect } from 'vitest';\nimport { count_present } from './solution';\nconst n = count_present([true, true, false]);\ndescribe('at collection', () => { it(`counted ${n}`, () => expect(n).toBe(2)); });\n" }],
+    };
+    const r = await runInRealm(ex, toySolution);
+    expect(r.loadError).toBeUndefined();
+    expect(r.tests.map((t) => `${t.name}: ${t.status}`)).toEqual(['at collection > counted 2: passed']);
+  });
+
   it('a written dynamic import() of anything but the engine fails with the import message', async () => {
     const code = `${toySolution}\nfor (const m of ['node:fs', 'fs', 'vitest', './solution', 'http://127.0.0.1:9/x.js']) {\n  import(m).then(() => console.log('REPORT ' + JSON.stringify({ reached: m })), (e: any) => console.log('REPORT ' + JSON.stringify({ refused: String(e.message) })));\n}\n`;
     const r = await runInRealm(TOY, code);

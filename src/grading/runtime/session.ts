@@ -262,7 +262,7 @@ export function createSession(opts: SessionOptions): Session {
   const solution: Record<string, unknown> = Object.defineProperty({}, '__esModule', { value: true });
 
   /** Test files compiled and collected ahead of the learner's code (by 'prepare' or 'load'). */
-  let prepared: { key: string; tests: CollectedTest[] } | { key: string; error: WorkerMessage } | null = null;
+  let prepared: { key: string; tests: CollectedTest[] } | { key: string; error: WorkerMessage; stage: 'compile' | 'collect' } | null = null;
   const keyOf = (files: TestSource[]) => JSON.stringify(files.map((f) => [f.file, f.source, !!f.prefixNames]));
 
   /**
@@ -278,7 +278,7 @@ export function createSession(opts: SessionOptions): Session {
     for (const file of files) {
       const t = compileTs(file.source, file.file);
       if (!t.ok) {
-        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() } });
+        return (prepared = { key, stage: 'compile', error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() } });
       }
       const testRequire = harden((id: string): unknown => {
         if (id === 'vitest') return vitestApi;
@@ -293,16 +293,16 @@ export function createSession(opts: SessionOptions): Session {
         moduleFn = evaluate(t.code, file.file, testCompartment);
       } catch (e) {
         const rejected = describeRejectedSource(e, `test file ${file.file}`) ?? `test file ${file.file} cannot be evaluated: ${describeThrownForLoad(e, locate)}`;
-        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: rejected, output: output.take() } });
+        return (prepared = { key, stage: 'compile', error: { type: 'load-failed', nonce: n, loadError: rejected, output: output.take() } });
       }
       try {
         moduleFn(mod.exports, testRequire, mod);
       } catch (e) {
-        return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() } });
+        return (prepared = { key, stage: 'collect', error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} failed while collecting tests: ${describeThrownForLoad(e, locate)}`, output: output.take() } });
       }
     }
     const collected = suite.tests.some((t) => t.only) ? suite.tests.filter((t) => t.only) : suite.tests;
-    if (collected.length === 0) return (prepared = { key, error: { type: 'load-failed', nonce: n, loadError: 'the test files declare no tests', output: output.take() } });
+    if (collected.length === 0) return (prepared = { key, stage: 'collect', error: { type: 'load-failed', nonce: n, loadError: 'the test files declare no tests', output: output.take() } });
     return (prepared = { key, tests: collected });
   }
 
@@ -312,8 +312,10 @@ export function createSession(opts: SessionOptions): Session {
     const compiled = compileTs(payload.code, LEARNER_FILE);
     if (!compiled.ok) return { type: 'load-failed', nonce: n, compileError: compiled.error, output: '' };
     // Tests first (usually already done by 'prepare'): they are the runner's, not the learner's, time.
-    const ready = prepareTests(payload.tests, n);
-    if (ready && 'error' in ready) return { ...ready.error, nonce: n } as WorkerMessage;
+    let ready = prepareTests(payload.tests, n);
+    // A test file that does not compile is reported now; one whose collection failed is collected
+    // again once the learner's exports exist (it may call them while declaring its tests).
+    if (ready && 'error' in ready && ready.stage === 'compile') return { ...ready.error, nonce: n } as WorkerMessage;
     // From here on learner code runs and the parent's watchdog counts.
     post({ type: 'evaluating', nonce: n });
 
@@ -369,7 +371,12 @@ export function createSession(opts: SessionOptions): Session {
       const d = Object.getOwnPropertyDescriptor(exportsObj, key);
       if (d) Object.defineProperty(solution, key, { ...d, configurable: false });
     }
-    tests = (ready as { tests: CollectedTest[] }).tests;
+    if (!ready || 'error' in ready) {
+      prepared = null;
+      ready = prepareTests(payload.tests, n);
+      if (!ready || 'error' in ready) return { ...(ready as { error: WorkerMessage }).error, nonce: n } as WorkerMessage;
+    }
+    tests = ready.tests;
     return { type: 'loaded', nonce: n, names: tests.map((t) => t.name), output: output.take() };
   }
 
