@@ -197,7 +197,17 @@ async function exerciseFiles(id: string): Promise<{ meta: { exports: string[]; e
   const own = `${prefix}${id}.test.ts`;
   const files = own in testSources ? [own] : Object.keys(testSources).filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).sort();
   const [meta, sources] = await Promise.all([loadMeta(), Promise.all(files.map((f) => testSources[f]!()))]);
-  return { meta, tests: files.map((f, i) => ({ file: f.slice(prefix.length), source: sources[i]! })) };
+  return { meta, tests: await withPageVariant(id, files.map((f, i) => ({ file: f.slice(prefix.length), source: sources[i]! }))) };
+}
+
+/**
+ * Tests bound to the variant of the page's ?seed= (issue 15, src/grading/variant.ts): untouched,
+ * and nothing loaded, without one. The spare runner gets the same bound sources.
+ */
+async function withPageVariant<T extends { source: string }>(id: string, tests: T[]): Promise<T[]> {
+  if (typeof location === 'undefined' || !new URLSearchParams(location.search).has('seed')) return tests;
+  const { bindVariantForSearch } = await import('../variant.ts');
+  return tests.map((t) => ({ ...t, source: bindVariantForSearch(id, t.source, location.search) }));
 }
 
 let spare: { handle: BrowserWorkerHandle; tests: TestSource[] | null } | null = null;
