@@ -84,7 +84,7 @@ look([ns]);
 let calls = 0;
 function self(...a: any[]): any {
   calls++;
-  if (found.length === 0) look(a);
+  if (calls === 1) look(a); // the objects handed to it (the world and everything on it), once
   if (found.length === 0) throw new Error('PROBE: no engine implementation of ' + WANT + ' reachable');
   return found[0](...a);
 }
@@ -190,6 +190,66 @@ describe('hostile (red team): function source text is never readable from learne
           .map((l) => l.trim())
           .filter((l) => l.length > 40 && !l.startsWith('*') && !l.startsWith('//') && !l.startsWith('/*') && !l.startsWith('import'));
         for (const l of lines) expect(raw.includes(l), `${ex}/solution.ts line shows in the ${id} report: ${l}`).toBe(false);
+      }
+    });
+  }
+});
+
+/**
+ * Ways to silence the simulator's evidence (the lock/contract bug list, the trace) through the
+ * objects the grader hands learner code: applied to EVERY array reachable from the arguments, so
+ * the test does not depend on which property holds the evidence.
+ */
+const SILENCERS: Record<string, string> = {
+  'own push/unshift/splice that drop everything on each reachable array': `
+    for (const arr of arrays) for (const m of ['push', 'unshift', 'splice']) {
+      try { Object.defineProperty(arr, m, { value: () => arr.length, configurable: true, writable: true }); } catch { /* frozen */ }
+    }`,
+  'own push that keeps only entries without a bug kind': `
+    const realPush = Array.prototype.push;
+    for (const arr of arrays) {
+      try { Object.defineProperty(arr, 'push', { value(...xs: any[]) { return Reflect.apply(realPush, this, xs.filter((x) => !(x && typeof x === 'object' && ('kind' in x || x.name === 'bug')))); }, configurable: true }); } catch { /* frozen */ }
+    }`,
+  'detaching each reachable array property (a fresh array in its place)': `
+    walk(a, (v) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return;
+      for (const k of Object.keys(v)) {
+        try { if (Array.isArray(v[k]) && v[k].length === 0) v[k] = []; } catch { /* read-only */ }
+      }
+    }, 20000);`,
+};
+
+function silencedWrongAnswer(wrongSource: string, fn: string, silencer: string): string {
+  // Rename the wrong answer's export and wrap it: silence first, then run the wrong answer.
+  const renamed = wrongSource.replace(new RegExp(`export function ${fn}\\b`), `function wrong_${fn}`);
+  if (renamed === wrongSource) throw new Error(`the wrong answer does not declare export function ${fn}`);
+  return `${renamed}
+${WALK}
+export function ${fn}(...a: any[]): any {
+  const arrays: any[] = [];
+  walk(a, (v) => { if (Array.isArray(v)) arrays.push(v); }, 20000);
+  ${silencer}
+  return (wrong_${fn} as any)(...a);
+}
+`;
+}
+
+describe('hostile (red team): silencing the simulator\'s evidence through the objects handed to learner code never raises a wrong answer\'s score', { timeout: 600_000 }, () => {
+  const cases: [string, string, string][] = [
+    ['swapin-guard', '__collapse_huge_page_swapin', 'forgot-mmap-unlock'],
+    ['swapin-guard', '__collapse_huge_page_swapin', 'forgot-pte-unmap'],
+    ['early-abort', 'hpage_collapse_scan_pmd', 'return-without-unlock'],
+  ];
+  for (const [id, fn, wrong] of cases) {
+    it(`${id} wrong/${wrong}: ${Object.keys(SILENCERS).length} silencers score no more than the wrong answer itself`, async () => {
+      const source = readFileSync(join(ROOT, 'exercises', id, 'wrong', `${wrong}.ts`), 'utf8');
+      const plain = (await gradeJson(id, writeTemp('redteam-silence-', `${id}.ts`, source))).report;
+      expect(plain.total).toBeGreaterThan(0);
+      expect(plain.passed, 'the wrong answer must fail some tests for this check to mean anything').toBeLessThan(plain.total);
+      for (const [what, silencer] of Object.entries(SILENCERS)) {
+        const { report, raw } = await gradeJson(id, writeTemp('redteam-silence-', `${id}.ts`, silencedWrongAnswer(source, fn, silencer)));
+        expect(report.loadError, `${what}: ${raw.slice(0, 1500)}`).toBeUndefined();
+        expect(report.passed, `${what}: ${report.passed}/${report.total} vs ${plain.passed} for the wrong answer alone`).toBeLessThanOrEqual(plain.passed);
       }
     });
   }
