@@ -5,11 +5,12 @@
  * every object it is handed, every spelling of "give me the source" — so closing one route
  * (one export name, one property) is not enough to make these pass.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, grade } from './helpers.ts';
+import { FIXTURES, ROOT, TOY, grade } from './helpers.ts';
 
 type Report = { passed: number; failed: number; total: number; loadError?: string; tests: { name: string; status: string; message: string; output?: string }[] };
 
@@ -253,4 +254,37 @@ describe('hostile (red team): silencing the simulator\'s evidence through the ob
       }
     });
   }
+});
+
+function runKit(root: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(join(ROOT, 'autograder/run_autograder'), [], { env: { ...process.env, NODE_BIN: process.execPath, COLLAPSE_LAB_EXERCISES_DIR: FIXTURES, AUTOGRADER_ROOT: root }, maxBuffer: 64 * 1024 * 1024 }, (err, _out, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
+    );
+  });
+}
+
+describe('hostile (red team): the Gradescope kit\'s report stays small whatever a submission holds', { timeout: 120_000 }, () => {
+  it('thousands of stray files (long, control-character and bidi names, nested folders) do not bloat results.json; the real score stays', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'redteam-kit-'));
+    const sub = join(root, 'submission');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'toy-sum.ts'), readFileSync(`${TOY}solution.ts`, 'utf8'));
+    const names = ['junk', 'n\u202etxt.ts', 'esc\u001b[2J', 'x'.repeat(200), 'note.json'];
+    let nested = sub;
+    for (let d = 0; d < 4; d++) {
+      nested = join(nested, `dir${d}`);
+      mkdirSync(nested);
+      for (let i = 0; i < 500; i++) writeFileSync(join(nested, `${names[i % names.length]}-${i}.ts`), 'export {};');
+    }
+    const r = await runKit(root);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(join(root, 'results', 'results.json'), 'utf8');
+    const res = JSON.parse(text) as { score: number; max_score: number; output: string };
+    expect(res.score).toBe(res.max_score);
+    expect(res.max_score).toBeGreaterThan(0);
+    // 2 000 ignored files: a bounded list and a count, not 2 000 lines (a few hundred KB).
+    expect(text.length, `results.json is ${text.length} bytes`).toBeLessThan(64 * 1024);
+    expect(res.output).toMatch(/and \d+ more files/);
+  });
 });
