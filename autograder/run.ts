@@ -57,6 +57,15 @@ function readConfig(): Config {
   return JSON.parse(readFileSync(file, 'utf8')) as Config;
 }
 
+/** Most notes (ignored or refused files) listed in the report; the rest are counted. */
+export const MAX_NOTES = 50;
+
+/** The first {@link MAX_NOTES} notes, then one line saying how many more there were. */
+export function capNotes(notes: string[]): string[] {
+  if (notes.length <= MAX_NOTES) return notes;
+  return [...notes.slice(0, MAX_NOTES), `… and ${notes.length - MAX_NOTES} more files ignored or refused (not listed)`];
+}
+
 /** Largest submission file read, in bytes. */
 const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -204,8 +213,9 @@ async function main(): Promise<void> {
     throw new Error(`autograder misconfigured: extra tests visibility '${visibility}' (use visible, hidden, after_due_date or after_published)`);
   }
   const results = gradescopeResults(graded, Date.now() - started, true, points, visibility);
-  // File names come from the submission: escaped like every other learner-controlled text.
-  if (notes.length) results.output += `\n\n${escapeControl(notes.join('\n'))}`;
+  // File names come from the submission: escaped like every other learner-controlled text, and
+  // at most MAX_NOTES of them (20 000 stray files made a 3 MB results.json of notes).
+  if (notes.length) results.output += `\n\n${escapeControl(capNotes(notes).join('\n'))}`;
   writeResults(results);
 }
 

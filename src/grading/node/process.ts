@@ -34,10 +34,32 @@ function sigusr1Flag(): string[] {
 }
 
 /**
- * The child's first code: read the bundle from stdin, forget the `-e` module globals, evaluate the
- * bundle with no dynamic-import callback, start it. Strict mode so no sloppy frame leaks `this`.
+ * The child's first code: hide function source text, read the bundle from stdin, forget the `-e`
+ * module globals, evaluate the bundle with no dynamic-import callback, start it. Strict mode so no
+ * sloppy frame leaks `this`.
+ *
+ * Function source is hidden because learner code can reach engine functions it must not read
+ * (the reference kernels sit on every world's `ops`, and `String(fn)` of one is the answer of
+ * another exercise). Every non-native function then prints as `function name() { [native code] }`.
+ * It has to happen here, before the bundle runs: ses captures `Function.prototype.toString` when
+ * its module is evaluated and lockdown() freezes `Function.prototype` afterwards, so the bundle,
+ * ses and lockdown all build on this version. Nothing in the runtime reads function source
+ * (chai, @vitest/expect and the inspectors use `fn.name`).
  */
 const LOADER = `'use strict';
+{
+  const fnToString = Function.prototype.toString;
+  const apply = Reflect.apply;
+  const ownDesc = Object.getOwnPropertyDescriptor;
+  const endsWith = String.prototype.endsWith;
+  const hidden = { toString() {
+    const text = apply(fnToString, this, []);
+    if (apply(endsWith, text, [') { [native code] }'])) return text;
+    const d = ownDesc(this, 'name');
+    return 'function ' + (d && typeof d.value === 'string' ? d.value : '') + '() { [native code] }';
+  } }.toString;
+  Object.defineProperty(Function.prototype, 'toString', { value: hidden, writable: true, enumerable: false, configurable: true });
+}
 const vm = require('node:vm');
 const { registerHooks } = require('node:module');
 const proc = process;
