@@ -21,7 +21,7 @@ const CHEATS: Record<string, string> = {
 
 describe('learner code cannot borrow the reference kernel', { timeout: 120_000 }, () => {
   it('hides the reference kernels, the dispatchers and the world builders', () => {
-    for (const name of ['hpage_collapse_scan_pmd_after', '__collapse_huge_page_swapin_before', '__collapse_huge_page_swapin_v3_as_posted', 'KERNELS', 'makeWorld', 'runCollapse', 'hpage_collapse_scan_pmd']) {
+    for (const name of ['hpage_collapse_scan_pmd_after', '__collapse_huge_page_swapin_before', '__collapse_huge_page_swapin_v3_as_posted', 'KERNELS', 'makeWorld', 'runCollapse', 'simulate', 'hpage_collapse_scan_pmd']) {
       expect(isReferenceKernelExport(name), name).toBe(true);
     }
     for (const name of ['pte_present', 'non_swap_entry', 'collapse_huge_page', 'mmap_read_unlock', 'pte_unmap']) {
