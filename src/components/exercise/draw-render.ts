@@ -287,7 +287,7 @@ export function renderDraw(scenario: DrawScenario, mine: DrawOutcome): { ok: tru
       : `<div class="cl-draw-diff-box" data-testid="draw-diff"${diff.slot ? ` data-slot="${diff.slot.slot}" data-pmd="${diff.slot.pmd}"` : ''}${diff.step ? ` data-step="${diff.step.n}"` : ''}${diff.lock ? ` data-lock-step="${diff.lock.n}"` : ''}>` +
         `<p><strong>First difference</strong> — your result <code>${esc(mineResult)}</code>, the patched kernel's <code>${esc(g.result)}</code>.</p><ul>` +
         (diff.slot ? `<li data-part="diff-slot">Slot <strong>${diff.slot.slot}</strong>${mine.before.length > 1 ? ` of PMD ${diff.slot.pmd}` : ''} (<code>${esc(mine.before[diff.slot.pmd]?.[diff.slot.slot] ?? '?')}</code>): ${esc(diff.slot.why)}. Marked with a dashed box in both grids.</li>` : '<li>The grids agree slot by slot.</li>') +
-        (diff.step ? `<li data-part="diff-step">Step <strong>${diff.step.n}</strong>: yours — ${esc(diff.step.mine ?? '(no such step: your run ended)')}; the patched kernel's — ${esc(diff.step.patched ?? '(no such step: it ended)')}</li>` : '<li>The steps agree.</li>') +
+        (diff.step ? `<li data-part="diff-step">Step <strong>${diff.step.n}</strong> (highlighted in your steps). Yours: “${esc(diff.step.mine ?? 'no such step: your run had ended')}” The patched kernel's: “${esc(diff.step.patched ?? 'no such step: its run had ended')}”</li>` : '<li>The steps agree.</li>') +
         (diff.lock ? `<li data-part="diff-lock">Locks at step <strong>${diff.lock.n}</strong>: yours — ${esc(diff.lock.mine)}; the patched kernel's — ${esc(diff.lock.patched)}</li>` : '<li>The locks agree step by step.</li>') +
         `</ul></div>`;
 
