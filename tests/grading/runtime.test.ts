@@ -270,4 +270,16 @@ describe('"Re-run failing only" and the failed test\'s scenario (runtime/session
     expect(patched.scanReads[0]!.at(-1)).toBe(guardAt);
     expect(mine.scanReads[0]!.at(-1)).not.toBe(guardAt);
   });
+
+  it('`after` is what the PMD maps after the run: a huge page after a collapse, the entries themselves after an abort', async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const collapsed = await drawInRealm(eaSolution, { layout: 'page*256,swap*8,page*248' });
+    const aborted = await drawInRealm(eaSolution, { layout: 'migration,page*511' });
+    if (!collapsed.ok || !aborted.ok) throw new Error(JSON.stringify([collapsed, aborted]).slice(0, 300));
+    expect(collapsed.report.collapsed).toBe(true);
+    expect(collapsed.before[0]![256]).toBe('swap');
+    expect(collapsed.after[0]).toEqual(new Array(512).fill('huge'));
+    expect(aborted.after[0]![0]).toMatch(/^migration/);
+    expect(aborted.after[0]!.slice(1).every((k) => k === 'present')).toBe(true);
+  });
 });

@@ -22,8 +22,9 @@
  * so its side is drawn from the runner's data with the same kinds, colours and geometry
  * (pictures/kinds.ts, pictures/geometry.ts).
  */
+import * as engine from 'collapse-lab/engine';
 import { parseKnobs, parseLayout, parseWindow, type TraceEvent } from 'collapse-lab/engine';
-import type { DrawOutcome, DrawScenario } from '../../grading/runtime/draw.ts';
+import { afterKinds, type DrawOutcome, type DrawScenario } from '../../grading/runtime/draw.ts';
 import { CELL, COLS, HEIGHT, LEFT, ROWS, TOP, WIDTH, cellXY, nextId } from '../pictures/geometry.ts';
 import { esc, kindStyle, runsOf, slotRange } from '../pictures/kinds.ts';
 import { pteGridFigure, renderPteGrid } from '../pictures/ptegrid.ts';
@@ -175,7 +176,7 @@ export function firstDifference(mine: RunView, patched: RunView): FirstDifferenc
     const b = patched.after[p] ?? [];
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       if (a[i] !== b[i]) {
-        slot = { pmd: p, slot: i, why: `afterwards this slot is ${a[i] ?? 'gone'} in your run and ${b[i] ?? 'gone'} in the patched kernel's` };
+        slot = { pmd: p, slot: i, why: `after the attempt this entry is ${a[i] ?? 'gone'} in your run and ${b[i] ?? 'gone'} in the patched kernel's` };
         break;
       }
     }
@@ -274,7 +275,7 @@ export function renderDraw(scenario: DrawScenario, mine: DrawOutcome): { ok: tru
       result: g.result,
       scanResult: g.scanResult,
       before: sc.pmds.map((p) => p.kinds),
-      after: sc.world.layouts.map((l) => [...l]),
+      after: afterKinds(engine as unknown as Record<string, unknown>, sc.world),
       stops: sc.pmds.length === 1 ? [g.stopSlot] : sc.pmds.map(() => null),
       steps: t.steps,
     };

@@ -62,8 +62,12 @@ export type DrawOutcome =
       ok: true;
       /** The collapse report fields (see the engine's CollapseReport), bigints as strings. */
       report: Record<string, unknown>;
-      /** PTE kinds per PMD before the run (the layout expanded) and after it. */
+      /** Per PMD, the layout kinds before the run (the layout expanded, "page", "guard" …). */
       before: string[][];
+      /**
+       * Per PMD, what is mapped after the run, in the engine's `classifyPte` terms ("present",
+       * "swap", "marker-guard" …), or 512 × "huge" (a huge page maps it) / "no-table" (pmd_none).
+       */
       after: string[][];
       /** Per PMD, the slots hpage_collapse_scan_pmd read, in order (its last one is where it stopped). */
       scanReads: number[][];
@@ -89,6 +93,21 @@ export function plain(v: unknown, seen = new Set<unknown>(), depth = 0): unknown
   } finally {
     seen.delete(v);
   }
+}
+
+/**
+ * What each PMD maps after a run (see DrawOutcome `after`). Exported for the page, which computes
+ * the patched kernel's side the same way with its own engine.
+ */
+export function afterKinds(engine: Record<string, unknown>, world: object): string[][] {
+  const classify = engine.classifyPte as ((p: unknown) => string) | undefined;
+  const pmds = (world as WatchedWorld).mm?.pmds ?? [];
+  return pmds.map((pmd) => {
+    const e = pmd.entry;
+    if (e?.type === 'huge') return new Array<string>(512).fill('huge');
+    if (e?.type === 'table' && e.table && typeof classify === 'function') return Array.from(e.table.ptes, (p) => classify(p));
+    return new Array<string>(512).fill('no-table');
+  });
 }
 
 interface WatchedWorld {
@@ -168,7 +187,7 @@ export function drawRun(engine: Record<string, unknown>, exports: Record<string,
       ok: true,
       report: plain(report) as Record<string, unknown>,
       before,
-      after: world.layouts.map((l) => [...l]),
+      after: afterKinds(engine, world),
       scanReads: reads.map((r) => r.slots),
       replaced: Object.keys(ops),
     };
