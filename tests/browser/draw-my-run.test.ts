@@ -11,7 +11,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { baseUrl, exercise, exerciseMeta, getCode, launch, newPage, openEditor, readExerciseFile, runWithShortcut, screenshot, setCode } from './helpers.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, baseUrl, exercise, exerciseMeta, getCode, launch, newPage, openEditor, readExerciseFile, runWithShortcut, screenshot, setCode } from './helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -36,6 +38,17 @@ async function waitDrawn(page: Page): Promise<string> {
     { timeout: 60_000 },
   );
   return (await exercise(page, ID).getAttribute('data-draw')) ?? '';
+}
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+/** Serious or critical axe-core violations inside the Draw my run panel. */
+async function axePanel(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await a.run({ include: [['[data-part="draw"]']] }, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
 }
 
 async function clearDrawState(page: Page): Promise<void> {
@@ -104,6 +117,9 @@ describe('Draw my run', () => {
     await form.locator('button[type="submit"]').click();
     expect(await waitDrawn(page)).toBe('differs');
     expect(await ex.locator('[data-testid="draw-diff"]').getAttribute('data-slot')).toBe('100');
+    expect(await axePanel(page)).toEqual([]);
+    await ex.locator('[data-part="draw"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'draw-my-run-typed.png');
 
     // the reference solution on the same scenario: nothing differs
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
