@@ -71,3 +71,23 @@ describe('draw-render: untrusted runner data', () => {
     expect(firstDifference(patched, patched).same).toBe(true);
   });
 });
+
+describe('draw-render: a swap-in test\'s own scenario (with its schedule), from the sealed runner', () => {
+  it('forgetting mmap_read_unlock shows up as the first lock difference', { timeout: 120_000 }, async () => {
+    const { readFileSync } = await import('node:fs');
+    const { exercise, runInRealm, drawInRealm } = await import('../grading/realm/harness.ts');
+    const { ROOT } = await import('../grading/helpers.ts');
+    const ex = exercise(`${ROOT}exercises/swapin-guard`, 'swapin-guard');
+    const code = readFileSync(`${ROOT}exercises/swapin-guard/wrong/forgot-mmap-unlock.ts`, 'utf8');
+    const r = await runInRealm(ex, code);
+    const one = r.tests.find((t) => t.status !== 'passed' && t.scenario?.schedule?.length);
+    expect(one, 'a failed swap-in test carries its scenario with the schedule').toBeDefined();
+    const mine = await drawInRealm(code, one!.scenario!);
+    const out = renderDraw(one!.scenario!, mine);
+    expect(out.ok, out.ok ? '' : out.message).toBe(true);
+    if (!out.ok) return;
+    expect(out.diff.lock).not.toBeNull();
+    expect(out.diff.lock!.mine).toMatch(/mmap lock read/);
+    expect(out.diff.lock!.patched).toMatch(/mmap lock none/);
+  });
+});

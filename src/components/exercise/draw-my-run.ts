@@ -119,10 +119,13 @@ export function setupDrawMyRun(root: HTMLElement, opts: { editor: EditorLike; ru
       grid.initPteGrids(out);
       timeline.initTimelines(out);
       const d = shown.diff;
+      const sched = scenario.schedule?.length
+        ? ` With the test’s schedule of ${scenario.schedule.length} actor step${scenario.schedule.length === 1 ? '' : 's'} (not in the form: Draw from the form runs without it).`
+        : '';
       const said = d.same
         ? 'Drawn: your run matches the patched kernel’s on this scenario.'
         : `Drawn. First difference${d.slot ? ` at slot ${d.slot.slot}` : ''}${d.step ? `, step ${d.step.n}` : ''}.`;
-      status.textContent = said;
+      status.textContent = said + sched;
       announce(root, said);
       root.dataset.draw = d.same ? 'same' : 'differs';
       out.querySelector<HTMLElement>('[data-testid="draw-diff"]')?.scrollIntoView?.({ block: 'nearest' });
