@@ -17,6 +17,14 @@ export interface TestResult {
   durationMs?: number;
   /** Set on tests from instructor extra test files (--extra-tests). Optional, additive. */
   extra?: boolean;
+  /**
+   * Optional, additive (issue 14, "Draw this case"): on a test that did not pass, the last
+   * collapse scenario it ran the learner's code on — recorded by the runtime from the test's own
+   * `makeWorld(...)` (with a learner export among its `ops`) and `runCollapse(world, { madvise })`
+   * calls, in the `collapse` command's terms. Absent when the test built no such world. Plain data
+   * from the runner: the page validates it before drawing (src/components/exercise/draw-my-run.ts).
+   */
+  scenario?: import('./runtime/draw.ts').DrawScenario;
 }
 
 export interface CompileError {

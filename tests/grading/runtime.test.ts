@@ -216,3 +216,70 @@ describe('"Draw my run" in the sealed runtime (runtime/draw.ts)', { timeout: 120
     if (!throws.ok) expect(throws.error).toMatch(/RangeError: mine/);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: "Re-run failing only" (`only` in the load payload) and the scenario a failed test
+// carries for "Draw this case" (recorded from the test's own makeWorld/runCollapse calls).
+// ---------------------------------------------------------------------------------------------
+describe('"Re-run failing only" and the failed test\'s scenario (runtime/session.ts)', { timeout: 180_000 }, () => {
+  const wrong = readFileSync(`${FIXTURES}../../../exercises/early-abort/wrong/migration-only.ts`, 'utf8');
+
+  it('`only` runs exactly the named tests, in file order, and ignores unknown names', async () => {
+    const full = await runInRealm(EARLY_ABORT, wrong);
+    expect(full.loadError, full.loadError).toBeUndefined();
+    const failing = full.tests.filter((t) => t.status !== 'passed').map((t) => t.name);
+    const passing = full.tests.filter((t) => t.status === 'passed').map((t) => t.name);
+    expect(failing.length).toBeGreaterThan(1);
+    expect(passing.length).toBeGreaterThan(0);
+    // ask in reverse order, with one passing test and a name that does not exist
+    const asked = [...failing.slice(0, 3)].reverse().concat([passing[0]!, 'no such test']);
+    const sub = await runInRealm(EARLY_ABORT, wrong, 2000, asked);
+    const want = full.tests.map((t) => t.name).filter((n) => asked.includes(n));
+    expect(sub.tests.map((t) => t.name)).toEqual(want);
+    expect(sub.total).toBe(4);
+    expect(sub.passed).toBe(1);
+    expect(sub.failed).toBe(3);
+    expect(sub.tests.find((t) => t.name === passing[0])!.status).toBe('passed');
+  });
+
+  it('an `only` that names no existing test is a load error, not an empty pass', async () => {
+    const r = await runInRealm(EARLY_ABORT, eaSolution, 2000, ['no such test']);
+    expect(r.passed).toBe(0);
+    expect(r.loadError).toMatch(/none of the tests/);
+  });
+
+  it('a failed scan test carries the scenario it ran the learner code on; drawing it reproduces the failure', async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const r = await runInRealm(EARLY_ABORT, wrong);
+    const failed = r.tests.filter((t) => t.status !== 'passed');
+    expect(r.tests.filter((t) => t.status === 'passed').every((t) => t.scenario === undefined)).toBe(true);
+    const withScenario = failed.filter((t) => t.scenario);
+    expect(withScenario.length).toBeGreaterThan(failed.length / 2);
+    // e.g. "guard marker at slot 0 stops the scan …": the layout really has a non-migration entry
+    const one = withScenario.find((t) => /guard/.test(t.name))!;
+    expect(one, failed.map((t) => t.name).join('\n')).toBeDefined();
+    expect(one.scenario!.layout).toMatch(/guard/);
+    expect(one.scenario!.kernel).toBe('after');
+    const mine = await drawInRealm(wrong, one.scenario!);
+    const patched = await drawInRealm(eaSolution, one.scenario!);
+    expect(mine.ok && patched.ok).toBe(true);
+    if (!mine.ok || !patched.ok) return;
+    expect(mine.report.scan_result).not.toBe(patched.report.scan_result);
+    // where each scan stopped: the patched one at the guard, the wrong one later (or never)
+    const guardAt = patched.before[0]!.indexOf('guard');
+    expect(patched.scanReads[0]!.at(-1)).toBe(guardAt);
+    expect(mine.scanReads[0]!.at(-1)).not.toBe(guardAt);
+  });
+
+  it('`after` is what the PMD maps after the run: a huge page after a collapse, the entries themselves after an abort', async () => {
+    const { drawInRealm } = await import('./realm/harness.ts');
+    const collapsed = await drawInRealm(eaSolution, { layout: 'page*256,swap*8,page*248' });
+    const aborted = await drawInRealm(eaSolution, { layout: 'migration,page*511' });
+    if (!collapsed.ok || !aborted.ok) throw new Error(JSON.stringify([collapsed, aborted]).slice(0, 300));
+    expect(collapsed.report.collapsed).toBe(true);
+    expect(collapsed.before[0]![256]).toBe('swap');
+    expect(collapsed.after[0]).toEqual(new Array(512).fill('huge'));
+    expect(aborted.after[0]![0]).toMatch(/^migration/);
+    expect(aborted.after[0]!.slice(1).every((k) => k === 'present')).toBe(true);
+  });
+});

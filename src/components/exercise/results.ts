@@ -40,9 +40,14 @@ export interface RenderOptions {
   only?: readonly string[];
   /** Called with the failing tests' names when the learner asks to re-run only those. */
   onRerunFailing?: (names: string[]) => void;
+  /**
+   * "Draw this case" (issue 14): shown on a failed test that carries the scenario it ran the
+   * learner's code on (TestResult.scenario, recorded by the runner); called with it.
+   */
+  onDrawCase?: (scenario: NonNullable<TestResult['scenario']>) => void;
 }
 
-function testItem(t: TestResult, title: string): HTMLLIElement {
+function testItem(t: TestResult, title: string, onDrawCase?: RenderOptions['onDrawCase']): HTMLLIElement {
   const li = h('li', { class: `cl-test cl-test--${t.status}`, 'data-name': t.name });
   const label = h(
     'span',
@@ -59,6 +64,12 @@ function testItem(t: TestResult, title: string): HTMLLIElement {
   const d = h('details', {}, h('summary', {}, label));
   if (t.message) d.append(h('pre', { class: 'cl-results-message' }, t.message));
   if (t.output) d.append(h('p', { class: 'cl-results-note' }, 'Printed by your code:'), h('pre', { class: 'cl-results-output' }, t.output));
+  const scenario = t.scenario;
+  if (onDrawCase && t.status !== 'passed' && scenario && typeof scenario === 'object') {
+    const b = h('button', { type: 'button', class: 'cl-btn cl-btn--small', 'data-action': 'draw-case' }, 'Draw this case');
+    b.addEventListener('click', () => onDrawCase(scenario));
+    d.append(h('p', { class: 'cl-results-actions' }, b));
+  }
   li.append(d);
   return li;
 }
@@ -145,7 +156,7 @@ export function renderResults(area: HTMLElement, r: RunResult, opts: RenderOptio
       );
       const list = h('ol', { class: 'cl-results-list' });
       for (const f of g.folds) {
-        const li = testItem(f.first, splitName(f.first.name).title);
+        const li = testItem(f.first, splitName(f.first.name).title, opts.onDrawCase);
         if (!firstOpened) {
           li.querySelector('details')!.open = true;
           firstOpened = true;
@@ -154,7 +165,7 @@ export function renderResults(area: HTMLElement, r: RunResult, opts: RenderOptio
         list.append(li);
         if (f.alike.length) {
           const more = h('ol', { class: 'cl-results-list' });
-          for (const t of f.alike) more.append(testItem(t, splitName(t.name).title));
+          for (const t of f.alike) more.append(testItem(t, splitName(t.name).title, opts.onDrawCase));
           list.append(
             h(
               'li',

@@ -13,7 +13,7 @@ import type { Autosave } from './autosave.ts';
 import { announce, h, notice } from './dom.ts';
 import type { EditorLike } from './editors.ts';
 import { nextLink, nextStep } from './next-step.ts';
-import { renderResults } from './results.ts';
+import { renderResults, type RenderOptions } from './results.ts';
 import { runExercise } from './runner.ts';
 
 export interface RunControl {
@@ -23,7 +23,15 @@ export interface RunControl {
 
 export function setupRuns(
   root: HTMLElement,
-  opts: { id: string; editor: EditorLike; autosave: Autosave; runBtn: HTMLButtonElement; results: HTMLElement },
+  opts: {
+    id: string;
+    editor: EditorLike;
+    autosave: Autosave;
+    runBtn: HTMLButtonElement;
+    results: HTMLElement;
+    /** "Draw this case" on a failed test with a scenario (./draw-my-run.ts). */
+    onDrawCase?: RenderOptions['onDrawCase'];
+  },
 ): RunControl {
   const { id, editor, autosave, runBtn, results } = opts;
   let running = false;
@@ -52,21 +60,17 @@ export function setupRuns(
           h('p', { class: 'cl-results-message', 'data-part': 'first-failure' }, `${t.name}\n\n${t.message}`),
         );
       };
-      const full = await runExercise(id, code, { ...(only ? { only } : {}), onResult });
-      // The runner may not know how to run a subset: then it ran everything, which is fine — show
-      // what was asked for when it is a subset, and count a complete passing run as a pass.
-      const ranAll = !only || full.tests.length > only.length || full.compileError !== undefined || full.loadError !== undefined;
-      const r = full;
+      const r = await runExercise(id, code, { ...(only ? { only } : {}), onResult });
+      // The runner runs just the named tests (src/grading/runtime/session.ts `only`); a file that
+      // does not compile or load ran none, and is shown as such, not as a partial run.
       editor.setRunError(r.compileError ?? null);
       const allPassed = r.total > 0 && r.passed === r.total && !r.compileError && !r.loadError;
-      const partial = Boolean(only) && !ranAll;
+      const partial = Boolean(only) && r.compileError === undefined && r.loadError === undefined;
       const spoken = renderResults(results, r, {
         ...(partial ? { only } : {}),
         onRerunFailing: (names) => void run(names),
+        ...(opts.onDrawCase ? { onDrawCase: opts.onDrawCase } : {}),
       });
-      if (only && ranAll && !r.compileError) {
-        results.insertBefore(h('p', { class: 'cl-results-note' }, 'This build’s runner ran every test, not only the failing ones; all results are shown.'), results.children[1] ?? null);
-      }
       if (allPassed && !partial) {
         if (!autosave.recordPass(code)) notice(root, 'storage', 'warn', 'All tests passed, but this browser’s storage refused to record it.');
         dispatchEvent(new CustomEvent(PROGRESS_EVENT, { detail: { id, passed: true } }));

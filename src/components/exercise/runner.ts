@@ -6,6 +6,7 @@
  * grading client is absent; then running tests reports that plainly instead of faking results.
  */
 import type { RunResult, TestResult } from '../../grading/types.ts';
+import type { DrawOutcome, DrawScenario } from '../../grading/runtime/draw.ts';
 
 export type { RunResult };
 
@@ -29,6 +30,8 @@ interface GradingClient {
   runExercise(opts: { id: string; code: string } & RunOptions): Promise<RunResult>;
   /** Start a spare runner now; with an id, with that exercise's tests already prepared in it. */
   warmUp(id?: string): void;
+  /** "Draw my run": the learner's exports on one scenario, in a sealed runner (plain data back). */
+  drawMyRun(opts: { code: string; scenario: DrawScenario; timeoutMs?: number }): Promise<DrawOutcome>;
 }
 
 const clients = import.meta.glob<GradingClient>('../../grading/browser/client.ts');
@@ -53,4 +56,9 @@ export async function warmUp(id?: string): Promise<void> {
 
 export async function runExercise(id: string, code: string, opts: RunOptions = {}): Promise<RunResult> {
   return (await client()).runExercise({ id, code, ...opts });
+}
+
+/** "Draw my run" (issue 14): run the learner's code on one scenario in the sandboxed runner. */
+export async function drawMyRun(code: string, scenario: DrawScenario): Promise<DrawOutcome> {
+  return (await client()).drawMyRun({ code, scenario });
 }

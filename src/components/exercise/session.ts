@@ -8,6 +8,7 @@
  *   results.ts      results grouped by describe block, alike failures folded (failure-groups.ts)
  *   reset.ts        undoable Reset, then the cursor at the starter's TODO
  *   focus-mode.ts   wide/focus mode, Esc leaves it
+ *   draw-my-run.ts  "Draw my run" beside Run tests, and "Draw this case" on a failed test
  *
  * Still no Monaco here: the editor module is a further dynamic import, so this chunk arrives fast
  * and the page can show "Loading the editor…" while the big one downloads.
@@ -16,6 +17,7 @@ import type { SavedExercise } from '../../lib/storage.ts';
 import { startAutosave, type Autosave } from './autosave.ts';
 import { action, clearNotice, isMac, part, sessions, templateText } from './dom.ts';
 import { mountEditor, type EditorLike } from './editors.ts';
+import { setupDrawMyRun } from './draw-my-run.ts';
 import { setupFocusMode } from './focus-mode.ts';
 import { setupReset } from './reset.ts';
 import { setupRuns } from './run-control.ts';
@@ -46,7 +48,8 @@ export async function openSession(root: HTMLElement, opts: { saved: SavedExercis
     },
   });
   autosave = startAutosave(root, { id, ...(root.dataset.starterHash ? { starterHash: root.dataset.starterHash } : {}), initial: opts.saved, editor: () => editor });
-  runs = setupRuns(root, { id, editor, autosave, runBtn, results: part(root, 'results') });
+  const drawing = setupDrawMyRun(root, { editor, runBtn, results: part(root, 'results') });
+  runs = setupRuns(root, { id, editor, autosave, runBtn, results: part(root, 'results'), onDrawCase: (s) => void drawing.open(s) });
   setupReset(root, { starter, editor, autosave, resetBtn });
   sessions.set(root, { code: () => editor.getValue() });
 

@@ -260,9 +260,11 @@ export type OnResult = (result: TestResult, index: number, names: readonly strin
  * Transpile `code`, run exercise `id`'s tests against it in a sandboxed runner and return the
  * results. `timeoutMs` is the per-test limit (default 2000); a run stops after 10 s in total.
  * `onResult` streams each result as it arrives (show the first failure at once).
+ * `only` (full test names, "Re-run failing only"): the runner collects every test but runs only
+ * these, in file order; the result then lists just them (names it does not know are ignored).
  * Never throws for learner mistakes: they come back as results.
  */
-export async function runExercise(opts: { id: string; code: string; timeoutMs?: number; onResult?: OnResult }): Promise<RunResult> {
+export async function runExercise(opts: { id: string; code: string; timeoutMs?: number; onResult?: OnResult; only?: readonly string[] }): Promise<RunResult> {
   const started = Date.now();
   const { id, code } = opts;
   try {
@@ -271,7 +273,7 @@ export async function runExercise(opts: { id: string; code: string; timeoutMs?: 
       const known = Object.keys(metas).map((k) => k.split('/')[2]).sort();
       return failed(id, `unknown exercise '${id}' (known: ${known.join(', ')})`, started);
     }
-    return await runTestSources({ exercise: id, exports: ex.meta.exports, exportKinds: ex.meta.exportKinds, code, tests: ex.tests, timeoutMs: opts.timeoutMs, onResult: opts.onResult });
+    return await runTestSources({ exercise: id, exports: ex.meta.exports, exportKinds: ex.meta.exportKinds, code, tests: ex.tests, timeoutMs: opts.timeoutMs, onResult: opts.onResult, ...(opts.only ? { only: opts.only } : {}) });
   } catch (e) {
     return failed(id, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
   }
@@ -289,6 +291,8 @@ export async function runTestSources(opts: {
   tests: TestSource[];
   timeoutMs?: number;
   onResult?: OnResult;
+  /** Run only the tests with these full names (see runExercise). */
+  only?: readonly string[];
 }): Promise<RunResult> {
   const started = Date.now();
   try {
@@ -320,7 +324,8 @@ export async function runTestSources(opts: {
     if (prestarted && opts.onResult) stream(prestarted, opts.onResult);
     const result = await orchestrate(
       spawn,
-      { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests },
+      // `only` rides along in the payload (runtime/session.ts LoadPayload); orchestrate passes it on.
+      { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests, ...(opts.only ? { only: [...opts.only] } : {}) } as Parameters<typeof orchestrate>[1],
       { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted },
     );
     startNext(); // if the run ended before its runner loaded (it could not start)

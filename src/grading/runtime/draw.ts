@@ -26,6 +26,34 @@ export interface DrawScenario {
   window?: string;
   /** The huge-page allocation fails. */
   fail_alloc?: boolean;
+  /** Actor steps (the engine's `Schedule`, plain data), as the tests and <Timeline schedule> give them. */
+  schedule?: readonly Record<string, unknown>[];
+}
+
+/**
+ * The scenario of a `makeWorld(opts)` + `runCollapse(world, { madvise })` pair, copied field by field
+ * into plain data (only the fields a DrawScenario has; anything else is dropped). Null when `opts`
+ * has no layout. Used by the session to tell a failed test's scenario (TestResult.scenario).
+ */
+export function scenarioOf(opts: unknown, madvise: boolean): DrawScenario | null {
+  if (!opts || typeof opts !== 'object') return null;
+  const o = opts as Record<string, unknown>;
+  const s: DrawScenario = {};
+  if (typeof o.layout === 'string') s.layout = o.layout;
+  else if (Array.isArray(o.layouts) && o.layouts.every((l) => typeof l === 'string')) s.layouts = [...(o.layouts as string[])];
+  else return null;
+  if (o.kernel === 'before' || o.kernel === 'after' || o.kernel === 'v3-as-posted') s.kernel = o.kernel;
+  if (madvise) s.madvise = true;
+  if (o.knobs && typeof o.knobs === 'object') {
+    const knobs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(o.knobs)) if (typeof v === 'number') knobs[k] = v;
+    if (Object.keys(knobs).length) s.knobs = knobs;
+  }
+  if (o.uffd === 'wp' || o.uffd === 'missing') s.uffd = o.uffd;
+  if (typeof o.window === 'string' && o.window.trim()) s.window = o.window;
+  if (o.fail_alloc === true) s.fail_alloc = true;
+  if (Array.isArray(o.schedule) && o.schedule.length) s.schedule = plain(o.schedule) as Record<string, unknown>[];
+  return s;
 }
 
 /** What a drawn run returns (plain data). */
@@ -34,9 +62,15 @@ export type DrawOutcome =
       ok: true;
       /** The collapse report fields (see the engine's CollapseReport), bigints as strings. */
       report: Record<string, unknown>;
-      /** PTE kinds per PMD before the run (the layout expanded) and after it. */
+      /** Per PMD, the layout kinds before the run (the layout expanded, "page", "guard" …). */
       before: string[][];
+      /**
+       * Per PMD, what is mapped after the run, in the engine's `classifyPte` terms ("present",
+       * "swap", "marker-guard" …), or 512 × "huge" (a huge page maps it) / "no-table" (pmd_none).
+       */
       after: string[][];
+      /** Per PMD, the slots hpage_collapse_scan_pmd read, in order (its last one is where it stopped). */
+      scanReads: number[][];
       /** Which learner exports replaced kernel ops. */
       replaced: string[];
     }
@@ -62,6 +96,64 @@ export function plain(v: unknown, seen = new Set<unknown>(), depth = 0): unknown
 }
 
 /**
+ * What each PMD maps after a run (see DrawOutcome `after`). Exported for the page, which computes
+ * the patched kernel's side the same way with its own engine.
+ */
+export function afterKinds(engine: Record<string, unknown>, world: object): string[][] {
+  const classify = engine.classifyPte as ((p: unknown) => string) | undefined;
+  const pmds = (world as WatchedWorld).mm?.pmds ?? [];
+  return pmds.map((pmd) => {
+    const e = pmd.entry;
+    if (e?.type === 'huge') return new Array<string>(512).fill('huge');
+    if (e?.type === 'table' && e.table && typeof classify === 'function') return Array.from(e.table.ptes, (p) => classify(p));
+    return new Array<string>(512).fill('no-table');
+  });
+}
+
+interface WatchedWorld {
+  current?: { stack?: readonly string[] } | null;
+  mm?: { pmds?: { entry?: { type?: string; table?: { ptes: unknown[] } } }[] };
+}
+
+/**
+ * Watch which slots of each PMD's table `hpage_collapse_scan_pmd` reads (a Proxy over the table's
+ * `ptes`, read while that function is on top of the simulated call stack) — the same observation
+ * as the pictures' `recordScanReads` (src/components/pictures/scenario.ts), which is not exported
+ * and cannot run here. A table that cannot be swapped (frozen) is simply not watched.
+ */
+function watchScanReads(world: object): { slots: number[]; stop: () => void }[] {
+  const w = world as WatchedWorld;
+  return (w.mm?.pmds ?? []).map((pmd) => {
+    const slots: number[] = [];
+    const table = pmd.entry?.type === 'table' ? pmd.entry.table : undefined;
+    if (!table) return { slots, stop: () => {} };
+    const original = table.ptes;
+    let on = true;
+    const proxy = new Proxy(original, {
+      get(target, key, receiver) {
+        if (on && typeof key === 'string' && /^\d+$/.test(key)) {
+          const st = w.current?.stack;
+          if (st && st[st.length - 1] === 'hpage_collapse_scan_pmd') slots.push(Number(key));
+        }
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    try {
+      table.ptes = proxy;
+    } catch {
+      return { slots, stop: () => {} };
+    }
+    return {
+      slots,
+      stop: () => {
+        on = false;
+        table.ptes = original;
+      },
+    };
+  });
+}
+
+/**
  * Run the scenario with the learner's `exports` as kernel ops. `engine` is the full engine
  * (makeWorld/runCollapse live here, on the runner's side; the learner code only gets called).
  */
@@ -80,11 +172,25 @@ export function drawRun(engine: Record<string, unknown>, exports: Record<string,
       uffd: scenario.uffd,
       window: scenario.window,
       fail_alloc: scenario.fail_alloc,
+      schedule: scenario.schedule,
       ops,
     });
     const before = world.layouts.map((l) => [...l]);
-    const report = runCollapse(world, { madvise: !!scenario.madvise });
-    return { ok: true, report: plain(report) as Record<string, unknown>, before, after: world.layouts.map((l) => [...l]), replaced: Object.keys(ops) };
+    const reads = watchScanReads(world);
+    let report: Record<string, unknown>;
+    try {
+      report = runCollapse(world, { madvise: !!scenario.madvise });
+    } finally {
+      for (const r of reads) r.stop();
+    }
+    return {
+      ok: true,
+      report: plain(report) as Record<string, unknown>,
+      before,
+      after: afterKinds(engine, world),
+      scanReads: reads.map((r) => r.slots),
+      replaced: Object.keys(ops),
+    };
   } catch (e) {
     const err = e as Error;
     return { ok: false, error: err && typeof err.message === 'string' ? `${err.name}: ${err.message}` : String(e) };

@@ -19,12 +19,20 @@ import type { CompileError, ExportKind, RunPayload, TestResult, TestSource } fro
 import { OUTPUT_CAP_BYTES } from '../types.ts';
 import { createExpect } from './expect.ts';
 import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts';
-import { drawRun, type DrawOutcome, type DrawScenario } from './draw.ts';
+import { drawRun, scenarioOf, type DrawOutcome, type DrawScenario } from './draw.ts';
 import { describeRejectedSource, hardenAssertionObject, hardenNamespace, makeCompartment, makeTimers, sealRealm } from './realm.ts';
 import { capMessage, createSuite, describeThrownForLoad, freshTask, runTest, type CollectedTest } from './suite.ts';
 
+/**
+ * What 'load' carries: the RunPayload plus, optionally, `only` — the full names of the tests to run
+ * ("Re-run failing only", issue 14). The session then collects every test but keeps only those
+ * (in their file order) and answers 'loaded' with that subset's names; unknown names are ignored.
+ * An `only` that matches no test is a load error (nothing would run). Absent: every test.
+ */
+export type LoadPayload = RunPayload & { only?: readonly string[] };
+
 export type ParentMessage =
-  | { type: 'load'; nonce: string; payload: RunPayload }
+  | { type: 'load'; nonce: string; payload: LoadPayload }
   | { type: 'run'; from: number };
 
 /**
@@ -191,6 +199,47 @@ export function createSession(opts: SessionOptions): Session {
     throw new Error(`the engine (collapse-lab/engine) is not available${opts.engineMissingReason ? `: ${opts.engineMissingReason}` : ''}`);
   };
 
+  // "Draw this case" (issue 14): the test files get the engine with makeWorld/runCollapse wrapped,
+  // so the runtime learns the last scenario each test ran the LEARNER's code on (a world whose
+  // `ops` hold one of the learner's exports) and attaches it to a result that did not pass
+  // (TestResult.scenario). Recording only: both wrappers call the engine's own functions unchanged.
+  let recordedScenario: DrawScenario | null = null;
+  const learnerWorlds = new WeakMap<object, unknown>();
+  let testEngineView: Record<string, unknown> | null = null;
+  const testEngine = (): Record<string, unknown> => {
+    if (testEngineView) return testEngineView;
+    const full = engineOrThrow();
+    const makeWorld = full.makeWorld as ((o: unknown) => object) | undefined;
+    const runCollapse = full.runCollapse as ((w: object, o?: { madvise?: boolean }) => unknown) | undefined;
+    if (typeof makeWorld !== 'function' || typeof runCollapse !== 'function') return (testEngineView = full);
+    const usesLearnerCode = (o: unknown): boolean => {
+      const ops = o && typeof o === 'object' ? (o as { ops?: unknown }).ops : undefined;
+      if (!ops || typeof ops !== 'object') return false;
+      const mine = new Set(Object.values(solution).filter((v) => typeof v === 'function'));
+      return Object.values(ops).some((f) => mine.has(f));
+    };
+    const view: Record<string, unknown> = { ...full };
+    view.makeWorld = function makeWorldRecorded(o: unknown): object {
+      const world = makeWorld(o);
+      try {
+        if (usesLearnerCode(o)) learnerWorlds.set(world, o);
+      } catch {
+        /* recording is best effort */
+      }
+      return world;
+    };
+    view.runCollapse = function runCollapseRecorded(world: object, o?: { madvise?: boolean }): unknown {
+      try {
+        const opts = learnerWorlds.get(world);
+        if (opts !== undefined) recordedScenario = scenarioOf(opts, !!o?.madvise) ?? recordedScenario;
+      } catch {
+        /* recording is best effort */
+      }
+      return runCollapse(world, o);
+    };
+    return (testEngineView = harden(view));
+  };
+
   // Learner code gets the engine WITHOUT its reference kernels: otherwise a file could re-export
   // `hpage_collapse_scan_pmd_after` (or take it from KERNELS, or from a world built by makeWorld)
   // and pass every test without writing the patch. Test files still get the whole engine.
@@ -283,7 +332,7 @@ export function createSession(opts: SessionOptions): Session {
       const testRequire = harden((id: string): unknown => {
         if (id === 'vitest') return vitestApi;
         if (SOLUTION_IDS.has(id)) return solution;
-        if (ENGINE_IDS.has(id)) return engineOrThrow();
+        if (ENGINE_IDS.has(id)) return testEngine();
         throw new Error(`test file ${file.file} imports '${id}', which the grader does not provide (only 'vitest', './solution', 'collapse-lab/engine')`);
       });
       const mod = { exports: {} as Record<string, unknown> };
@@ -306,7 +355,7 @@ export function createSession(opts: SessionOptions): Session {
     return (prepared = { key, tests: collected });
   }
 
-  function load(payload: RunPayload): WorkerMessage {
+  function load(payload: LoadPayload): WorkerMessage {
     const n = nonce as string;
     perTestMs = payload.perTestMs;
     const compiled = compileTs(payload.code, LEARNER_FILE);
@@ -377,6 +426,11 @@ export function createSession(opts: SessionOptions): Session {
       if (!ready || 'error' in ready) return { ...(ready as { error: WorkerMessage }).error, nonce: n } as WorkerMessage;
     }
     tests = ready.tests;
+    if (payload.only) {
+      const wanted = new Set(payload.only);
+      tests = tests.filter((t) => wanted.has(t.name));
+      if (tests.length === 0) return { type: 'load-failed', nonce: n, loadError: 'none of the tests asked for exists any more — run all the tests', output: output.take() };
+    }
     return { type: 'loaded', nonce: n, names: tests.map((t) => t.name), output: output.take() };
   }
 
@@ -396,6 +450,7 @@ export function createSession(opts: SessionOptions): Session {
     const started = now();
     current = index;
     strayMessage = null;
+    recordedScenario = null;
     timers.setOwner(index);
     const r = await runTest(t, perTestMs, locate);
     timers.setOwner(null);
@@ -419,6 +474,7 @@ export function createSession(opts: SessionOptions): Session {
     }
     const out = output.take();
     if (out) result.output = out;
+    if (result.status !== 'passed' && recordedScenario) result.scenario = recordedScenario;
     return result;
   }
 

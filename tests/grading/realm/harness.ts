@@ -44,8 +44,10 @@ export function exercise(dir: string, id: string): Exercise {
 export const TOY = exercise(`${ROOT}tests/grading/fixtures/toy-sum`, 'toy-sum');
 export const EARLY_ABORT = exercise(`${ROOT}exercises/early-abort`, 'early-abort');
 
-export function runInRealm(ex: Exercise, code: string, perTestMs = 2000): Promise<RunResult> {
-  return orchestrate(spawn, { exercise: ex.id, exports: ex.exports, code, tests: ex.tests }, { perTestMs, perRunMs: 60_000 });
+export function runInRealm(ex: Exercise, code: string, perTestMs = 2000, only?: readonly string[]): Promise<RunResult> {
+  // `only` ("Re-run failing only", issue 14) rides in the load payload (runtime/session.ts LoadPayload).
+  const payload = { exercise: ex.id, exports: ex.exports, code, tests: ex.tests, ...(only ? { only } : {}) };
+  return orchestrate(spawn, payload, { perTestMs, perRunMs: 60_000 });
 }
 
 export { report } from './report.ts';
