@@ -89,7 +89,7 @@ import {
   getThread,
   withFrame,
 } from './locks.ts';
-import { traceEvent } from './trace.ts';
+import { traceEvent, bumpCounter } from './trace.ts';
 
 // ---------------------------------------------------------------------------------------------
 // vm_fault
@@ -483,7 +483,7 @@ function swapInReal(world: World, vmf: vm_fault, entry: ReturnType<typeof pte_to
   pte_unmap_unlock(ptep, ptl);
   if (isCollapsePath(world)) {
     world.attempt.realSwapins++;
-    world.counters.swapins++;
+    bumpCounter(world, 'swapins');
   }
   traceEvent(world, 'swap_in', { slot, offset, content });
   return VM_FAULT_MAJOR;

@@ -73,7 +73,7 @@ import {
   SWP_DEVICE_EXCLUSIVE,
 } from './swapops.ts';
 import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
-import { newCounters } from './trace.ts';
+import { sealWorldEvidence } from './trace.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Geometry
@@ -758,12 +758,8 @@ export function createWorld(args: CreateWorldArgs): World {
     nextPfn: 0x10000,
     nextFolioId: 1,
     nextTableId: 1,
-    ops: args.ops,
     schedule: args.schedule,
     scheduleDone: args.schedule.map(() => false),
-    trace: [],
-    counters: newCounters(),
-    bugs: [],
     threads: new Map<string, ThreadState>(),
     current: args.mainThread,
     collapseThread: null,
@@ -771,8 +767,8 @@ export function createWorld(args: CreateWorldArgs): World {
     expected: [] as (string | null)[][],
     layouts: [] as string[][],
     reachedPoints: new Set<string>(),
-    preemptHook: () => {},
   } as unknown as World;
+  sealWorldEvidence(world, args.ops);
   (world as { swap: swap_info_struct }).swap = world.swap_info[0];
   world.threads.set(args.mainThread.name, args.mainThread);
   const zeroFolio: folio = {
