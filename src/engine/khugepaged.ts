@@ -120,7 +120,8 @@ import {
 } from './locks.ts';
 import { FAULT_FLAG_ALLOW_RETRY, do_swap_page, lru_add_drain, type vm_fault } from './memory.ts';
 import { preempt_point } from './actors.ts';
-import { count_vm_event, traceEvent, bumpCounter, opsOf, THP_SCAN_EXCEED_NONE_PTE, THP_SCAN_EXCEED_SWAP_PTE, THP_SCAN_EXCEED_SHARED_PTE, THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED } from './trace.ts';
+import { bumpCounter, opsOf } from './evidence.ts';
+import { count_vm_event, traceEvent, THP_SCAN_EXCEED_NONE_PTE, THP_SCAN_EXCEED_SWAP_PTE, THP_SCAN_EXCEED_SHARED_PTE, THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED } from './trace.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Tracepoints (include/trace/events/huge_memory.h)

@@ -23,7 +23,8 @@ import type { World, mm_struct, pmd_t, PteTable, spinlock_t, Ref, ThreadState, B
 import type { pte_t } from './pte.ts';
 import { scan_result_name } from './scan_result.ts';
 import { HPAGE_PMD_NR, pteIndex } from './mm.ts';
-import { traceEvent, recordBug, appendTo, removeFrom, callPreemptHook } from './trace.ts';
+import { traceEvent } from './trace.ts';
+import { recordBug, appendTo, removeFrom, callPreemptHook } from './evidence.ts';
 
 
 /** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */

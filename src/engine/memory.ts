@@ -89,7 +89,8 @@ import {
   getThread,
   withFrame,
 } from './locks.ts';
-import { traceEvent, bumpCounter } from './trace.ts';
+import { traceEvent } from './trace.ts';
+import { bumpCounter } from './evidence.ts';
 
 // ---------------------------------------------------------------------------------------------
 // vm_fault

@@ -22,7 +22,7 @@ import {
 } from './locks.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
-import { setPreemptHook, evidenceLength, evidenceSince, bumpCounter } from './trace.ts';
+import { setPreemptHook, evidenceLength, evidenceSince, bumpCounter } from './evidence.ts';
 
 /** Options of {@link makeWorld}. */
 export interface MakeWorldOptions {
