@@ -120,6 +120,7 @@ import {
 } from './locks.ts';
 import { FAULT_FLAG_ALLOW_RETRY, do_swap_page, lru_add_drain, type vm_fault } from './memory.ts';
 import { preempt_point } from './actors.ts';
+import { bumpCounter, opsOf } from './evidence.ts';
 import { count_vm_event, traceEvent, THP_SCAN_EXCEED_NONE_PTE, THP_SCAN_EXCEED_SWAP_PTE, THP_SCAN_EXCEED_SHARED_PTE, THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED } from './trace.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ export function hpage_collapse_scan_pmd(
   cc: collapse_control,
 ): number {
   const world = mm.world;
-  let impl = world.ops.hpage_collapse_scan_pmd;
+  let impl = opsOf(world).hpage_collapse_scan_pmd;
   if (impl === hpage_collapse_scan_pmd) impl = KERNELS[world.kernel].hpage_collapse_scan_pmd;
   return withFrame(world, 'hpage_collapse_scan_pmd', () => {
     const snap = checkScanEntry(world);
@@ -241,7 +242,7 @@ export function hpage_collapse_scan_pmd(
  */
 export function __collapse_huge_page_swapin(mm: mm_struct, vma: vm_area_struct, haddr: number, pmd: pmd_t, referenced: number): number {
   const world = mm.world;
-  let impl = world.ops.__collapse_huge_page_swapin;
+  let impl = opsOf(world).__collapse_huge_page_swapin;
   if (impl === __collapse_huge_page_swapin) impl = KERNELS[world.kernel].__collapse_huge_page_swapin;
   return withFrame(world, '__collapse_huge_page_swapin', () => {
     const t = world.current;
@@ -991,7 +992,7 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
     if (folio.value) {
       const f = folio.value;
       freeFolio(world, f);
-      world.counters.huge_alloc_then_freed++;
+      bumpCounter(world, 'huge_alloc_then_freed');
       traceEvent(world, 'free_folio', { order: 9, pfn: f.pfn, why: 'collapse failed' });
     }
     world.attempt.lastCollapse = result;

@@ -24,6 +24,7 @@ import type { pte_t } from './pte.ts';
 import { scan_result_name } from './scan_result.ts';
 import { HPAGE_PMD_NR, pteIndex } from './mm.ts';
 import { traceEvent } from './trace.ts';
+import { recordBug, appendTo, removeFrom, callPreemptHook } from './evidence.ts';
 
 
 /** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */
@@ -75,7 +76,7 @@ export function runAs<T>(world: World, t: ThreadState, fn: () => T): T {
 export function withFrame<T>(world: World, name: string, fn: () => T): T {
   const st = world.current.stack;
   const depth = st.length;
-  st.push(name);
+  appendTo(st, name);
   try {
     return fn();
   } finally {
@@ -86,7 +87,7 @@ export function withFrame<T>(world: World, name: string, fn: () => T): T {
 /** Record a bug (with the current call path) and a `bug` trace event. */
 export function reportBug(world: World, kind: BugKind, message: string): Bug {
   const bug: Bug = { kind, message, path: world.current.stack.slice() };
-  world.bugs.push(bug);
+  recordBug(world, bug);
   traceEvent(world, 'bug', { kind, message });
   return bug;
 }
@@ -266,7 +267,7 @@ export function spin_lock(lock: spinlock_t): void {
     throw new KernelHang(`spin_lock(${lock.name}) blocked`);
   }
   lock.owner = t;
-  t.spinlocks.push(lock);
+  appendTo(t.spinlocks, lock);
   t.released.delete(lock.name);
   lockEvent(world, 'ptl_lock', { lock: lock.name });
 }
@@ -282,7 +283,7 @@ export function spin_unlock(lock: spinlock_t): void {
   }
   lock.owner = null;
   const i = t.spinlocks.lastIndexOf(lock);
-  if (i >= 0) t.spinlocks.splice(i, 1);
+  if (i >= 0) removeFrom(t.spinlocks, i);
   t.released.add(lock.name);
   lockEvent(world, 'ptl_unlock', { lock: lock.name });
 }
@@ -326,7 +327,7 @@ export class pte_ptr {
 function mapTable(world: World, table: PteTable, by: string): PteMapping {
   const t = world.current;
   const m: PteMapping = { table, thread: t, live: true, by };
-  t.mappings.push(m);
+  appendTo(t.mappings, m);
   lockEvent(world, 'pte_map', { by, table: table.id });
   return m;
 }
@@ -402,7 +403,7 @@ export function pte_unmap(pte: pte_ptr | null): void {
   m.live = false;
   const ms = m.thread.mappings;
   const i = ms.lastIndexOf(m);
-  if (i >= 0) ms.splice(i, 1);
+  if (i >= 0) removeFrom(ms, i);
   lockEvent(world, 'pte_unmap', { table: pte.table.id });
 }
 
@@ -449,7 +450,7 @@ export function ptep_get(pte: pte_ptr): pte_t {
 function swapinPoint(pte: pte_ptr): void {
   if (pte.index >= 0 && pte.index < HPAGE_PMD_NR) {
     const world = pte.table.world;
-    world.preemptHook(world, 'swapin', pte.index);
+    callPreemptHook(world, 'swapin', pte.index);
   }
 }
 

@@ -90,6 +90,7 @@ import {
   withFrame,
 } from './locks.ts';
 import { traceEvent } from './trace.ts';
+import { bumpCounter } from './evidence.ts';
 
 // ---------------------------------------------------------------------------------------------
 // vm_fault
@@ -483,7 +484,7 @@ function swapInReal(world: World, vmf: vm_fault, entry: ReturnType<typeof pte_to
   pte_unmap_unlock(ptep, ptl);
   if (isCollapsePath(world)) {
     world.attempt.realSwapins++;
-    world.counters.swapins++;
+    bumpCounter(world, 'swapins');
   }
   traceEvent(world, 'swap_in', { slot, offset, content });
   return VM_FAULT_MAJOR;

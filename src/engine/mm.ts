@@ -74,6 +74,7 @@ import {
 } from './swapops.ts';
 import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
 import { newCounters } from './trace.ts';
+import { sealWorldEvidence } from './evidence.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Geometry
@@ -758,12 +759,8 @@ export function createWorld(args: CreateWorldArgs): World {
     nextPfn: 0x10000,
     nextFolioId: 1,
     nextTableId: 1,
-    ops: args.ops,
     schedule: args.schedule,
     scheduleDone: args.schedule.map(() => false),
-    trace: [],
-    counters: newCounters(),
-    bugs: [],
     threads: new Map<string, ThreadState>(),
     current: args.mainThread,
     collapseThread: null,
@@ -771,8 +768,8 @@ export function createWorld(args: CreateWorldArgs): World {
     expected: [] as (string | null)[][],
     layouts: [] as string[][],
     reachedPoints: new Set<string>(),
-    preemptHook: () => {},
   } as unknown as World;
+  sealWorldEvidence(world, args.ops, newCounters());
   (world as { swap: swap_info_struct }).swap = world.swap_info[0];
   world.threads.set(args.mainThread.name, args.mainThread);
   const zeroFolio: folio = {
@@ -815,5 +812,23 @@ export function createWorld(args: CreateWorldArgs): World {
     const kinds = expandLayout(args.layouts[p]);
     for (let s = 0; s < HPAGE_PMD_NR; s++) materializeKind(world, p, s, kinds[s]);
   }
+  pinWorldFields(world);
   return world;
+}
+
+/**
+ * The world's fields the engine never reassigns after construction become non-writable and
+ * non-configurable, and its settings (options, knobs, schedule) frozen, so learner code handed
+ * `mm.world` cannot swap the schedule, the knobs or the kernel side under the grader (red-team
+ * round after issue 9). `current`, `collapseThread`, `attempt` and the counters `next*` stay
+ * writable: the engine itself reassigns them.
+ */
+function pinWorldFields(world: World): void {
+  Object.freeze(world.options);
+  Object.freeze(world.knobs);
+  for (const step of world.schedule) Object.freeze(step);
+  Object.freeze(world.schedule);
+  const pinned = ['options', 'kernel', 'knobs', 'swap_info', 'swap', 'zero_page', 'pages', 'schedule', 'scheduleDone',
+    'threads', 'expected', 'layouts', 'reachedPoints', 'mm', 'vma', 'cc'] as const;
+  for (const k of pinned) Object.defineProperty(world, k, { writable: false, configurable: false });
 }

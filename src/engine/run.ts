@@ -22,6 +22,7 @@ import {
 } from './locks.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
+import { setPreemptHook, evidenceLength, evidenceSince, bumpCounter } from './evidence.ts';
 
 /** Options of {@link makeWorld}. */
 export interface MakeWorldOptions {
@@ -157,7 +158,7 @@ export function makeWorld(opts: MakeWorldOptions): World {
     schedule,
     mainThread: newThread('init'),
   });
-  world.preemptHook = runPreempt;
+  setPreemptHook(world, runPreempt);
   return world;
 }
 
@@ -192,8 +193,7 @@ export function collapsedContents(world: World, pmdIndex = 0): (string | null)[]
 export function runCollapse(world: World, opts: { madvise?: boolean } = {}): CollapseReport {
   const madvise = !!opts.madvise;
   world.attempt = newAttempt();
-  const traceStart = world.trace.length;
-  const bugsStart = world.bugs.length;
+  const { trace: traceStart, bugs: bugsStart } = evidenceLength(world);
   const t = newThread(madvise ? 'madvise' : 'khugepaged');
   world.threads.set(t.name, t);
   world.collapseThread = t;
@@ -227,7 +227,8 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
   threadExit(world, t, hung);
   world.collapseThread = null;
   const a = world.attempt;
-  if (!a.collapsed && a.realSwapins) world.counters.wasted_swapins += a.realSwapins;
+  if (!a.collapsed && a.realSwapins) bumpCounter(world, 'wasted_swapins', a.realSwapins);
+  const ev = evidenceSince(world, traceStart, bugsStart);
   const report: CollapseReport = {
     result: hung ? 'DEADLOCK' : scan_result_name(result),
     scan_result: a.lastScanPhase === null ? (hung ? 'DEADLOCK' : scan_result_name(result)) : scan_result_name(a.lastScanPhase),
@@ -235,9 +236,9 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
     allocated: a.allocated > 0,
     swapped_in: a.realSwapins,
     mmap_locked: mmapLocked,
-    bugs: world.bugs.slice(bugsStart),
-    trace: world.trace.slice(traceStart),
-    counters: { ...world.counters },
+    bugs: ev.bugs,
+    trace: ev.trace,
+    counters: ev.counters,
     do_swap_page_calls: a.doSwapPageCalls.slice(),
     hung,
     contents_ok: contentsPreserved(world),

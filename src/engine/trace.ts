@@ -9,6 +9,7 @@
  * @module
  */
 import type { World, TraceEvent } from './types.ts';
+import { appendTraceEvent, bumpCounter, evidenceLength } from './evidence.ts';
 
 /** Every event name the engine emits. */
 export const TRACE_EVENT_NAMES = Object.freeze([
@@ -80,8 +81,7 @@ export function newCounters(): Record<string, number> {
  * @param item e.g. {@link THP_SCAN_EXCEED_SWAP_PTE}
  */
 export function count_vm_event(mm: { world: World }, item: vm_event_item): void {
-  const c = mm.world.counters;
-  c[item] = (c[item] ?? 0) + 1;
+  bumpCounter(mm.world, item, 1);
 }
 
 /** Describe the collapsing thread's locks (for {@link TraceEvent.locks}). */
@@ -104,13 +104,13 @@ function heldLocks(world: World): string[] {
  */
 export function traceEvent(world: World, name: TraceEventName, args: Record<string, unknown> = {}): TraceEvent {
   const ev: TraceEvent = {
-    seq: world.trace.length,
+    seq: evidenceLength(world).trace,
     thread: world.current ? world.current.name : 'init',
     name,
     args,
     locks: heldLocks(world),
   };
-  world.trace.push(ev);
+  appendTraceEvent(world, ev);
   return ev;
 }
 

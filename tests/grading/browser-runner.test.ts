@@ -275,6 +275,49 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     expect((await draw(source('exercises/early-abort/solution.ts'), scenario)).ok).toBe(true);
   }, 60_000);
 
+  it('function source is not readable from learner code by any route (the reference kernels on world.ops included)', async () => {
+    // swapin-guard's own answer, wrapped: on its first call it prints what every route gives for
+    // the reference scan on mm.world.ops (early-abort's answer), an engine export and its own function.
+    const sol = source('exercises/swapin-guard/solution.ts');
+    const renamed = sol.replace(/export function __collapse_huge_page_swapin\b/, 'function real_swapin');
+    expect(renamed).not.toBe(sol);
+    const code = `${renamed}
+import { pte_present as probe_engine_fn } from 'collapse-lab/engine';
+let probed = false;
+export function __collapse_huge_page_swapin(...a: any[]): any {
+  if (!probed) {
+    probed = true;
+    const targets: Record<string, any> = { 'world.ops scan': a[0].world.ops.hpage_collapse_scan_pmd, 'engine export': probe_engine_fn, 'own function': real_swapin };
+    const routes: Record<string, (f: any) => string> = {
+      'String(f)': (f) => String(f),
+      "f + ''": (f) => f + '',
+      'template': (f) => \`\${f}\`,
+      'Function.prototype.toString.call': (f) => Function.prototype.toString.call(f),
+      'Reflect.apply': (f) => Reflect.apply(Function.prototype.toString, f, []),
+      'f.toString()': (f) => f.toString(),
+      'bound toString': (f) => Function.prototype.toString.bind(f)(),
+    };
+    const out: Record<string, string> = {};
+    for (const [t, f] of Object.entries(targets)) for (const [r, get] of Object.entries(routes)) {
+      try { out[t + ' / ' + r] = get(f); } catch (e) { out[t + ' / ' + r] = 'threw ' + String(e); }
+    }
+    console.log('REPORT ' + JSON.stringify(out));
+  }
+  return (real_swapin as any)(...a);
+}
+`;
+    const r = await run('swapin-guard', code);
+    expect(r.loadError, JSON.stringify(r).slice(0, 1500)).toBeUndefined();
+    const got = report<Record<string, string>>(r);
+    expect(Object.keys(got)).toHaveLength(21);
+    const shown = Object.entries(got).filter(([, v]) => !/^function [\w$]*\(\) \{ \[native code\] \}$/.test(v));
+    expect(shown, JSON.stringify(got, null, 1)).toEqual([]);
+    // The names still show (error messages and inspectors use them).
+    expect(got['own function / String(f)']).toBe('function real_swapin() { [native code] }');
+    // The wrapped answer still grades as the answer.
+    expect(r.passed, JSON.stringify(r.tests.filter((t) => t.status !== 'passed')).slice(0, 1500)).toBe(r.total);
+  }, 120_000);
+
   it('answers an unknown exercise id with a load error instead of throwing', async () => {
     const r = await run('no-such-exercise', 'export const x = 1;');
     expect(r.loadError).toContain("unknown exercise 'no-such-exercise'");

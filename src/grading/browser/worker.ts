@@ -11,6 +11,8 @@
  * ({type:'connect'}); learner code runs in a ses Compartment and can reach neither the port nor
  * this global.
  */
+// First: hide function source before ses captures Function.prototype.toString (see the module).
+import './hide-source.ts';
 import * as engine from 'collapse-lab/engine';
 import { sealRealm } from '../runtime/realm.ts';
 import { createSession, type DrawMessage, type ParentMessage, type PrepareMessage, type WorkerMessage } from '../runtime/session.ts';
