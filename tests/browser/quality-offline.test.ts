@@ -50,7 +50,11 @@ async function goOffline(context: BrowserContext, page: Page): Promise<void> {
 }
 
 async function optIn(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => localStorage.setItem('collapse-lab:sw', 'on'));
+  // Init scripts run in every frame, the runner's sandboxed host too: its opaque origin has no
+  // localStorage (reading it throws), and it needs no opt-in.
+  await context.addInitScript(() => {
+    if (window.origin !== 'null') localStorage.setItem('collapse-lab:sw', 'on');
+  });
 }
 
 /** The number of files the build's precache manifest lists (read from dist/sw.js). */

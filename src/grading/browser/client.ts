@@ -139,10 +139,13 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     deliver(m);
   };
   let direct: Worker | null = null;
-  if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-    // Offline, the sandboxed host cannot load (service workers do not serve sandboxed frames), so
-    // the worker script is started directly (from the service worker's cache). It then has no CSP
-    // of its own — and no network to reach; the realm, the stubs and the compartment still apply.
+  // Offline the sandboxed host cannot load (service workers do not serve sandboxed frames, and
+  // navigator.onLine is not a reliable witness: it stayed true in Chromium with the network
+  // emulated offline), so when the host fails the worker script is started directly (from the
+  // service worker's cache). It then has no CSP of its own; the realm, the stubs and the
+  // compartment still apply. Learner code cannot make the host fail: it runs only in a worker.
+  const startDirect = () => {
+    if (stopped) return;
     try {
       direct = new Worker(workerUrl, { name: 'collapse-lab-grader' });
       direct.onerror = (e) => {
@@ -153,6 +156,9 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     } catch (e) {
       queueMicrotask(() => die(`the test runner could not start: ${(e as Error)?.message ?? String(e)}`));
     }
+  };
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+    startDirect();
   } else {
     host().then(
       (h) => {
@@ -160,7 +166,7 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
         h.failures.set(id, die);
         h.win.postMessage({ type: 'start', id }, '*', [channel.port2]);
       },
-      (e: unknown) => die(`the test runner could not start: ${(e as Error)?.message ?? String(e)}`),
+      () => startDirect(),
     );
   }
   return {
