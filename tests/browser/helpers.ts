@@ -77,6 +77,10 @@ export function exercise(page: Page, id: string) {
 /** Open the editor of exercise `id` and wait until Monaco (or the textarea) is ready. */
 export async function openEditor(page: Page, id: string): Promise<void> {
   const ex = exercise(page, id);
+  // A learner opens the editor in the tab they are looking at. With two pages in one context the
+  // other one is a background tab, whose animation frames Chromium throttles: Monaco's start-up
+  // then stalled past 30 s (the cause of the reload-and-retry seen in two-page tests).
+  await page.bringToFront();
   await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', id);
   await ex.locator('button[data-action="open"]').click();
   const ready = (timeout: number) =>
