@@ -256,6 +256,11 @@ export function createSession(opts: SessionOptions): Session {
     learnerEngineView = harden(view);
     return learnerEngineView;
   };
+  /** The only `require` learner code gets (a run's load and "Draw my run" alike): the engine view. */
+  const learnerRequire = harden((id: string): unknown => {
+    if (ENGINE_IDS.has(id)) return learnerEngine();
+    throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
+  });
 
   // Second line of defence behind lockdown: record the built-ins, chai's matchers, `expect` and the
   // engine, and compare after loading and after every test (all frozen, so it should never fire).
@@ -369,10 +374,6 @@ export function createSession(opts: SessionOptions): Session {
     post({ type: 'evaluating', nonce: n });
 
     const learnerModule = { exports: {} as Record<string, unknown> };
-    const learnerRequire = harden((id: string): unknown => {
-      if (ENGINE_IDS.has(id)) return learnerEngine();
-      throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
-    });
     let moduleFn: ModuleFn;
     try {
       moduleFn = evaluate(compiled.code, LEARNER_FILE, learnerCompartment);
@@ -483,10 +484,6 @@ export function createSession(opts: SessionOptions): Session {
     const compiled = compileTs(code, LEARNER_FILE);
     if (!compiled.ok) return { error: `line ${compiled.error.line}:${compiled.error.column}: ${compiled.error.message}` };
     const mod = { exports: {} as Record<string, unknown> };
-    const learnerRequire = harden((id: string): unknown => {
-      if (ENGINE_IDS.has(id)) return learnerEngine();
-      throw new Error(`your code imports '${id}', but exercises can only import from 'collapse-lab/engine'`);
-    });
     let moduleFn: ModuleFn;
     try {
       moduleFn = evaluate(compiled.code, LEARNER_FILE, learnerCompartment);
