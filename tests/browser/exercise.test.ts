@@ -217,11 +217,6 @@ describe('the exercise block', () => {
     const { context, page } = await newPage(browser);
     await gotoChapter(page);
     await openEditor(page, ID);
-    const tsErrors = () =>
-      page.evaluate(() => {
-        const w = window as unknown as { __clMonaco: { editor: { getModelMarkers(f: object): { owner: string; severity: number; message: string; startLineNumber: number }[] } } };
-        return w.__clMonaco.editor.getModelMarkers({}).filter((m) => m.owner === 'typescript' && m.severity === 8).map((m) => `${m.startLineNumber}: ${m.message}`);
-      });
     // First prove the checker is live: a deliberate error must show up.
     await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: number = pte_none;\n`);
     await page.waitForFunction(
@@ -230,21 +225,39 @@ describe('the exercise block', () => {
       { timeout: 45_000 },
     );
     const ids = fs.readdirSync(path.join(ROOT, 'exercises')).filter((d) => fs.existsSync(path.join(ROOT, 'exercises', d, 'solution.ts')));
+    // All files at once, each in a model of its own in the editor's TypeScript worker (same compiler
+    // options, same engine types; Monaco validates every TypeScript model, open in an editor or not).
+    // Each file gets one deliberate error appended on a line of its own (a sentinel): its marker
+    // shows the checker has validated that very text, so no settling delay is needed, and every
+    // other error marker of the file is a real problem.
+    const files = ids.flatMap((id) => ['starter.ts', 'solution.ts'].map((file) => ({ name: `${id}/${file}`, text: readExerciseFile(id, file) })));
+    const SENTINEL = `export const __typecheckSentinel: number = 'the sentinel';`;
+    const sentinelLine = (text: string) => text.replace(/\n$/, '').split('\n').length + 1;
+    const checks = files.map((f) => ({ ...f, uri: `file:///typecheck/exercises/${f.name}`, sentinel: sentinelLine(f.text), text: `${f.text.replace(/\n$/, '')}\n${SENTINEL}\n` }));
+    await page.evaluate((cs) => {
+      const m = (window as unknown as { __clMonaco: { Uri: { parse(s: string): unknown }; editor: { createModel(v: string, lang: string, uri: unknown): unknown } } }).__clMonaco;
+      for (const c of cs) m.editor.createModel(c.text, 'typescript', m.Uri.parse(c.uri));
+    }, checks);
+    const markersOf = () =>
+      page.evaluate((cs) => {
+        const m = (window as unknown as { __clMonaco: { Uri: { parse(s: string): unknown }; editor: { getModelMarkers(f: object): { owner: string; severity: number; message: string; startLineNumber: number }[] } } }).__clMonaco;
+        return cs.map((c) => m.editor.getModelMarkers({ resource: m.Uri.parse(c.uri), owner: 'typescript' }).filter((x) => x.severity === 8).map((x) => ({ line: x.startLineNumber, message: x.message })));
+      }, checks);
+    const isSentinel = (c: { sentinel: number }, x: { line: number; message: string }) => x.line === c.sentinel && /Type 'string' is not assignable to type 'number'/.test(x.message);
+    await page.waitForFunction(
+      (cs) => {
+        const m = (window as unknown as { __clMonaco: { Uri: { parse(s: string): unknown }; editor: { getModelMarkers(f: object): { owner: string; startLineNumber: number }[] } } }).__clMonaco;
+        return cs.every((c) => m.editor.getModelMarkers({ resource: m.Uri.parse(c.uri), owner: 'typescript' }).some((x) => x.startLineNumber === c.sentinel));
+      },
+      checks,
+      { timeout: 60_000, polling: 250 },
+    );
+    const markers = await markersOf();
     const problems: string[] = [];
-    for (const id of ids) {
-      for (const file of ['starter.ts', 'solution.ts']) {
-        await setCode(page, ID, readExerciseFile(id, file));
-        // diagnostics are recomputed after an edit (debounced); wait until two reads 600 ms apart agree
-        let prev = '';
-        for (let i = 0; i < 20; i++) {
-          await page.waitForTimeout(600);
-          const now = (await tsErrors()).join('\n');
-          if (now === prev && i > 1) break;
-          prev = now;
-        }
-        for (const e of await tsErrors()) problems.push(`${id}/${file}:${e}`);
-      }
-    }
+    checks.forEach((c, i) => {
+      expect(markers[i]!.filter((x) => isSentinel(c, x)), `${c.name}: the sentinel error is reported`).toHaveLength(1);
+      for (const x of markers[i]!) if (!isSentinel(c, x)) problems.push(`${c.name}:${x.line}: ${x.message}`);
+    });
     expect(problems).toEqual([]);
     await context.close();
   });
