@@ -30,7 +30,8 @@ async function axe(page: Page): Promise<AxeViolation[]> {
     .waitForFunction(
       () => [...document.querySelectorAll<HTMLElement>('.expressive-code pre')].every((p) => p.scrollWidth <= p.clientWidth || p.hasAttribute('tabindex')),
       undefined,
-      { timeout: 5000 },
+      // polled on a timer: with several pages at once, only one is the foreground page
+      { timeout: 5000, polling: 100 },
     )
     .catch(() => undefined);
   await page.evaluate(AXE);
@@ -65,16 +66,29 @@ afterAll(async () => {
 });
 
 describe('axe-core', () => {
+  // Pages are checked several at once (each lane a page of its own in one context): a page spends
+  // much of its time waiting (load, Expressive Code's idle callback), which the other lanes use.
+  const LANES = 3;
   for (const scheme of ['light', 'dark'] as const) {
     it(`finds no serious or critical violation on any built page (${scheme} scheme)`, async () => {
-      const { context, page } = await newPage(browser, { colorScheme: scheme });
-      const report: string[] = [];
+      const { context } = await newPage(browser, { colorScheme: scheme });
       const pages = allPagePaths(distDir());
       expect(pages.length).toBeGreaterThan(10);
-      for (const p of pages) {
-        await page.goto(`${baseUrl()}${p}`, { waitUntil: 'load' });
-        report.push(...describeViolations(p, await axe(page)));
-      }
+      const found = new Map<string, string[]>();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: LANES }, async () => {
+          const page = await context.newPage();
+          for (let i = next++; i < pages.length; i = next++) {
+            const p = pages[i]!;
+            await page.goto(`${baseUrl()}${p}`, { waitUntil: 'load' });
+            found.set(p, describeViolations(p, await axe(page)));
+          }
+          await page.close();
+        }),
+      );
+      expect([...found.keys()].sort()).toEqual([...pages].sort());
+      const report = pages.flatMap((p) => found.get(p)!);
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       fs.writeFileSync(path.join(ARTIFACTS, `axe-${scheme}.txt`), report.join('\n') + '\n');
       expect(report.join('\n')).toBe('');
