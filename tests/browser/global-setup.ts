@@ -8,7 +8,9 @@
  *   COLLAPSE_LAB_BROWSER_DIST=<dir>; with it, COLLAPSE_LAB_BROWSER_SKIP_BUILD=1 reuses an existing
  *   build there (handy while writing tests).
  * - Serves it with a tiny static server (correct MIME types for module scripts and workers).
- * - Provides `baseUrl` and `distDir` to the tests through `inject()`.
+ * - Builds the light grader test page (tests/grading/browser/build.ts, the same runner plugin) and
+ *   serves it on a second port: grader-level cases run there without a chapter page or Monaco.
+ * - Provides `baseUrl`, `distDir` and `graderUrl` to the tests through `inject()`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,11 +18,14 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { buildGraderPage } from '../grading/browser/build.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     distDir: string;
+    /** The light grader test page (tests/grading/browser/), served on a port of its own. */
+    graderUrl: string;
   }
 }
 
@@ -102,20 +107,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
   fs.mkdirSync(cache, { recursive: true });
   const outDir = given ? path.resolve(given) : fs.mkdtempSync(path.join(cache, 'browser-dist-'));
   const skip = Boolean(given) && process.env.COLLAPSE_LAB_BROWSER_SKIP_BUILD === '1' && fs.existsSync(path.join(outDir, 'index.html'));
-  if (!skip) {
-    try {
-      await build(outDir);
-    } catch (e) {
-      if (!given) fs.rmSync(outDir, { recursive: true, force: true });
-      throw e;
-    }
+  // The light grader page (a second of Vite) is always built fresh, beside the site, never inside
+  // it (the site's page walkers must not see it).
+  const graderDir = fs.mkdtempSync(path.join(cache, 'browser-grader-'));
+  try {
+    await Promise.all([skip ? Promise.resolve() : build(outDir), buildGraderPage(graderDir)]);
+  } catch (e) {
+    if (!given) fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmSync(graderDir, { recursive: true, force: true });
+    throw e;
   }
   const server = await serveStatic(outDir);
+  const graderServer = await serveStatic(graderDir);
   const { port } = server.address() as AddressInfo;
   project.provide('baseUrl', `http://127.0.0.1:${port}`);
   project.provide('distDir', outDir);
+  project.provide('graderUrl', `http://127.0.0.1:${(graderServer.address() as AddressInfo).port}/tests/grading/browser/index.html`);
   return async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => graderServer.close(() => resolve()));
     if (!given) fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmSync(graderDir, { recursive: true, force: true });
   };
 }

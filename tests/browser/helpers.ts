@@ -15,6 +15,11 @@ export function distDir(): string {
   return inject('distDir');
 }
 
+/** The light grader test page (tests/grading/browser/): the runner alone, no chapter page, no Monaco. */
+export function graderUrl(): string {
+  return inject('graderUrl');
+}
+
 /** Launch flags from the team brief (Debian Chromium, no sandbox in this container). */
 export function launch(): Promise<Browser> {
   return chromium.launch({

@@ -1,11 +1,13 @@
 /**
- * Quality gate: hostile and bad input, each through the real chapter page in Chromium
- * (helper Q, issue 6 item 4). The Node grader covers many of these in tests/grading/; these
- * check what the learner sees: nothing hangs, nothing typed is lost, every message says what happened.
+ * Quality gate: hostile and bad input in Chromium (helper Q, issue 6 item 4). The Node grader
+ * covers many of these in tests/grading/; these check what the learner sees: nothing hangs,
+ * nothing typed is lost, every message says what happened. Page-level cases (the editor, storage,
+ * a run that never ends) and the escape catalogue go through the real chapter page; the other
+ * grader-level cases run on the light grader page with the same runner and results renderer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { baseUrl, exercise, exerciseMeta, getCode, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { baseUrl, exercise, exerciseMeta, getCode, graderUrl, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
 import { foreign, gotoExercise, recordRequests, runTests } from './quality-helpers.ts';
 import { ESCAPE_PROBE, NET_PROBE } from '../grading/realm/probes.ts';
 
@@ -54,19 +56,27 @@ function counts(text: string): { passed: number; total: number } | null {
   return some ? { passed: Number(some[1]), total: Number(some[2]) } : null;
 }
 
-describe('bad learner code', () => {
+describe('bad learner code, through the real chapter page', () => {
+  // One page with the editor open for the describe: each case sets its own code and runs it (what
+  // a learner does); the cases are about one run each, not about a fresh page.
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    ({ context, page } = await opened());
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
   it('a syntax error: line:column, no tests run, nothing lost', async () => {
-    const { context, page } = await opened();
     const code = `${SOLUTION}\nexport function oops( {\n`;
     const r = await runAndKeep(page, code);
     expect(r.state).toBe('failed');
     expect(r.text).toMatch(/Syntax error at line \d+:\d+/);
     expect(r.text).toMatch(/No tests were run/);
-    await context.close();
   });
 
   it('a type error: the tests still run (types are erased) and the editor shows the type problem', async () => {
-    const { context, page } = await opened();
     const code = `${SOLUTION}\nexport const typo: number = 'not a number';\n`;
     const r = await runAndKeep(page, code);
     expect(r.state).toBe('passed');
@@ -79,53 +89,9 @@ describe('bad learner code', () => {
       { timeout: 45_000 },
     );
     await exercise(page, ID).locator('[data-part="keys"]').filter({ hasText: /TypeScript sees 1 problem/ }).waitFor({ timeout: 10_000 });
-    await context.close();
-  });
-
-  it('a runtime throw names the error, per test', async () => {
-    const { context, page } = await opened();
-    const r = await runAndKeep(page, `export function ${FN}(): number {\n  throw new RangeError('boom from the learner');\n}\n`);
-    expect(r.state).toBe('failed');
-    expect(r.text).toMatch(/RangeError: boom from the learner/);
-    expect(counts(r.text)?.passed).toBe(0);
-    await context.close();
-  });
-
-  it('throwing a non-Error (a number, an object, undefined) is reported readably', async () => {
-    const { context, page } = await opened();
-    for (const [thrown, shown] of [
-      ['42', /42/],
-      ["{ code: 'E_WEIRD' }", /E_WEIRD/],
-      ['undefined', /undefined/],
-    ] as const) {
-      const r = await runAndKeep(page, `export function ${FN}(): number {\n  throw ${thrown};\n}\n`);
-      expect(r.state).toBe('failed');
-      expect(r.text).toMatch(shown);
-      expect(r.text).not.toMatch(/\[object Object\]/);
-    }
-    await context.close();
-  });
-
-  it('a missing export says which export is missing', async () => {
-    const { context, page } = await opened();
-    const r = await runAndKeep(page, `export function scan_it_somehow(): number {\n  return 0;\n}\n`);
-    expect(r.state).not.toBe('passed');
-    expect(r.text).toContain(FN);
-    expect(r.text).toMatch(/export/i);
-    await context.close();
-  });
-
-  it('an export of the wrong type says it is not a function', async () => {
-    const { context, page } = await opened();
-    const r = await runAndKeep(page, `export const ${FN} = 42;\n`);
-    expect(r.state).not.toBe('passed');
-    expect(r.text).toContain(FN);
-    expect(r.text).toMatch(/not a function|is a number|should be a function/i);
-    await context.close();
   });
 
   it('an infinite loop at module level (before any test) is stopped, and the next run works', async () => {
-    const { context, page } = await opened();
     await setCode(page, ID, `${SOLUTION}\nwhile (true) { /* never */ }\n`);
     await page.evaluate((x) => document.querySelector(`section[data-exercise="${x}"]`)?.removeAttribute('data-state'), ID);
     await exercise(page, ID).locator('button[data-action="run"]').click();
@@ -136,34 +102,100 @@ describe('bad learner code', () => {
     expect(text).toMatch(/stopped|timed out|time limit|infinite loop/i);
     const again = await runAndKeep(page, SOLUTION);
     expect(again.state).toBe('passed');
-    await context.close();
+  });
+
+  it('run-time-built eval / Function / import() reach nothing, through the real chapter page', async () => {
+    const urls = recordRequests(context);
+    const code = `${SOLUTION}\n${ESCAPE_PROBE.replace("console.log('REPORT ' + JSON.stringify(__probeRun(__routes)));", "throw new Error('escape attempts -> ' + Object.entries(__probeRun(__routes)).map(([k, v]) => k + ' = ' + v).join(' | '));")}\n`;
+    const r = await runAndKeep(page, code);
+    expect(r.text).toContain('escape attempts');
+    expect(r.text).not.toMatch(/REACHED/);
+    expect((r.text.match(/ = (confined|blocked)/g) ?? []).length).toBeGreaterThanOrEqual(30);
+    await page.waitForTimeout(300);
+    expect(urls.filter((u) => /escape|leak/.test(u))).toEqual([]);
+  });
+});
+
+describe('bad learner code, grader level (the light grader page)', () => {
+  // The same runner (tests/grading/browser/ builds it with the site's runner plugin) and the same
+  // results renderer and verdict rule as the chapter page (tests/grading/browser/render.ts): the
+  // text checked is the text a learner reads. No chapter page and no Monaco to open per case; that
+  // the editor keeps the learner's text is checked by the chapter-page cases above.
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    ({ context, page } = await newPage(browser));
+    await page.goto(graderUrl());
+    await page.waitForSelector('body[data-ready="1"]');
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  /** Run `code` against the exercise, check the page still answers, return the rendered verdict. */
+  async function graded(code: string): Promise<{ state: string; text: string }> {
+    const r = await page.evaluate(
+      ([id, c]) => (window as unknown as { grader: { runRendered(id: string, code: string): Promise<{ state: string; text: string }> } }).grader.runRendered(id!, c!),
+      [ID, code] as const,
+    );
+    await responsive(page);
+    return r;
+  }
+
+  it('a runtime throw names the error, per test', async () => {
+    const r = await graded(`export function ${FN}(): number {\n  throw new RangeError('boom from the learner');\n}\n`);
+    expect(r.state).toBe('failed');
+    expect(r.text).toMatch(/RangeError: boom from the learner/);
+    expect(counts(r.text)?.passed).toBe(0);
+  });
+
+  it('throwing a non-Error (a number, an object, undefined) is reported readably', async () => {
+    for (const [thrown, shown] of [
+      ['42', /42/],
+      ["{ code: 'E_WEIRD' }", /E_WEIRD/],
+      ['undefined', /undefined/],
+    ] as const) {
+      const r = await graded(`export function ${FN}(): number {\n  throw ${thrown};\n}\n`);
+      expect(r.state).toBe('failed');
+      expect(r.text).toMatch(shown);
+      expect(r.text).not.toMatch(/\[object Object\]/);
+    }
+  });
+
+  it('a missing export says which export is missing', async () => {
+    const r = await graded(`export function scan_it_somehow(): number {\n  return 0;\n}\n`);
+    expect(r.state).not.toBe('passed');
+    expect(r.text).toContain(FN);
+    expect(r.text).toMatch(/export/i);
+  });
+
+  it('an export of the wrong type says it is not a function', async () => {
+    const r = await graded(`export const ${FN} = 42;\n`);
+    expect(r.state).not.toBe('passed');
+    expect(r.text).toContain(FN);
+    expect(r.text).toMatch(/not a function|is a number|should be a function/i);
   });
 
   it('unbounded recursion reports a stack overflow, and the next run works', async () => {
-    const { context, page } = await opened();
-    const r = await runAndKeep(page, `function down(n: number): number {\n  return down(n + 1) + 1;\n}\nexport function ${FN}(): number {\n  return down(0);\n}\n`);
+    const r = await graded(`function down(n: number): number {\n  return down(n + 1) + 1;\n}\nexport function ${FN}(): number {\n  return down(0);\n}\n`);
     expect(r.state).toBe('failed');
     expect(r.text).toMatch(/Maximum call stack size exceeded|stack overflow|too much recursion/i);
-    expect((await runAndKeep(page, SOLUTION)).state).toBe('passed');
-    await context.close();
+    expect((await graded(SOLUTION)).state).toBe('passed');
   });
 
   it('a 1 GB allocation either works or is reported; the page and the next run are fine', async () => {
-    const { context, page } = await opened();
     const code = `${SOLUTION}\nconst big = new Uint8Array(2 ** 30);\nbig.fill(1);\nexport const bigLength = big.length;\n`;
-    const r = await runAndKeep(page, code);
+    const r = await graded(code);
     // Either the allocation succeeded (all pass) or the learner is told why it failed.
     if (r.state !== 'passed') expect(r.text).toMatch(/allocation failed|out of memory|Invalid typed array length|RangeError|stopped/i);
-    const huge = await runAndKeep(page, `${SOLUTION}\nexport const huge = new ArrayBuffer(2 ** 45).byteLength;\n`);
+    const huge = await graded(`${SOLUTION}\nexport const huge = new ArrayBuffer(2 ** 45).byteLength;\n`);
     expect(huge.state).not.toBe('passed');
     expect(huge.text).toMatch(/RangeError|allocation failed|Invalid array buffer length/i);
-    expect((await runAndKeep(page, SOLUTION)).state).toBe('passed');
-    await context.close();
+    expect((await graded(SOLUTION)).state).toBe('passed');
   });
 
   it('monkey-patching the engine, expect or built-ins cannot fake a pass, now or in the next run', async () => {
-    const { context, page } = await opened();
-    const baseline = counts((await runAndKeep(page, STARTER)).text);
+    const baseline = counts((await graded(STARTER)).text);
     expect(baseline).not.toBeNull();
     expect(baseline!.passed).toBeLessThan(baseline!.total);
     const cheat = `${STARTER}
@@ -177,25 +209,23 @@ try { g.expect = () => new Proxy({}, { get: () => () => undefined }); } catch {}
 try { Array.prototype.every = () => true; } catch {}
 try { JSON.stringify = () => '"same"'; } catch {}
 `;
-    const r = await runAndKeep(page, cheat);
+    const r = await graded(cheat);
     expect(r.state).not.toBe('passed');
     const c = counts(r.text);
     if (c) expect(c.passed).toBeLessThan(c.total);
     // the next run of the honest starter gets exactly its own verdict again
-    const after = counts((await runAndKeep(page, STARTER)).text);
+    const after = counts((await graded(STARTER)).text);
     expect(after).toEqual(baseline);
     // and the solution still passes
-    expect((await runAndKeep(page, SOLUTION)).state).toBe('passed');
-    await context.close();
+    expect((await graded(SOLUTION)).state).toBe('passed');
   });
 
   it('learner code cannot use the network, storage, OPFS or workers: absent or blocked, said so, nothing leaves', async () => {
-    const { context, page } = await opened();
     const urls = recordRequests(context);
     // The same probe as the grader-level catalogue (tests/grading/realm/probes.ts), its report thrown
     // so the learner-facing message shows it.
     const code = `${SOLUTION}\n${NET_PROBE}\nthrow new Error('network/storage attempts -> ' + Object.entries(__n).map(([k, v]) => k + ': ' + v).join(' | '));\n`;
-    const r = await runAndKeep(page, code);
+    const r = await graded(code);
     expect(r.state).not.toBe('passed');
     expect(r.text).toContain('network/storage attempts');
     expect(r.text).not.toMatch(/AVAILABLE/);
@@ -203,24 +233,10 @@ try { JSON.stringify = () => '"same"'; } catch {}
       expect(r.text).toMatch(new RegExp(`${n.replace(/[.()]/g, '\\$&')}: (absent|blocked)`));
     }
     await page.waitForTimeout(500);
-    expect(foreign(urls, new URL(baseUrl()).origin)).toEqual([]);
+    expect(foreign(urls, new URL(graderUrl()).origin)).toEqual([]);
     expect(urls.filter((u) => /leak/.test(u))).toEqual([]);
     // the page's own storage is untouched by it
     expect(await page.evaluate(() => localStorage.getItem('k'))).toBeNull();
-    await context.close();
-  });
-
-  it('run-time-built eval / Function / import() reach nothing, through the real chapter page', async () => {
-    const { context, page } = await opened();
-    const urls = recordRequests(context);
-    const code = `${SOLUTION}\n${ESCAPE_PROBE.replace("console.log('REPORT ' + JSON.stringify(__probeRun(__routes)));", "throw new Error('escape attempts -> ' + Object.entries(__probeRun(__routes)).map(([k, v]) => k + ' = ' + v).join(' | '));")}\n`;
-    const r = await runAndKeep(page, code);
-    expect(r.text).toContain('escape attempts');
-    expect(r.text).not.toMatch(/REACHED/);
-    expect((r.text.match(/ = (confined|blocked)/g) ?? []).length).toBeGreaterThanOrEqual(30);
-    await page.waitForTimeout(300);
-    expect(urls.filter((u) => /escape|leak/.test(u))).toEqual([]);
-    await context.close();
   });
 });
 

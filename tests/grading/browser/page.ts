@@ -36,5 +36,19 @@ function probeHost(source: string): Promise<unknown> {
   });
 }
 
-(window as unknown as { grader: unknown }).grader = { runExercise, runToy, warmUp, probeHost, drawMyRun };
+/**
+ * Run `code` against exercise `id` and render the verdict as the chapter page does (./render.ts):
+ * { state, text } like the exercise block's data-state and results text; 'error' when the runner
+ * itself failed ("The tests could not be run").
+ */
+async function runRendered(id: string, code: string): Promise<{ state: string; text: string }> {
+  const { render } = await import('./render.ts');
+  try {
+    return render(await runExercise({ id, code }));
+  } catch (e) {
+    return { state: 'error', text: `The tests could not be run: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+(window as unknown as { grader: unknown }).grader = { runExercise, runToy, warmUp, probeHost, drawMyRun, runRendered };
 document.body.dataset.ready = '1';
