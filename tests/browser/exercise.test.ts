@@ -151,10 +151,6 @@ describe('the exercise block', () => {
     await runWithShortcut(page, ID);
     expect(await ex.getAttribute('data-state')).toBe('passed');
     await context.close();
-    // Start the next tests on a fresh Chromium: after the killed runaway workers, opening Monaco in
-    // a new context of the same browser took over 30 s in clean-clone CI runs on 2 cores.
-    await browser.close();
-    browser = await launch();
   });
 
   it('a syntax error is reported with line:column and marked in the editor', async () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { baseUrl, distDir, launch, newPage, screenshot } from './helpers.ts';
+import { baseUrl, distDir, launch, newPage, screenshot, settleInView } from './helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -232,6 +232,9 @@ describe('<Quiz>', () => {
     const { context, page, errors } = await newPage(browser);
     await page.goto(baseUrl() + pageWith('data-cl-quiz'));
     const quiz = page.locator('[data-cl-quiz]').first();
+    // The pictures above the quiz are laid out only when they come near the window (content-visibility:
+    // auto): let that happen before clicking, or the quiz moves under the pointer mid-click (see settleInView).
+    await settleInView(quiz);
     const answer = Number(await quiz.getAttribute('data-answer'));
     const wrong = answer === 0 ? 1 : 0;
     expect(await quiz.locator('[data-cl-quiz-details]').isVisible()).toBe(false);

@@ -241,12 +241,6 @@ try { JSON.stringify = () => '"same"'; } catch {}
 });
 
 describe('storage trouble', () => {
-  // A fresh browser: the tests above leave Chromium busy (1 GB allocations, killed workers), and
-  // opening Monaco after them took over 30 s in a full run; these tests are about storage.
-  beforeAll(async () => {
-    await browser?.close();
-    browser = await launch();
-  });
   it('storage disabled: a notice says work is not kept, the editor and Run tests still work', async () => {
     const { context, page } = await newPage(browser);
     await page.addInitScript(() => {

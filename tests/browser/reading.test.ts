@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { baseUrl, builtPagesWithExercises, distDir, exerciseMeta, launch, newPage, readExerciseFile, screenshot } from './helpers.ts';
+import { baseUrl, builtPagesWithExercises, distDir, exerciseMeta, launch, newPage, readExerciseFile, screenshot, settleInView } from './helpers.ts';
 import { pageWeight } from './page-weight.ts';
 
 let browser: Browser;
@@ -97,7 +97,7 @@ describe('<Quiz> in a chapter', () => {
     const { context, page, errors } = await newPage(browser);
     await page.goto(`${baseUrl()}/02-khugepaged/`);
     const quiz = page.locator('[data-cl-quiz]').first();
-    await quiz.scrollIntoViewIfNeeded();
+    await settleInView(quiz);
     await page.waitForFunction(() => document.querySelector('[data-cl-quiz]')?.getAttribute('data-cl-ready') === '1');
     await page.evaluate(() => {
       const w = window as unknown as { quizEvents: unknown[] };
@@ -139,7 +139,7 @@ describe('<Quiz> in a chapter', () => {
     const { context, page } = await newPage(browser);
     await page.goto(`${baseUrl()}/03-what-a-pte-can-hold/`);
     const quiz = page.locator('[data-cl-quiz]').first();
-    await quiz.scrollIntoViewIfNeeded();
+    await settleInView(quiz);
     await page.waitForFunction(() => document.querySelector('[data-cl-quiz]')?.getAttribute('data-cl-ready') === '1');
     const got = page.evaluate(
       () => new Promise((resolve) => document.addEventListener('collapse-lab:quiz', (e) => resolve((e as CustomEvent).detail), { once: true })),
