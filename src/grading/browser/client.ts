@@ -111,6 +111,9 @@ interface BrowserWorkerHandle extends WorkerHandle {
   prime(msg: PrimeMessage): void;
 }
 
+/** Knobs for benches and tests (A/B measurements): `prime: false` starts spares unprimed. */
+export const runnerTuning = { prime: true };
+
 /** What the last priming passes did (newest last; for benches and tests). */
 export const primingLog: Extract<WorkerMessage, { type: 'primed' }>[] = [];
 
@@ -254,7 +257,7 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
 /** Send the spare its 'prime' (once; only while no run is in flight; only with a starter). */
 function primeSpare(): void {
   const s = spare;
-  if (!s || s.primed || !s.prime || running > 0) return;
+  if (!s || s.primed || !s.prime || running > 0 || !runnerTuning.prime) return;
   const load = starters[`/exercises/${s.prime.id}/starter.ts`];
   if (!load) return;
   s.primed = true;
