@@ -258,18 +258,24 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
 function primeSpare(): void {
   const s = spare;
   if (!s || s.primed || !s.prime || running > 0 || !runnerTuning.prime) return;
-  const load = starters[`/exercises/${s.prime.id}/starter.ts`];
+  const { id, exports, exportKinds } = s.prime;
+  const load = starters[`/exercises/${id}/starter.ts`];
   if (!load) return;
   s.primed = true;
-  const { exports, exportKinds } = s.prime;
+  const send = (code: string) => s.handle.prime({ type: 'prime', code, exports, ...(exportKinds ? { exportKinds } : {}) });
+  // Sent at once when the starter is known, so it goes out before the next click's 'load'.
+  const known = starterCode.get(id);
+  if (known !== undefined) return send(known);
   void load().then(
     (code) => {
-      // Still the spare, still idle (a click takes the spare; a 'load' would stop priming anyway).
-      if (spare === s) s.handle.prime({ type: 'prime', code, exports, ...(exportKinds ? { exportKinds } : {}) });
+      starterCode.set(id, code);
+      // Still the spare (a click takes the spare; a 'load' that came first makes 'prime' a no-op).
+      if (spare === s) send(code);
     },
     () => {},
   );
 }
+const starterCode = new Map<string, string>();
 
 const sameTests = (a: TestSource[] | null, b: TestSource[]) =>
   !!a && a.length === b.length && a.every((t, i) => t.file === b[i]!.file && t.source === b[i]!.source && !!t.prefixNames === !!b[i]!.prefixNames);
