@@ -112,7 +112,7 @@ interface BrowserWorkerHandle extends WorkerHandle {
 }
 
 /** Knobs for benches and tests (A/B measurements): `prime: false` starts spares unprimed. */
-export const runnerTuning = { prime: true };
+export const runnerTuning = { prime: true, primeWhileRunning: false };
 
 /** What the last priming passes did (newest last; for benches and tests). */
 export const primingLog: Extract<WorkerMessage, { type: 'primed' }>[] = [];
@@ -257,7 +257,7 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
 /** Send the spare its 'prime' (once; only while no run is in flight; only with a starter). */
 function primeSpare(): void {
   const s = spare;
-  if (!s || s.primed || !s.prime || running > 0 || !runnerTuning.prime) return;
+  if (!s || s.primed || !s.prime || (running > 0 && !runnerTuning.primeWhileRunning) || !runnerTuning.prime) return;
   const { id, exports, exportKinds } = s.prime;
   const load = starters[`/exercises/${id}/starter.ts`];
   if (!load) return;

@@ -64,8 +64,12 @@ export type WorkerMessage =
   | { type: 'result'; nonce: string; index: number; result: TestResult }
   /** Answer to 'prepare' (ok: false means 'load' will report the problem). */
   | { type: 'prepared'; ok: boolean }
-  /** Answer to 'prime' (for measurements only: the owner drops it). `stopped`: a 'load' or 'draw' ended it early. */
-  | { type: 'primed'; ran: number; total: number; ms: number; stopped: boolean }
+  /**
+   * Answer to 'prime' (for measurements only: the owner drops it). `stopped`: a 'load' or 'draw'
+   * ended it early. `longestStepMs`: the longest stretch without a task boundary (the most a click
+   * arriving during priming waits).
+   */
+  | { type: 'primed'; ran: number; total: number; ms: number; stopped: boolean; longestStepMs?: number }
   /** Answer to 'draw'. */
   | { type: 'drawn'; nonce: string; outcome: DrawOutcome; output: string };
 
@@ -541,11 +545,13 @@ export function createSession(opts: SessionOptions): Session {
     let ran = 0;
     let total = 0;
     let primer: Session | null = null;
+    let longest = 0;
+    let lastResultAt = 0;
     const finish = () => {
       if (done) return;
       done = true;
       if (priming === ctl) priming = null;
-      post({ type: 'primed', ran, total, ms: now() - started, stopped });
+      post({ type: 'primed', ran, total, ms: now() - started, stopped, longestStepMs: Math.round(longest) });
     };
     const ctl = {
       stop: () => {
@@ -559,12 +565,15 @@ export function createSession(opts: SessionOptions): Session {
     const step = async (f: () => void): Promise<boolean> => {
       await freshTask();
       if (stopped) return false;
+      const t0 = performance.now();
       try {
         f();
         return true;
       } catch {
         finish();
         return false;
+      } finally {
+        longest = Math.max(longest, performance.now() - t0);
       }
     };
     const ok =
@@ -576,9 +585,15 @@ export function createSession(opts: SessionOptions): Session {
             if (stopped || done) return;
             if (m.type === 'loaded') {
               total = m.names.length;
+              lastResultAt = performance.now();
               primer?.handle({ type: 'run', from: 0 });
             } else if (m.type === 'load-failed') finish();
-            else if (m.type === 'result' && ++ran >= total) finish();
+            else if (m.type === 'result') {
+              const t = performance.now();
+              longest = Math.max(longest, t - lastResultAt); // one test (and its two hops)
+              lastResultAt = t;
+              if (++ran >= total) finish();
+            }
           },
           primer: { compiled: compiledTests, stopped: () => stopped || done },
         });
