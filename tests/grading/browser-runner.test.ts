@@ -323,7 +323,7 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
       async ({ id, starter, solution }) => {
         type Primed = { ran: number; total: number; stopped: boolean };
         const g = (window as unknown as {
-          grader: { runExercise: (o: object) => Promise<RunResult>; warmUp: (id: string) => void; primingLog: Primed[]; runnerTuning: { prime: boolean } };
+          grader: { runExercise: (o: object) => Promise<RunResult>; warmUp: (id: string) => void; primingLog: Primed[]; runnerTuning: { prime: boolean; primeAfterRunMs: number } };
         }).grader;
         const plain = (r: RunResult) => JSON.stringify({ ...r, durationMs: 0, tests: r.tests.map((t) => ({ ...t, durationMs: 0 })) });
         const run = async (code: string) => plain(await g.runExercise({ id, code }));
@@ -349,8 +349,13 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
         const primedB = await primedOnce();
         const solutionPrimed = await run(solution);
         // A click right after a run: the spare is priming (or about to); the click's 'load' stops it.
+        // (Priming starts at once after a run here, so that the click surely finds it going.)
+        const delay = g.runnerTuning.primeAfterRunMs;
+        g.runnerTuning.primeAfterRunMs = 0;
+        await run(solution);
         g.primingLog.length = 0;
         const clicked = await run(solution);
+        g.runnerTuning.primeAfterRunMs = delay;
         return { unprimed, starterPrimed, solutionPrimed, clicked, primedA, primedB, log: g.primingLog.slice() };
       },
       { id: EX, starter: source(`exercises/${EX}/starter.ts`), solution: source(`exercises/${EX}/solution.ts`) },

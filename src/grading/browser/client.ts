@@ -111,8 +111,14 @@ interface BrowserWorkerHandle extends WorkerHandle {
   prime(msg: PrimeMessage): void;
 }
 
-/** Knobs for benches and tests (A/B measurements): `prime: false` starts spares unprimed. */
-export const runnerTuning = { prime: true, primeWhileRunning: false };
+/**
+ * Knobs for benches and tests (A/B measurements): `prime: false` starts spares unprimed;
+ * `primeWhileRunning` lets a spare prime while a run is in flight; `primeAfterRunMs`: how long after
+ * a run's results the spare starts priming (a click meanwhile takes it unprimed, as before
+ * priming existed, instead of landing on one of priming's first, coldest steps). Both measured
+ * against the defaults under load 9-13 (docs/quality.md "Round 3"): no difference beyond the noise.
+ */
+export const runnerTuning = { prime: true, primeWhileRunning: false, primeAfterRunMs: 0 };
 
 /** What the last priming passes did (newest last; for benches and tests). */
 export const primingLog: Extract<WorkerMessage, { type: 'primed' }>[] = [];
@@ -396,7 +402,9 @@ export async function runTestSources(opts: {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
   } finally {
     running--;
-    primeSpare(); // the results are on screen now; the learner reads them while the spare warms up
+    // The results are on screen now; the learner reads them while the spare warms up.
+    if (runnerTuning.primeAfterRunMs > 0) setTimeout(primeSpare, runnerTuning.primeAfterRunMs);
+    else primeSpare();
   }
 }
 
