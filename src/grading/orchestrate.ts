@@ -52,6 +52,8 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
       return true;
     case 'prepared':
       return typeof o.ok === 'boolean';
+    case 'primed':
+      return ['ran', 'total', 'ms'].every((k) => typeof o[k] === 'number') && typeof o.stopped === 'boolean';
     case 'evaluating':
       return str(o.nonce);
     case 'loaded':

@@ -318,6 +318,62 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
     expect(r.passed, JSON.stringify(r.tests.filter((t) => t.status !== 'passed')).slice(0, 1500)).toBe(r.total);
   }, 120_000);
 
+  it('a spare primes itself with the starter once no run is in flight; primed runs give the unprimed results; a click stops priming', async () => {
+    const got = await page.evaluate(
+      async ({ id, starter, solution }) => {
+        type Primed = { ran: number; total: number; stopped: boolean };
+        const g = (window as unknown as {
+          grader: { runExercise: (o: object) => Promise<RunResult>; warmUp: (id: string) => void; primingLog: Primed[]; runnerTuning: { prime: boolean; primeAfterRunMs: number } };
+        }).grader;
+        const plain = (r: RunResult) => JSON.stringify({ ...r, durationMs: 0, tests: r.tests.map((t) => ({ ...t, durationMs: 0 })) });
+        const run = async (code: string) => plain(await g.runExercise({ id, code }));
+        const primedOnce = async (): Promise<Primed | null> => {
+          for (let i = 0; i < 1200; i++) {
+            const last = g.primingLog.at(-1);
+            if (last && !last.stopped) return last;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return null;
+        };
+        // Unprimed: every spare from here on starts without priming.
+        g.runnerTuning.prime = false;
+        await run(starter); // uses up a spare that may have been primed
+        const unprimed = { starter: await run(starter), solution: await run(solution) };
+        // Primed: the spare started by the last run primes when that run ends.
+        g.runnerTuning.prime = true;
+        await run(starter);
+        g.primingLog.length = 0;
+        const primedA = await primedOnce();
+        const starterPrimed = await run(starter);
+        g.primingLog.length = 0;
+        const primedB = await primedOnce();
+        const solutionPrimed = await run(solution);
+        // A click right after a run: the spare is priming (or about to); the click's 'load' stops it.
+        // (Priming starts at once after a run here, so that the click surely finds it going.)
+        const delay = g.runnerTuning.primeAfterRunMs;
+        g.runnerTuning.primeAfterRunMs = 0;
+        await run(solution);
+        g.primingLog.length = 0;
+        const clicked = await run(solution);
+        g.runnerTuning.primeAfterRunMs = delay;
+        return { unprimed, starterPrimed, solutionPrimed, clicked, primedA, primedB, log: g.primingLog.slice() };
+      },
+      { id: EX, starter: source(`exercises/${EX}/starter.ts`), solution: source(`exercises/${EX}/solution.ts`) },
+    );
+    for (const p of [got.primedA, got.primedB]) {
+      expect(p).not.toBeNull();
+      expect(p!.total).toBeGreaterThan(0);
+      expect(p!.ran).toBe(p!.total);
+    }
+    expect(got.starterPrimed).toBe(got.unprimed.starter);
+    expect(got.solutionPrimed).toBe(got.unprimed.solution);
+    expect(got.clicked).toBe(got.unprimed.solution);
+    // the spare used by `clicked` had been sent 'prime' when the run before it ended: its click stopped it
+    expect(got.log.length).toBeGreaterThan(0);
+    expect(got.log[0]!.stopped).toBe(true);
+    expect(got.log[0]!.ran).toBeLessThan(got.log[0]!.total || 1);
+  }, 180_000);
+
   it('answers an unknown exercise id with a load error instead of throwing', async () => {
     const r = await run('no-such-exercise', 'export const x = 1;');
     expect(r.loadError).toContain("unknown exercise 'no-such-exercise'");

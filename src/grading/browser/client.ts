@@ -17,16 +17,20 @@
  *
  * Always ready (issue 10): a spare runner is started at warm-up and again as soon as a run
  * STARTS; before it answers 'ready' it has loaded the runtime and engine, sealed the realm, and
- * compiled and collected the exercise's tests ('prepare').
+ * compiled and collected the exercise's tests ('prepare'). Once no run is in flight it also runs
+ * those tests once against the exercise's starter ('prime', runtime/session.ts PrimeMessage), so
+ * the learner's run finds a JIT-warm engine and runtime; a click stops priming at the next test.
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
-import type { DrawMessage, PrepareMessage, WorkerMessage } from '../runtime/session.ts';
+import type { DrawMessage, PrepareMessage, PrimeMessage, WorkerMessage } from '../runtime/session.ts';
 import type { DrawOutcome, DrawScenario } from '../runtime/draw.ts';
 
 const testSources = import.meta.glob('/exercises/*/*.test.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+// The starters are public (the editor opens with them): priming runs the tests against them.
+const starters = import.meta.glob('/exercises/*/starter.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
 const metas = import.meta.glob('/exercises/*/exercise.json', { import: 'default' }) as Record<string, () => Promise<{ id: string; exports: string[]; exportKinds?: Record<string, ExportKind> }>>;
 
 /** Per-run limit in the browser: the total for one "Run tests" click. */
@@ -103,7 +107,21 @@ interface BrowserWorkerHandle extends WorkerHandle {
   tap(fn: (m: WorkerMessage) => void): void;
   /** Send a "Draw my run" request (instead of a 'load'). */
   draw(msg: DrawMessage): void;
+  /** Warm the JIT with the starter (after prepare; see PrimeMessage). */
+  prime(msg: PrimeMessage): void;
 }
+
+/**
+ * Knobs for benches and tests (A/B measurements): `prime: false` starts spares unprimed;
+ * `primeWhileRunning` lets a spare prime while a run is in flight; `primeAfterRunMs`: how long after
+ * a run's results the spare starts priming (a click meanwhile takes it unprimed, as before
+ * priming existed, instead of landing on one of priming's first, coldest steps). Both measured
+ * against the defaults under load 9-13 (docs/quality.md "Round 3"): no difference beyond the noise.
+ */
+export const runnerTuning = { prime: true, primeWhileRunning: false, primeAfterRunMs: 0 };
+
+/** What the last priming passes did (newest last; for benches and tests). */
+export const primingLog: Extract<WorkerMessage, { type: 'primed' }>[] = [];
 
 function spawnBrowserWorker(): BrowserWorkerHandle {
   const id = nextWorkerId++;
@@ -126,6 +144,12 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
   port.onmessage = (e: MessageEvent<WorkerMessage>) => {
     const m = e.data;
     for (const t of taps) t(m);
+    if (m.type === 'primed') {
+      // Priming is the spare's own business: not part of any run's protocol.
+      primingLog.push(m);
+      if (primingLog.length > 20) primingLog.shift();
+      return;
+    }
     if (m.type === 'ready' && preparing) {
       heldReady = m;
       return;
@@ -177,6 +201,7 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     },
     tap: (fn) => void taps.push(fn),
     draw: (msg) => port.postMessage(msg),
+    prime: (msg) => port.postMessage(msg),
     listen(m, x) {
       onMsg = m;
       onExit = x;
@@ -216,14 +241,47 @@ async function withPageVariant<T extends { source: string }>(id: string, tests: 
   return tests.map((t) => ({ ...t, source: bindVariantForSearch(id, t.source, location.search) }));
 }
 
-let spare: { handle: BrowserWorkerHandle; tests: TestSource[] | null } | null = null;
+/** What priming needs besides the prepared tests: the exercise whose starter it runs. */
+interface PrimeFor {
+  id: string;
+  exports: string[];
+  exportKinds?: Record<string, ExportKind>;
+}
 
-/** Start a spare runner with `tests` prepared in it (if given). */
-function startSpare(tests: TestSource[] | null): void {
+let spare: { handle: BrowserWorkerHandle; tests: TestSource[] | null; prime: PrimeFor | null; primed: boolean } | null = null;
+/** Runs in flight: a spare primes only when none is (two busy workers on a 2-core machine slow the run). */
+let running = 0;
+
+/** Start a spare runner with `tests` prepared in it (if given), primed with `prime`'s starter when idle. */
+function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): void {
   const handle = spawnBrowserWorker();
   if (tests) handle.prepare(tests);
-  spare = { handle, tests };
+  spare = { handle, tests, prime: tests ? prime : null, primed: false };
+  primeSpare();
 }
+
+/** Send the spare its 'prime' (once; only while no run is in flight; only with a starter). */
+function primeSpare(): void {
+  const s = spare;
+  if (!s || s.primed || !s.prime || (running > 0 && !runnerTuning.primeWhileRunning) || !runnerTuning.prime) return;
+  const { id, exports, exportKinds } = s.prime;
+  const load = starters[`/exercises/${id}/starter.ts`];
+  if (!load) return;
+  s.primed = true;
+  const send = (code: string) => s.handle.prime({ type: 'prime', code, exports, ...(exportKinds ? { exportKinds } : {}) });
+  // Sent at once when the starter is known, so it goes out before the next click's 'load'.
+  const known = starterCode.get(id);
+  if (known !== undefined) return send(known);
+  void load().then(
+    (code) => {
+      starterCode.set(id, code);
+      // Still the spare (a click takes the spare; a 'load' that came first makes 'prime' a no-op).
+      if (spare === s) send(code);
+    },
+    () => {},
+  );
+}
+const starterCode = new Map<string, string>();
 
 const sameTests = (a: TestSource[] | null, b: TestSource[]) =>
   !!a && a.length === b.length && a.every((t, i) => t.file === b[i]!.file && t.source === b[i]!.source && !!t.prefixNames === !!b[i]!.prefixNames);
@@ -243,13 +301,16 @@ export function warmUp(id?: string): void {
     (ex) => {
       if (!ex) return;
       if (spare && sameTests(spare.tests, ex.tests)) return;
+      const prime: PrimeFor = { id, exports: ex.meta.exports, exportKinds: ex.meta.exportKinds };
       if (spare && spare.tests === null) {
         spare.handle.prepare(ex.tests);
         spare.tests = ex.tests;
+        spare.prime = prime;
+        primeSpare();
         return;
       }
       spare?.handle.terminate();
-      startSpare(ex.tests);
+      startSpare(ex.tests, prime);
     },
     () => {},
   );
@@ -301,6 +362,7 @@ export async function runTestSources(opts: {
   only?: readonly string[];
 }): Promise<RunResult> {
   const started = Date.now();
+  running++;
   try {
     const perTestMs = opts.timeoutMs ?? DEFAULT_PER_TEST_MS;
     let prestarted: BrowserWorkerHandle | undefined;
@@ -316,7 +378,7 @@ export async function runTestSources(opts: {
     const startNext = () => {
       if (nextStarted) return;
       nextStarted = true;
-      startSpare(opts.tests);
+      startSpare(opts.tests, { id: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds });
     };
     if (prestarted) startNext();
     const spawn = () => {
@@ -338,6 +400,11 @@ export async function runTestSources(opts: {
     return result;
   } catch (e) {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
+  } finally {
+    running--;
+    // The results are on screen now; the learner reads them while the spare warms up.
+    if (runnerTuning.primeAfterRunMs > 0) setTimeout(primeSpare, runnerTuning.primeAfterRunMs);
+    else primeSpare();
   }
 }
 
@@ -376,7 +443,7 @@ export async function drawMyRun(opts: { code: string; scenario: DrawScenario; ti
   let h: BrowserWorkerHandle;
   if (spare) {
     h = spare.handle; // a spare (prepared or not) can draw; the next one starts now
-    startSpare(spare.tests);
+    startSpare(spare.tests, spare.prime);
   } else h = spawnBrowserWorker();
   const nonce = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   try {

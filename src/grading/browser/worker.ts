@@ -15,7 +15,7 @@
 import './hide-source.ts';
 import * as engine from 'collapse-lab/engine';
 import { sealRealm } from '../runtime/realm.ts';
-import { createSession, type DrawMessage, type ParentMessage, type PrepareMessage, type WorkerMessage } from '../runtime/session.ts';
+import { createSession, type DrawMessage, type ParentMessage, type PrepareMessage, type PrimeMessage, type WorkerMessage } from '../runtime/session.ts';
 
 // Freeze the shared intrinsics and the assertion machinery before anything else runs here.
 sealRealm();
@@ -85,7 +85,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
   connected = true;
   const portPost = port.postMessage.bind(port);
   send = (m) => portPost(m);
-  port.onmessage = (ev: MessageEvent<ParentMessage | PrepareMessage | DrawMessage>) => session.handle(ev.data);
+  port.onmessage = (ev: MessageEvent<ParentMessage | PrepareMessage | PrimeMessage | DrawMessage>) => session.handle(ev.data);
   for (const m of early.splice(0)) send(m);
 });
 // Errors that escape a test are charged to the running test instead of killing the worker.

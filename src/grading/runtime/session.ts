@@ -8,6 +8,8 @@
  *   parent → worker  {type:'run', from}                    run the tests from index `from` on, one at a time
  *   parent → worker  {type:'prepare', tests}               optional, before 'load': compile + collect the tests now
  *   worker → parent  {type:'prepared', ok}                 (a spare runner is then fully warm)
+ *   parent → worker  {type:'prime', code, exports, …}      optional, after 'prepare': warm the JIT (see PrimeMessage)
+ *   worker → parent  {type:'primed', ran, total, ms, stopped}   priming ended (ran its tests, or stopped by a 'load')
  * The nonce travels parent → worker only in 'load', which is handled before any learner code runs,
  * so learner code listening for messages never sees it and cannot forge a result.
  *   worker → parent  {type:'result', nonce, index, result}  after each test (the parent's watchdog restarts on each)
@@ -41,6 +43,16 @@ export type ParentMessage =
  */
 export type PrepareMessage = { type: 'prepare'; tests: TestSource[] };
 
+/**
+ * Optional, after 'prepare' (sent by the runner's owner, never with learner code): warm the
+ * runner's JIT by running the prepared tests once against the exercise's STARTER (trusted, public
+ * code) in a throw-away session — its own compartments, collected tests, `solution`, expect and
+ * output — whose results are discarded. A fresh worker runs everything cold (the engine, chai, the
+ * runtime): the same suite's first run costs 2-3× a later one. Priming runs one test per task, so
+ * a 'load' (or 'draw') that arrives meanwhile is handled at the next test boundary and stops it.
+ */
+export type PrimeMessage = { type: 'prime'; code: string; exports: string[]; exportKinds?: Record<string, ExportKind> };
+
 /** "Draw my run" (instead of 'load'; one per worker): run the learner's exports on one scenario. */
 export type DrawMessage = { type: 'draw'; nonce: string; code: string; scenario: DrawScenario };
 
@@ -52,6 +64,12 @@ export type WorkerMessage =
   | { type: 'result'; nonce: string; index: number; result: TestResult }
   /** Answer to 'prepare' (ok: false means 'load' will report the problem). */
   | { type: 'prepared'; ok: boolean }
+  /**
+   * Answer to 'prime' (for measurements only: the owner drops it). `stopped`: a 'load' or 'draw'
+   * ended it early. `longestStepMs`: the longest stretch without a task boundary (the most a click
+   * arriving during priming waits).
+   */
+  | { type: 'primed'; ran: number; total: number; ms: number; stopped: boolean; longestStepMs?: number }
   /** Answer to 'draw'. */
   | { type: 'drawn'; nonce: string; outcome: DrawOutcome; output: string };
 
@@ -134,11 +152,17 @@ export interface SessionOptions {
   post: (msg: WorkerMessage) => void;
   /** Why the engine is missing, shown if a module imports it. */
   engineMissingReason?: string;
+  /**
+   * Internal (the priming session, see PrimeMessage): compiled test files shared with the session
+   * that primes; don't register this session's expect as the realm's global expect; skip the
+   * small start-up priming; stop running tests once `stopped()` says so.
+   */
+  primer?: { compiled: Map<string, ReturnType<typeof compileTs>>; stopped: () => boolean };
 }
 
 export interface Session {
   /** Handle a message from the parent. */
-  handle: (msg: ParentMessage | PrepareMessage | DrawMessage) => void;
+  handle: (msg: ParentMessage | PrepareMessage | PrimeMessage | DrawMessage) => void;
   /** Report an error that escaped a test (uncaught in a timer, unhandled rejection). */
   stray: (e: unknown) => void;
 }
@@ -150,7 +174,16 @@ export function createSession(opts: SessionOptions): Session {
   const post = opts.post;
   const engine = opts.engine ? hardenNamespace(opts.engine) : null;
   const inspect = (v: unknown): string => (chai.util as any).inspect(v, false, 3);
-  const expect = hardenAssertionObject(createExpect());
+  // A priming session leaves the realm's global expect (read by asymmetric matchers) to the real one.
+  const expect = hardenAssertionObject(createExpect(!opts.primer));
+  // Test files compiled once per worker (trusted sources; the priming session reuses them).
+  const compiledTests = opts.primer?.compiled ?? new Map<string, ReturnType<typeof compileTs>>();
+  const compileTest = (source: string, file: string) => {
+    const key = `${file}\0${source}`;
+    let c = compiledTests.get(key);
+    if (!c) compiledTests.set(key, (c = compileTs(source, file)));
+    return c;
+  };
   const output = new OutputBuffer(OUTPUT_CAP_BYTES);
   const fmt = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ');
   const capture = (prefix: string) => (...args: unknown[]) => output.write(`${prefix}${fmt(args)}\n`);
@@ -284,7 +317,7 @@ export function createSession(opts: SessionOptions): Session {
 
   // Prime the JIT (a fresh worker runs everything cold): a small compile, a few assertions and a
   // test collection, so the learner's first run does not pay for it. Errors here are ignored.
-  try {
+  if (!opts.primer) try {
     compileTs("import { a } from 'collapse-lab/engine';\ninterface P { x: number }\nexport function f(p: P, q?: string): number { const r = a(p) as number; return r ?? q?.length ?? 0; }\n");
     const prime = createSuite(inspect);
     prime.api.describe('prime', () => prime.api.it('prime', () => {}));
@@ -330,7 +363,7 @@ export function createSession(opts: SessionOptions): Session {
     const suite = createSuite(inspect);
     const vitestApi = harden({ ...suite.api, expect, vi: undefined });
     for (const file of files) {
-      const t = compileTs(file.source, file.file);
+      const t = compileTest(file.source, file.file);
       if (!t.ok) {
         return (prepared = { key, stage: 'compile', error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() } });
       }
@@ -439,6 +472,8 @@ export function createSession(opts: SessionOptions): Session {
   let strayMessage: string | null = null;
 
   function stray(e: unknown): void {
+    // While priming, what escapes comes from the priming session's (trusted) tests: charge it there.
+    if (priming) return priming.stray(e);
     const text = `an error escaped the test (thrown from a timer or a promise nobody awaited): ${describeThrownForLoad(e, locate)}`;
     if (current !== null) strayMessage ??= text;
     else output.write(`${text}\n`);
@@ -498,8 +533,84 @@ export function createSession(opts: SessionOptions): Session {
     return { exports: mod.exports };
   }
 
-  const handle = (msg: ParentMessage | PrepareMessage | DrawMessage) => {
-    if (msg.type === 'draw') {
+  /** The priming pass in progress (see PrimeMessage), or null. */
+  let priming: { stop: () => void; stray: (e: unknown) => void } | null = null;
+  let primeAsked = false;
+  let preparedFiles: TestSource[] | null = null;
+
+  async function prime(msg: PrimeMessage, files: TestSource[]): Promise<void> {
+    const started = now();
+    let stopped = false;
+    let done = false;
+    let ran = 0;
+    let total = 0;
+    let primer: Session | null = null;
+    let longest = 0;
+    let lastResultAt = 0;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (priming === ctl) priming = null;
+      post({ type: 'primed', ran, total, ms: now() - started, stopped, longestStepMs: Math.round(longest) });
+    };
+    const ctl = {
+      stop: () => {
+        stopped = true;
+        finish();
+      },
+      stray: (e: unknown) => primer?.stray(e),
+    };
+    priming = ctl;
+    // One step per task, so a click's 'load' never waits for more than one step.
+    const step = async (f: () => void): Promise<boolean> => {
+      await freshTask();
+      if (stopped) return false;
+      const t0 = performance.now();
+      try {
+        f();
+        return true;
+      } catch {
+        finish();
+        return false;
+      } finally {
+        longest = Math.max(longest, performance.now() - t0);
+      }
+    };
+    const ok =
+      (await step(() => {
+        primer = createSession({
+          engine: opts.engine,
+          engineMissingReason: opts.engineMissingReason,
+          post: (m) => {
+            if (stopped || done) return;
+            if (m.type === 'loaded') {
+              total = m.names.length;
+              lastResultAt = performance.now();
+              primer?.handle({ type: 'run', from: 0 });
+            } else if (m.type === 'load-failed') finish();
+            else if (m.type === 'result') {
+              const t = performance.now();
+              longest = Math.max(longest, t - lastResultAt); // one test (and its two hops)
+              lastResultAt = t;
+              if (++ran >= total) finish();
+            }
+          },
+          primer: { compiled: compiledTests, stopped: () => stopped || done },
+        });
+      })) &&
+      (await step(() => primer?.handle({ type: 'prepare', tests: files })));
+    if (!ok) return;
+    await step(() => primer?.handle({ type: 'load', nonce: 'prime', payload: { exercise: 'prime', exports: msg.exports, exportKinds: msg.exportKinds, code: msg.code, tests: files, perTestMs } }));
+  }
+
+  const handle = (msg: ParentMessage | PrepareMessage | PrimeMessage | DrawMessage) => {
+    // A real request ends priming (at a test boundary: this handler runs between tasks).
+    if (msg.type === 'load' || msg.type === 'draw') priming?.stop();
+    if (msg.type === 'prime') {
+      if (opts.primer || nonce !== null || primeAsked || !preparedFiles || !prepared || 'error' in prepared) return;
+      primeAsked = true;
+      void prime(msg, preparedFiles);
+    } else if (msg.type === 'draw') {
       if (nonce !== null) return; // one use per worker
       nonce = msg.nonce;
       let outcome: DrawOutcome;
@@ -519,6 +630,7 @@ export function createSession(opts: SessionOptions): Session {
       if (nonce !== null) return;
       try {
         const p = prepareTests(msg.tests, '');
+        preparedFiles = msg.tests;
         post({ type: 'prepared', ok: !!p && !('error' in p) });
       } catch {
         prepared = null;
@@ -541,6 +653,7 @@ export function createSession(opts: SessionOptions): Session {
       running = true;
       void (async () => {
         for (let i = msg.from; i < tests.length; i++) {
+          if (opts.primer?.stopped()) return;
           let result: TestResult;
           try {
             result = await run(i);

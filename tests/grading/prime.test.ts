@@ -1,0 +1,117 @@
+/**
+ * Priming (runtime/session.ts PrimeMessage, issue 10): a spare runner runs the exercise's tests
+ * once against the STARTER in a throw-away session before the learner's run, so the engine and the
+ * runtime are JIT-warm. Nothing of that pass may show in the learner's run: a primed runner must
+ * give exactly the verdicts, messages, outputs and scenarios of an unprimed one, for the solution,
+ * the starter and every wrong answer of early-abort, whether priming finished or a click stopped it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { orchestrate, type WorkerHandle } from '../../src/grading/orchestrate.ts';
+import type { WorkerMessage } from '../../src/grading/runtime/session.ts';
+import type { RunResult } from '../../src/grading/types.ts';
+import { EARLY_ABORT, runInRealm, type Exercise } from './realm/harness.ts';
+import { ROOT } from './helpers.ts';
+
+const DIR = `${ROOT}exercises/early-abort`;
+const starter = readFileSync(`${DIR}/starter.ts`, 'utf8');
+const CODES: [string, string][] = [
+  ['solution', readFileSync(`${DIR}/solution.ts`, 'utf8')],
+  ['starter', starter],
+  ...readdirSync(`${DIR}/wrong`).filter((f) => f.endsWith('.ts')).sort().map((f) => [`wrong/${f}`, readFileSync(`${DIR}/wrong/${f}`, 'utf8')] as [string, string]),
+];
+
+type Primed = Extract<WorkerMessage, { type: 'primed' }>;
+
+/**
+ * A harness worker (sealed like the real entries) that is prepared and primed with the starter
+ * before orchestrate gets it. `click`: 'after-priming' hands it over once priming has ended;
+ * 'at-once' posts the run's 'load' in the same task as 'prime' (priming must stop before its first
+ * step); 'during' hands it over `delayMs` after 'prepared' (usually in the middle of priming).
+ */
+function primedRunner(ex: Exercise, click: 'after-priming' | 'at-once' | 'during', delayMs = 0): { handle: WorkerHandle; primed: Promise<Primed> } {
+  const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
+  let onMsg: ((m: WorkerMessage) => void) | null = null;
+  let onExit: ((r: string) => void) | null = null;
+  const early: WorkerMessage[] = [];
+  let terminated = false;
+  let heldReady: WorkerMessage | null = null;
+  let resolvePrimed!: (m: Primed) => void;
+  const primed = new Promise<Primed>((r) => (resolvePrimed = r));
+  const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
+  w.on('message', (m: WorkerMessage) => {
+    if (m.type === 'ready') {
+      w.postMessage({ type: 'prepare', tests: ex.tests });
+      w.postMessage({ type: 'prime', code: starter, exports: ex.exports });
+      if (click === 'at-once') deliver(m);
+      else heldReady = m;
+      return;
+    }
+    if (m.type === 'prepared') {
+      if (click === 'during') setTimeout(() => heldReady && deliver(heldReady), delayMs);
+      return;
+    }
+    if (m.type === 'primed') {
+      resolvePrimed(m);
+      if (click === 'after-priming' && heldReady) deliver(heldReady);
+      return;
+    }
+    deliver(m);
+  });
+  w.on('error', (e) => onExit?.(String(e)));
+  w.on('exit', (c) => !terminated && onExit?.(`exited ${c}`));
+  const handle: WorkerHandle = {
+    post: (m) => w.postMessage(m),
+    listen(m, x) {
+      onMsg = m;
+      onExit = x;
+      for (const e of early.splice(0)) m(e);
+    },
+    terminate() {
+      terminated = true;
+      void w.terminate();
+    },
+  };
+  return { handle, primed };
+}
+
+async function runPrimed(ex: Exercise, code: string, click: 'after-priming' | 'at-once' | 'during', delayMs = 0): Promise<{ result: RunResult; primed: Primed }> {
+  const r = primedRunner(ex, click, delayMs);
+  const spawn = () => {
+    throw new Error('no second runner expected (no test times out here)');
+  };
+  const result = await orchestrate(spawn, { exercise: ex.id, exports: ex.exports, code, tests: ex.tests }, { perTestMs: 2000, perRunMs: 60_000, prestarted: r.handle });
+  return { result, primed: await r.primed };
+}
+
+/** Everything but the timings. */
+const comparable = (r: RunResult) => ({ ...r, durationMs: 0, tests: r.tests.map((t) => ({ ...t, durationMs: 0 })) });
+
+describe('a primed runner gives exactly the results of an unprimed one (early-abort)', { timeout: 600_000 }, () => {
+  it('solution, starter and every wrong answer: priming ran every test, then the run is identical', async () => {
+    expect(CODES.length).toBeGreaterThanOrEqual(14);
+    for (const [label, code] of CODES) {
+      const [plain, primed] = await Promise.all([runInRealm(EARLY_ABORT, code), runPrimed(EARLY_ABORT, code, 'after-priming')]);
+      expect(primed.primed.stopped, label).toBe(false);
+      expect(primed.primed.total, label).toBe(plain.total);
+      expect(primed.primed.ran, label).toBe(primed.primed.total);
+      expect(comparable(primed.result), label).toEqual(comparable(plain));
+      expect(plain.total, label).toBeGreaterThan(50);
+    }
+  });
+
+  it("a click's 'load' stops priming (before its first step when it comes at once; mid-way later) and the run is still identical", async () => {
+    for (const [label, code] of CODES.filter(([l]) => l === 'solution' || l === 'starter' || l === 'wrong/plain-break.ts')) {
+      const plain = await runInRealm(EARLY_ABORT, code);
+      const atOnce = await runPrimed(EARLY_ABORT, code, 'at-once');
+      expect(atOnce.primed.stopped, label).toBe(true);
+      expect(atOnce.primed.ran, label).toBe(0);
+      expect(comparable(atOnce.result), label).toEqual(comparable(plain));
+      for (const delayMs of [5, 40, 120]) {
+        const during = await runPrimed(EARLY_ABORT, code, 'during', delayMs);
+        expect(comparable(during.result), `${label} after ${delayMs} ms`).toEqual(comparable(plain));
+      }
+    }
+  });
+});
