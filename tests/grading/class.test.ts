@@ -17,11 +17,12 @@ import { csvField, formatClassCsv, formatClassMd, mdText, type Cell } from '../.
 import { readGradescopeClass } from '../../src/grading/class/gradescope-input.ts';
 import { discoverSubmissions } from '../../src/grading/class/discover.ts';
 import { listExerciseIds, loadExercise } from '../../src/grading/node/exercises.ts';
-import { gradeCode, terminateAllWorkers } from '../../src/grading/node/grade.ts';
+import { terminateAllWorkers } from '../../src/grading/node/grade.ts';
+import type { RunResult } from '../../src/grading/types.ts';
 import { gradescopeResults } from '../../src/grading/reporters/index.ts';
 import { makeFakeClass, type FakeStudent } from './class-fixture.ts';
 import { hasStackTrace, ROOT } from './helpers.ts';
-import { lanes, mapInLanes } from './lanes.ts';
+import { lanes } from './lanes.ts';
 
 const IDS = listExerciseIds();
 // Independent grades and commands inside a test run side by side, two at a time (one per core;
@@ -30,6 +31,13 @@ const lane = lanes();
 let dir: string;
 let who: FakeStudent[];
 let result: ClassResult;
+/** The class run's full RunResult per `student\0exercise` (gradeClass onGraded): later tests read these instead of grading the same files again. */
+const graded = new Map<string, RunResult>();
+const gradedAs = (student: string, exercise: string): RunResult => {
+  const r = graded.get(`${student}\0${exercise}`);
+  expect(r, `the class run graded ${student}'s ${exercise}`).toBeDefined();
+  return r as RunResult;
+};
 
 /** Minimal RFC 4180 reader for the checks (quoted fields, doubled quotes, CRLF). */
 function parseCsv(text: string): string[][] {
@@ -80,7 +88,7 @@ function table(sectionText: string, heading: string): string[][] {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collapse-lab-class-'));
   who = makeFakeClass(dir);
-  result = await gradeClass(dir, { progress: null });
+  result = await gradeClass(dir, { progress: null, onGraded: (sub, r) => graded.set(`${sub.student}\0${sub.exercise}`, r) });
 }, 600_000);
 
 afterAll(async () => {
@@ -171,15 +179,12 @@ describe('grade --class on a generated class', () => {
 describe('the misconception maps are true to their exercises', () => {
   const profiles = new Map<string, Set<string>>();
   it('every listed test exists, every wrong/ answer is listed, and each fails every test that reveals its misconception', async () => {
-    // The solutions' runs are independent: graded side by side, checked in course order.
-    const solutionNames = await mapInLanes(lane, IDS, async (id) => {
-      const ex = loadExercise(id);
-      return (await gradeCode(ex, readFileSync(join(ex.dir, 'solution.ts'), 'utf8'))).tests.map((t) => t.name);
-    });
-    for (const [i, id] of IDS.entries()) {
+    for (const id of IDS) {
       const ex = loadExercise(id);
       const map = loadMisconceptions(ex.dir, id);
-      const names = solutionNames[i];
+      // The tests of the solution's run in the class above (the real grader; the solution passes them all).
+      const names = gradedAs('solution', id).tests.map((t) => t.name);
+      expect(names.length, `${id}: the solution's run lists its tests`).toBeGreaterThan(0);
       const wrongs = who.filter((w) => w.exercise === id && w.kind === 'wrong').map((w) => w.wrong as string);
       expect(map.misconceptions.flatMap((m) => m.wrong).sort(), `${id}: every wrong/ file in exactly one misconception`).toEqual([...wrongs].sort());
       for (const m of map.misconceptions) {
@@ -233,12 +238,13 @@ describe('--from-gradescope', () => {
       ];
       const byStudent = new Map<string, typeof picks>();
       for (const p of picks) byStudent.set(p.student, [...(byStudent.get(p.student) ?? []), p]);
-      // Every pick is graded on its own; the grades run side by side, each student's kept in order.
-      const results = await mapInLanes(lane, picks, async (p) => ({ result: await gradeCode(loadExercise(p.exercise), readFileSync(p.file, 'utf8')) }));
+      // The kit writes results.json from the grader's RunResult of each file; these are the class
+      // run's RunResults of the same files (the cells below were made from them), so what is
+      // checked is the Gradescope path itself: RunResult → results.json → cell.
       for (const [student, list] of byStudent) {
-        const graded = list.map((p) => results[picks.indexOf(p)]);
+        const results = list.map((p) => ({ result: gradedAs(p.student, p.exercise) }));
         mkdirSync(join(gs, student, 'results'), { recursive: true });
-        writeFileSync(join(gs, student, 'results', 'results.json'), JSON.stringify(gradescopeResults(graded, 0, graded.length !== 1)));
+        writeFileSync(join(gs, student, 'results', 'results.json'), JSON.stringify(gradescopeResults(results, 0, results.length !== 1)));
       }
       const read = readGradescopeClass(gs, IDS);
       expect(read.problems).toEqual([]);
