@@ -43,6 +43,8 @@ export const BENCHES: BenchEntry[] = [
   { name: 'page-weight', load: () => import('./page-weight.ts') },
   { name: 'browser-timings', load: () => import('./browser-timings.ts') },
   { name: 'lighthouse', load: () => import('./lighthouse.ts') },
+  // Issue 10: the whole `npm test` (typecheck, API check, unit + browser projects). Last: it is long.
+  { name: 'suite', load: () => import('./suite.ts') },
 ];
 
 interface Row extends BenchResult {

@@ -9,6 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, IMPORT_ROUTES, ROOT, TOY } from './helpers.ts';
+import { lanes } from './lanes.ts';
+
+// Each test runs the kit on a fake /autograder of its own (temp folder, own results.json): the
+// tests are concurrent and the kit runs take two lanes (one per core; Vitest gives this file one worker).
+const lane = lanes();
 
 interface Results {
   score: number;
@@ -19,11 +24,14 @@ interface Results {
 }
 
 function runAutograder(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(join(ROOT, 'autograder/run_autograder'), [], { env: { ...process.env, NODE_BIN: process.execPath, COLLAPSE_LAB_EXERCISES_DIR: FIXTURES, ...env } }, (err, _out, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
-    );
-  });
+  return lane(
+    () =>
+      new Promise((resolve) => {
+        execFile(join(ROOT, 'autograder/run_autograder'), [], { env: { ...process.env, NODE_BIN: process.execPath, COLLAPSE_LAB_EXERCISES_DIR: FIXTURES, ...env } }, (err, _out, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
+        );
+      }),
+  );
 }
 
 function fakeAutograder(files: Record<string, string>): string {
@@ -35,7 +43,7 @@ function fakeAutograder(files: Record<string, string>): string {
 
 const read = (root: string) => JSON.parse(readFileSync(join(root, 'results', 'results.json'), 'utf8')) as Results;
 
-describe('autograder/run_autograder', { timeout: 60_000 }, () => {
+describe.concurrent('autograder/run_autograder', { timeout: 60_000 }, () => {
   it('grades <id>.ts submissions into results.json', async () => {
     const root = fakeAutograder({ 'toy-sum.ts': readFileSync(`${TOY}wrong/off-by-one.ts`, 'utf8') });
     const r = await runAutograder({ AUTOGRADER_ROOT: root });
@@ -93,7 +101,7 @@ describe('autograder/run_autograder', { timeout: 60_000 }, () => {
   });
 });
 
-describe('autograder/run_autograder: hostile submissions (the kit run locally)', { timeout: 120_000 }, () => {
+describe.concurrent('autograder/run_autograder: hostile submissions (the kit run locally)', { timeout: 120_000 }, () => {
   const solution = `${TOY}solution.ts`;
 
   it('baseline: the solution submitted as a regular file scores full marks', async () => {

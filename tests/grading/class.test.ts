@@ -17,15 +17,27 @@ import { csvField, formatClassCsv, formatClassMd, mdText, type Cell } from '../.
 import { readGradescopeClass } from '../../src/grading/class/gradescope-input.ts';
 import { discoverSubmissions } from '../../src/grading/class/discover.ts';
 import { listExerciseIds, loadExercise } from '../../src/grading/node/exercises.ts';
-import { gradeCode, terminateAllWorkers } from '../../src/grading/node/grade.ts';
+import { terminateAllWorkers } from '../../src/grading/node/grade.ts';
+import type { RunResult } from '../../src/grading/types.ts';
 import { gradescopeResults } from '../../src/grading/reporters/index.ts';
 import { makeFakeClass, type FakeStudent } from './class-fixture.ts';
 import { hasStackTrace, ROOT } from './helpers.ts';
+import { lanes } from './lanes.ts';
 
 const IDS = listExerciseIds();
+// Independent grades and commands inside a test run side by side, two at a time (one per core;
+// each still in its own sandboxed child or process).
+const lane = lanes();
 let dir: string;
 let who: FakeStudent[];
 let result: ClassResult;
+/** The class run's full RunResult per `student\0exercise` (gradeClass onGraded): later tests read these instead of grading the same files again. */
+const graded = new Map<string, RunResult>();
+const gradedAs = (student: string, exercise: string): RunResult => {
+  const r = graded.get(`${student}\0${exercise}`);
+  expect(r, `the class run graded ${student}'s ${exercise}`).toBeDefined();
+  return r as RunResult;
+};
 
 /** Minimal RFC 4180 reader for the checks (quoted fields, doubled quotes, CRLF). */
 function parseCsv(text: string): string[][] {
@@ -76,7 +88,7 @@ function table(sectionText: string, heading: string): string[][] {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collapse-lab-class-'));
   who = makeFakeClass(dir);
-  result = await gradeClass(dir, { progress: null });
+  result = await gradeClass(dir, { progress: null, onGraded: (sub, r) => graded.set(`${sub.student}\0${sub.exercise}`, r) });
 }, 600_000);
 
 afterAll(async () => {
@@ -170,7 +182,9 @@ describe('the misconception maps are true to their exercises', () => {
     for (const id of IDS) {
       const ex = loadExercise(id);
       const map = loadMisconceptions(ex.dir, id);
-      const names = (await gradeCode(ex, readFileSync(join(ex.dir, 'solution.ts'), 'utf8'))).tests.map((t) => t.name);
+      // The tests of the solution's run in the class above (the real grader; the solution passes them all).
+      const names = gradedAs('solution', id).tests.map((t) => t.name);
+      expect(names.length, `${id}: the solution's run lists its tests`).toBeGreaterThan(0);
       const wrongs = who.filter((w) => w.exercise === id && w.kind === 'wrong').map((w) => w.wrong as string);
       expect(map.misconceptions.flatMap((m) => m.wrong).sort(), `${id}: every wrong/ file in exactly one misconception`).toEqual([...wrongs].sort());
       for (const m of map.misconceptions) {
@@ -224,11 +238,13 @@ describe('--from-gradescope', () => {
       ];
       const byStudent = new Map<string, typeof picks>();
       for (const p of picks) byStudent.set(p.student, [...(byStudent.get(p.student) ?? []), p]);
+      // The kit writes results.json from the grader's RunResult of each file; these are the class
+      // run's RunResults of the same files (the cells below were made from them), so what is
+      // checked is the Gradescope path itself: RunResult → results.json → cell.
       for (const [student, list] of byStudent) {
-        const graded = [];
-        for (const p of list) graded.push({ result: await gradeCode(loadExercise(p.exercise), readFileSync(p.file, 'utf8')) });
+        const results = list.map((p) => ({ result: gradedAs(p.student, p.exercise) }));
         mkdirSync(join(gs, student, 'results'), { recursive: true });
-        writeFileSync(join(gs, student, 'results', 'results.json'), JSON.stringify(gradescopeResults(graded, 0, graded.length !== 1)));
+        writeFileSync(join(gs, student, 'results', 'results.json'), JSON.stringify(gradescopeResults(results, 0, results.length !== 1)));
       }
       const read = readGradescopeClass(gs, IDS);
       expect(read.problems).toEqual([]);
@@ -314,19 +330,25 @@ describe('odd and hostile input', () => {
 
   it('the command line says what is wrong, exits 2 and never prints a stack trace', async () => {
     const run = (args: string[]) =>
-      new Promise<{ code: number; out: string; err: string }>((resolve) =>
-        execFile(process.execPath, [join(ROOT, 'src/cli/grade.ts'), ...args], { cwd: ROOT }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out: String(out), err: String(err) })),
+      lane(
+        () =>
+          new Promise<{ code: number; out: string; err: string }>((resolve) =>
+            execFile(process.execPath, [join(ROOT, 'src/cli/grade.ts'), ...args], { cwd: ROOT }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out: String(out), err: String(err) })),
+          ),
       );
-    const missing = await run(['--class', join(tmpdir(), 'no-such-class-folder')]);
+    // Four independent commands: started together (two at a time), checked one by one.
+    const [missing, bad, seed, variant] = await Promise.all([
+      run(['--class', join(tmpdir(), 'no-such-class-folder')]),
+      run(['--class']),
+      run(['--seed', '', '--variant', 'race-schedule']),
+      run(['--seed', 'alice', '--variant', 'race-schedule']),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/is not a folder/);
-    const bad = await run(['--class']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--class needs a value/);
-    const seed = await run(['--seed', '', '--variant', 'race-schedule']);
     expect(seed.code).toBe(2);
     expect(seed.err).toMatch(/seed is empty/);
-    const variant = await run(['--seed', 'alice', '--variant', 'race-schedule']);
     expect(variant.code, variant.err).toBe(0);
     expect(variant.out).toMatch(/your variant \(race-schedule, seed 'alice'\): .*slot 230/);
     const tiny = mkdtempSync(join(tmpdir(), 'collapse-lab-cli-'));
@@ -335,11 +357,14 @@ describe('odd and hostile input', () => {
       mkdirSync(join(tiny, 'out'));
       writeFileSync(join(tiny, 'in', 'ann', 'pte-anatomy.ts'), readFileSync(join(ROOT, 'exercises/pte-anatomy/solution.ts')));
       writeFileSync(join(tiny, 'in', 'ann', 'early-abort.ts'), readFileSync(join(ROOT, 'exercises/early-abort/starter.ts')));
-      const ok = await run(['--class', join(tiny, 'in'), '--only', 'pte-anatomy', '--out', join(tiny, 'out')]);
+      // --out to a missing folder writes nothing, so it can run beside the good --out.
+      const [ok, badOut] = await Promise.all([
+        run(['--class', join(tiny, 'in'), '--only', 'pte-anatomy', '--out', join(tiny, 'out')]),
+        run(['--class', join(tiny, 'in'), '--out', join(tiny, 'nope')]),
+      ]);
       expect(ok.code, ok.err).toBe(0);
       expect(ok.out).toMatch(/wrote .*class\.csv/);
       expect(readFileSync(join(tiny, 'out', 'class.csv'), 'utf8'), '--only limits the columns; --out is where the files go').toBe('student,pte-anatomy score,pte-anatomy status\r\nann,1.0000,passed\r\n');
-      const badOut = await run(['--class', join(tiny, 'in'), '--out', join(tiny, 'nope')]);
       expect(badOut.code).toBe(2);
       expect(badOut.err).toMatch(/--out: .* is not a folder/);
       for (const r of [ok, badOut]) expect(hasStackTrace(r.out + r.err), r.err).toBe(false);

@@ -8,7 +8,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BAD, FIXTURES, TOY, grade, gradeProcess, hasStackTrace } from './helpers.ts';
+import { BAD, FIXTURES, TOY, grade as gradeInProcess, gradeProcess as gradeSpawned, hasStackTrace } from './helpers.ts';
+import { lanes } from './lanes.ts';
+
+// The tests are independent (temp folders of their own; every grade starts its own sandboxed
+// children), so each describe is concurrent and every grade — in-process or a real process — takes
+// one of two lanes: both cores busy, never more grading at once than cores.
+const lane = lanes();
+const grade = (...a: Parameters<typeof gradeInProcess>) => lane(() => gradeInProcess(...a));
+const gradeProcess = (...a: Parameters<typeof gradeSpawned>) => lane(() => gradeSpawned(...a));
 
 const json = (s: string) => JSON.parse(s) as {
   exercise: string; passed: number; failed: number; total: number;
@@ -16,7 +24,7 @@ const json = (s: string) => JSON.parse(s) as {
   compileError?: { line: number; column: number; message: string }; loadError?: string; stoppedAfterMs?: number;
 };
 
-describe('grade CLI as a real process', { timeout: 60_000 }, () => {
+describe.concurrent('grade CLI as a real process', { timeout: 60_000 }, () => {
   it('exits 0 with Score: 5/5 last on stdout, nothing on stderr, for the reference solution', async () => {
     const r = await gradeProcess(['toy-sum', `${TOY}solution.ts`]);
     expect(r.code).toBe(0);
@@ -24,10 +32,9 @@ describe('grade CLI as a real process', { timeout: 60_000 }, () => {
     expect(r.stderr).toBe('');
   });
   it('exits 2 for a syntax error and 1 for a failing test, with no stack trace', async () => {
-    const bad = await gradeProcess(['toy-sum', syntaxErrorFile()]);
+    const [bad, failing] = await Promise.all([gradeProcess(['toy-sum', syntaxErrorFile()]), gradeProcess(['toy-sum', `${TOY}starter.ts`, '--format', 'json'])]);
     expect(bad.code).toBe(2);
     expect(hasStackTrace(bad.stdout + bad.stderr)).toBe(false);
-    const failing = await gradeProcess(['toy-sum', `${TOY}starter.ts`, '--format', 'json']);
     expect(failing.code).toBe(1);
     expect(json(failing.stdout).failed).toBe(1);
   });
@@ -73,7 +80,7 @@ describe('grade CLI as a real process', { timeout: 60_000 }, () => {
   });
 });
 
-describe('grade CLI: good and wrong answers', { timeout: 60_000 }, () => {
+describe.concurrent('grade CLI: good and wrong answers', { timeout: 60_000 }, () => {
   it('exits 0 and prints Score: 5/5 as the last line for the reference solution', async () => {
     const r = await grade(['toy-sum', `${TOY}solution.ts`]);
     expect(r.code).toBe(0);
@@ -98,7 +105,7 @@ function syntaxErrorFile(): string {
   return file;
 }
 
-describe('grade CLI: bad input', { timeout: 60_000 }, () => {
+describe.concurrent('grade CLI: bad input', { timeout: 60_000 }, () => {
   it('a syntax error exits 2 with file:line:column and no stack trace', async () => {
     const file = syntaxErrorFile();
     const r = await grade(['toy-sum', file]);
@@ -238,7 +245,7 @@ describe('grade CLI: bad input', { timeout: 60_000 }, () => {
   });
 });
 
-describe('grade CLI: --extra-tests and --work', { timeout: 60_000 }, () => {
+describe.concurrent('grade CLI: --extra-tests and --work', { timeout: 60_000 }, () => {
   it('--extra-tests runs the instructor tests after the exercise\'s own, prefixed with their file', async () => {
     const r = await grade(['toy-sum', `${TOY}wrong/off-by-one.ts`, '--format', 'json', '--extra-tests', `${FIXTURES}extra`]);
     const j = json(r.stdout);
@@ -267,16 +274,19 @@ describe('grade CLI: --extra-tests and --work', { timeout: 60_000 }, () => {
 
   it('--work grades every exercise of the course: a missing one is "not submitted", 0 of its tests, exit 1', async () => {
     const file = toyOnlyExport();
-    for (const format of ['text', 'json', 'gradescope', 'junit']) {
-      const r = await grade(['--work', file, '--format', format]);
+    const formats = ['text', 'json', 'gradescope', 'junit'];
+    // Independent runs of the same export: graded side by side (each in its own children).
+    const [runs, plain] = await Promise.all([Promise.all(formats.map((format) => grade(['--work', file, '--format', format]))), grade(['--work', file])]);
+    for (const [i, format] of formats.entries()) {
+      const r = runs[i];
       expect(r.code, format).toBe(1);
       expect(r.stdout, format).toContain('conformance');
       expect(r.stdout, format).toMatch(/not.submitted/);
     }
-    const text = (await grade(['--work', file])).stdout;
+    const text = plain.stdout;
     expect(text.trim().split('\n').at(-1)).toMatch(/^Score: 5\/(\d+)$/);
     expect(Number(/Score: 5\/(\d+)/.exec(text)?.[1])).toBeGreaterThan(5);
-    const j = JSON.parse((await grade(['--work', file, '--format', 'json'])).stdout);
+    const j = JSON.parse(runs[formats.indexOf('json')].stdout);
     const missing = j.exercises.find((e: { exercise: string }) => e.exercise === 'conformance');
     expect(missing).toMatchObject({ notSubmitted: true, passed: 0 });
     expect(missing.total).toBeGreaterThan(0);

@@ -14,7 +14,13 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChildBundle } from '../../src/grading/node/bundle.ts';
 import { CHILD_PERMISSION_FLAGS, resetChildUser, setChildUser, spawnChild } from '../../src/grading/node/process.ts';
-import { HOSTILE, IMPORT_ROUTES, LITERAL_ROUTES, MODULES, ROOT, TOY, attackSource, connectionCounter, grade, type AttackEnv } from './helpers.ts';
+import { HOSTILE, IMPORT_ROUTES, LITERAL_ROUTES, MODULES, ROOT, TOY, attackSource, connectionCounter, grade as gradeInProcess, type AttackEnv } from './helpers.ts';
+import { lanes } from './lanes.ts';
+
+// Attacks that share nothing (own marker folder, own connection counter, own files) run side by
+// side, two grades at a time. Those that share a counter or the child user stay in order.
+const lane = lanes();
+const grade = (...a: Parameters<typeof gradeInProcess>) => lane(() => gradeInProcess(...a));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PROBE = `${HOSTILE}probe/`;
@@ -101,7 +107,7 @@ describe('hostile (Node): a run-time-built import of a Node built-in reaches not
   });
 });
 
-describe('hostile (Node): import()/eval written in the file itself', { timeout: 120_000 }, () => {
+describe.concurrent('hostile (Node): import()/eval written in the file itself', { timeout: 120_000 }, () => {
   for (const [what, route] of Object.entries(LITERAL_ROUTES)) {
     it(`${what}: refused (the file does not load, or the route reaches nothing), no marker`, async () => {
       const dir = tempDir('hostile-literal-');
@@ -203,8 +209,10 @@ export function hpage_collapse_scan_pmd(...args: any[]) {
 
   it('in the grader no route reaches it: the delegating file scores exactly what a file that only throws scores', async () => {
     const dir = tempDir('hostile-delegate-');
-    const a = await grade(['early-abort', write(dir, 'delegate.ts', delegating), '--format', 'json'], { exercises: null });
-    const b = await grade(['early-abort', write(dir, 'control.ts', control), '--format', 'json'], { exercises: null });
+    const [a, b] = await Promise.all([
+      grade(['early-abort', write(dir, 'delegate.ts', delegating), '--format', 'json'], { exercises: null }),
+      grade(['early-abort', write(dir, 'control.ts', control), '--format', 'json'], { exercises: null }),
+    ]);
     const ja = json(a.stdout);
     const jb = json(b.stdout);
     expect(ja.total).toBeGreaterThan(50);
@@ -214,7 +222,7 @@ export function hpage_collapse_scan_pmd(...args: any[]) {
   });
 });
 
-describe('hostile (Node): process control, fake reports and forged results from inside the child', { timeout: 120_000 }, () => {
+describe.concurrent('hostile (Node): process control, fake reports and forged results from inside the child', { timeout: 120_000 }, () => {
   const processRoutes = [
     'globalThis.process',
     "Function('return this')().process",

@@ -10,7 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, TOY, grade } from './helpers.ts';
+import { FIXTURES, ROOT, TOY, grade as gradeInProcess } from './helpers.ts';
+import { lanes } from './lanes.ts';
+
+// Every probe is graded on its own (its own sandboxed children); independent grades run side by
+// side in two lanes (Vitest gives this file one worker: the second core would otherwise idle).
+const lane = lanes();
+const grade = (...a: Parameters<typeof gradeInProcess>) => lane(() => gradeInProcess(...a));
 
 type Report = { passed: number; failed: number; total: number; loadError?: string; tests: { name: string; status: string; message: string; output?: string }[] };
 
@@ -93,7 +99,7 @@ export { self as ${fn} };
 `;
 }
 
-describe('hostile (red team): learner code cannot borrow the engine\'s own implementation through any object it can reach', { timeout: 180_000 }, () => {
+describe.concurrent('hostile (red team): learner code cannot borrow the engine\'s own implementation through any object it can reach', { timeout: 180_000 }, () => {
   const cases: [string, string][] = [
     ['early-abort', 'hpage_collapse_scan_pmd'],
     ['softleaf', 'hpage_collapse_scan_pmd'],
@@ -170,7 +176,7 @@ function printedSources(report: Report): string[] {
 /** A function's text that shows code: anything but the `function name() { [native code] }` form (or `[object Function]`, Object.prototype.toString's). */
 const showsCode = (t: string) => t !== '[object Function]' && !/^(?:async\s+)?function\s*\*?\s*(?:[\w$]*|\[[\w$. ]+\])\s*\(\)\s*\{\s*\[native code\]\s*\}$/.test(t);
 
-describe('hostile (red team): function source text is never readable from learner code', { timeout: 180_000 }, () => {
+describe.concurrent('hostile (red team): function source text is never readable from learner code', { timeout: 180_000 }, () => {
   const cases: [string, string][] = [
     ['swapin-guard', '__collapse_huge_page_swapin'],
     ['early-abort', 'hpage_collapse_scan_pmd'],
@@ -235,7 +241,7 @@ export function ${fn}(...a: any[]): any {
 `;
 }
 
-describe('hostile (red team): silencing the simulator\'s evidence through the objects handed to learner code never raises a wrong answer\'s score', { timeout: 600_000 }, () => {
+describe.concurrent('hostile (red team): silencing the simulator\'s evidence through the objects handed to learner code never raises a wrong answer\'s score', { timeout: 600_000 }, () => {
   const cases: [string, string, string][] = [
     ['swapin-guard', '__collapse_huge_page_swapin', 'forgot-mmap-unlock'],
     ['swapin-guard', '__collapse_huge_page_swapin', 'forgot-pte-unmap'],
@@ -244,11 +250,16 @@ describe('hostile (red team): silencing the simulator\'s evidence through the ob
   for (const [id, fn, wrong] of cases) {
     it(`${id} wrong/${wrong}: ${Object.keys(SILENCERS).length} silencers score no more than the wrong answer itself`, async () => {
       const source = readFileSync(join(ROOT, 'exercises', id, 'wrong', `${wrong}.ts`), 'utf8');
-      const plain = (await gradeJson(id, writeTemp('redteam-silence-', `${id}.ts`, source))).report;
+      // The wrong answer alone and each silenced version are independent grades: run side by side.
+      const [plainRun, ...silenced] = await Promise.all([
+        gradeJson(id, writeTemp('redteam-silence-', `${id}.ts`, source)),
+        ...Object.values(SILENCERS).map((silencer) => gradeJson(id, writeTemp('redteam-silence-', `${id}.ts`, silencedWrongAnswer(source, fn, silencer)))),
+      ]);
+      const plain = plainRun.report;
       expect(plain.total).toBeGreaterThan(0);
       expect(plain.passed, 'the wrong answer must fail some tests for this check to mean anything').toBeLessThan(plain.total);
-      for (const [what, silencer] of Object.entries(SILENCERS)) {
-        const { report, raw } = await gradeJson(id, writeTemp('redteam-silence-', `${id}.ts`, silencedWrongAnswer(source, fn, silencer)));
+      for (const [i, what] of Object.keys(SILENCERS).entries()) {
+        const { report, raw } = silenced[i];
         expect(report.loadError, `${what}: ${raw.slice(0, 1500)}`).toBeUndefined();
         expect(report.passed, `${what}: ${report.passed}/${report.total} vs ${plain.passed} for the wrong answer alone`).toBeLessThanOrEqual(plain.passed);
       }

@@ -12,22 +12,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_EXERCISES_DIR, listExerciseIds, loadExercise } from '../../src/grading/node/exercises.ts';
 import { gradeCode } from '../../src/grading/node/grade.ts';
 import type { RunResult } from '../../src/grading/types.ts';
+import { lanes } from './lanes.ts';
 
 const ids = listExerciseIds(DEFAULT_EXERCISES_DIR);
-// Tests are declared concurrent, but at most two grading runs go at once (the machine has 2 cores).
-const GRADERS = 2;
-let active = 0;
-const waiting: Array<() => void> = [];
-async function limited<T>(fn: () => Promise<T>): Promise<T> {
-  while (active >= GRADERS) await new Promise<void>((r) => waiting.push(r));
-  active++;
-  try {
-    return await fn();
-  } finally {
-    active--;
-    waiting.shift()?.();
-  }
-}
+// Tests are declared concurrent — across exercises too, so one exercise's last long run does not
+// leave a core idle — but at most two grading runs go at once (the machine has 2 cores). Each run
+// still has its own sandboxed child.
+const limited = lanes();
 // Generous limits: the machine is shared; a real infinite loop still ends the test.
 const limits = { perTestMs: 5000, perRunMs: 60_000 };
 
@@ -38,7 +29,7 @@ function summary(r: RunResult): string {
   return `${r.passed}/${r.total} passed${bad.length ? `; first problem: ${bad[0].name}: ${bad[0].status}: ${bad[0].message}` : ''}`;
 }
 
-describe('meta-suite: exercises', () => {
+describe.concurrent('meta-suite: exercises', () => {
   it('finds the exercise folders', () => {
     expect(existsSync(DEFAULT_EXERCISES_DIR)).toBe(true);
     // Not asserting six: folders appear while the course is written. Each found one is checked below.

@@ -11,9 +11,15 @@ import { chromium } from 'playwright-core';
 import { makeWorld, parseLayout, runCollapse } from '../../src/engine/index.ts';
 import { loadExercise } from '../../src/grading/node/exercises.ts';
 import { terminateAllWorkers } from '../../src/grading/node/grade.ts';
-import { exerciseForSeed, gradeSeeded } from '../../src/grading/class/seeded.ts';
+import { exerciseForSeed, gradeSeeded as gradeSeededNow } from '../../src/grading/class/seeded.ts';
 import { bindVariant, bindVariantForSearch, deriveVariant, describeVariant, hashSeed, normalizeSeed, readBoundVariant, VARIANT_BEGIN, VARIANT_END, VariantError, type RaceScheduleVariant } from '../../src/grading/variant.ts';
 import { ROOT } from './helpers.ts';
+import { lanes } from './lanes.ts';
+
+// Grades are independent (each its own sandboxed child): the grading tests are concurrent and the
+// grades take two lanes, one per core.
+const lane = lanes();
+const gradeSeeded = (...a: Parameters<typeof gradeSeededNow>) => lane(() => gradeSeededNow(...a));
 
 const race = (seed?: string) => deriveVariant('race-schedule', seed) as RaceScheduleVariant;
 /** A schedule that solves a variant: its actor on its slot while the mmap lock is dropped. */
@@ -107,7 +113,7 @@ describe('binding a variant into a test source', () => {
   });
 });
 
-describe('grading against a variant (the real grader)', () => {
+describe.concurrent('grading against a variant (the real grader)', () => {
   const exercise = loadExercise('race-schedule');
   const a = race('alice');
   const b = race('bob');
@@ -118,13 +124,11 @@ describe('grading against a variant (the real grader)', () => {
 
   it("a schedule solved for one seed passes that seed's variant and fails the other's", async () => {
     const forA = solve(a);
-    const ra = await gradeSeeded(exercise, forA, 'alice');
+    const [ra, rb, rBack] = await Promise.all([gradeSeeded(exercise, forA, 'alice'), gradeSeeded(exercise, forA, 'bob'), gradeSeeded(exercise, solve(b), 'alice')]);
     expect(ra.tests.filter((t) => t.status !== 'passed').map((t) => `${t.name}: ${t.message}`), "alice's schedule on alice's variant").toEqual([]);
     expect(ra.tests.some((t) => t.name.startsWith('your variant')), 'the seeded run includes the variant tests').toBe(true);
-    const rb = await gradeSeeded(exercise, forA, 'bob');
     expect(rb.passed, "alice's schedule must not pass bob's variant").toBeLessThan(rb.total);
     expect(rb.tests.filter((t) => t.status !== 'passed').map((t) => t.name), 'it fails on the variant tests').toContain('your variant > the race hits the slot of your variant: the unpatched swap-in hands do_swap_page() a non-swap entry there, and nowhere else');
-    const rBack = await gradeSeeded(exercise, solve(b), 'alice');
     expect(rBack.passed, "bob's schedule must not pass alice's variant either").toBeLessThan(rBack.total);
   });
 
@@ -135,13 +139,15 @@ describe('grading against a variant (the real grader)', () => {
   });
 
   it('hostile: a shotgun schedule (one actor on every present slot) does not pass any variant', async () => {
-    for (const seed of ['alice', 'bob']) {
-      const v = race(seed);
-      const slots = Array.from({ length: 512 }, (_, i) => i).filter((i) => i < v.swapStart || i >= v.swapStart + 64);
-      const code = `export const schedule = ${JSON.stringify(slots.map((slot) => ({ at: 'alloc', actor: v.actor, slot })))};\n`;
-      const r = await gradeSeeded(exercise, code, seed);
-      expect(r.passed, `${seed}: acting on all ${slots.length} present slots with the right actor must not pass the variant`).toBeLessThan(r.total);
-    }
+    await Promise.all(
+      ['alice', 'bob'].map(async (seed) => {
+        const v = race(seed);
+        const slots = Array.from({ length: 512 }, (_, i) => i).filter((i) => i < v.swapStart || i >= v.swapStart + 64);
+        const code = `export const schedule = ${JSON.stringify(slots.map((slot) => ({ at: 'alloc', actor: v.actor, slot })))};\n`;
+        const r = await gradeSeeded(exercise, code, seed);
+        expect(r.passed, `${seed}: acting on all ${slots.length} present slots with the right actor must not pass the variant`).toBeLessThan(r.total);
+      }),
+    );
   });
 
   it("an instructor's hidden test gets the same variant bound, and can replay the schedule on the variant's extra layouts", async () => {
@@ -162,11 +168,10 @@ describe('grading against a variant (the real grader)', () => {
       '});',
     ].join('\n');
     const extraTests = [{ file: 'hidden.test.ts', source: hidden, prefixNames: true }];
-    const own = await gradeSeeded(exercise, solve(a), 'alice', { extraTests });
+    const [own, other] = await Promise.all([gradeSeeded(exercise, solve(a), 'alice', { extraTests }), gradeSeeded(exercise, solve(b), 'alice', { extraTests })]);
     const extra = own.tests.filter((t) => t.name.startsWith('hidden.test.ts'));
     expect(extra.length, 'one hidden test per extra layout, plus the check').toBe(a.extraLayouts.length + 1);
     expect(own.tests.filter((t) => t.status !== 'passed').map((t) => `${t.name}: ${t.message}`), "alice's schedule passes alice's hidden tests").toEqual([]);
-    const other = await gradeSeeded(exercise, solve(b), 'alice', { extraTests });
     expect(other.tests.filter((t) => t.name.startsWith('hidden.test.ts') && t.status !== 'passed').length, "bob's schedule fails alice's hidden layouts").toBeGreaterThan(0);
   });
 

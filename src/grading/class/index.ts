@@ -53,6 +53,12 @@ export interface ClassOptions {
   profiles?: boolean;
   /** Progress bar stream; default process.stderr when it is a terminal, otherwise none. */
   progress?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } | null;
+  /**
+   * Called with each submission's grading result as it is graded (not for grader errors). Lets a
+   * caller keep the full RunResults (per-test names, messages) that the cells summarise — the tests
+   * use it instead of grading the same files a second time.
+   */
+  onGraded?: (submission: { student: string; exercise: string }, result: RunResult) => void;
 }
 
 export interface ClassResult {
@@ -193,6 +199,7 @@ async function gradeSubmissions(run: Run, subs: Submission[], progress: ClassOpt
         const starter = existsSync(starterPath) ? readFileSync(starterPath, 'utf8') : null;
         const extraTests = run.opts.extraTestsDir ? loadExtraTests(run.opts.extraTestsDir, sub.exercise, false) : [];
         const r = await gradeCached(run.cache, ex, sub.code, seed, { ...run.limits, extraTests });
+        run.opts.onGraded?.({ student: sub.student, exercise: sub.exercise }, r);
         if (!run.order.has(sub.exercise) && !r.compileError && !r.loadError && r.tests.length) run.order.set(sub.exercise, r.tests.map((t) => t.name));
         cell = cellFrom(sub, r, starter, seed);
       } catch (e) {
