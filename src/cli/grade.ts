@@ -30,7 +30,7 @@ if (isEntry && !process.env.NODE_COMPILE_CACHE) {
 }
 const { ensureChildBundle } = await import('../grading/node/bundle.ts');
 const { DEFAULT_EXERCISES_DIR, GradeSetupError, listExerciseIds, loadExercise, loadExtraTests } = await import('../grading/node/exercises.ts');
-const { expectedTestNames, gradeCode, spawnNodeWorker, terminateAllWorkers } = await import('../grading/node/grade.ts');
+const { allowChildCpuFor, expectedTestNames, gradeCode, spawnNodeWorker, terminateAllWorkers } = await import('../grading/node/grade.ts');
 const { FORMATS, formatGradescope, formatJson, formatJunit, formatText, gradescopeFailure, notSubmittedGraded } = await import('../grading/reporters/index.ts');
 const { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS } = await import('../grading/types.ts');
 const { parseWork, WorkFormatError } = await import('../grading/work.ts');
@@ -214,6 +214,7 @@ function workJobs(args: Args, io: GradeIo): Job[] {
 /** Grade the jobs one after the other; with several, the next runner starts while one grades. */
 async function gradeJobs(jobs: Job[], args: Args, multi: boolean): Promise<Graded[]> {
   const limits = { perTestMs: args.perTestMs, perRunMs: args.perRunMs };
+  allowChildCpuFor(args.perRunMs); // before the first spare runner starts
   const graded: Graded[] = [];
   let spare: WorkerHandle | undefined;
   try {

@@ -329,10 +329,22 @@ describe('hostile (Node): a signal cannot open the grader\'s inspector', { timeo
     };
     for (let i = 0; i < 400 && !running(); i++) await sleep(50);
     expect(running()).toBe(true);
+    const grandchildren = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
     child.kill('SIGUSR1');
     await sleep(700);
     const open = await new Promise<boolean>((r) => { const c = net.connect(free, '127.0.0.1', () => { c.destroy(); r(true); }); c.on('error', () => r(false)); });
-    if (open) child.kill('SIGKILL');
+    if (open) {
+      // SIGKILL leaves the grader no chance to stop its sandboxed child (stuck in the endless
+      // loop): stop it here, or it spins until its CPU limit (tests/grading/orphans.test.ts).
+      child.kill('SIGKILL');
+      for (const pid of grandchildren) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
     await exited;
     return { open, stdout };
   }

@@ -6,9 +6,9 @@ import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
 import type { GradeLimits, RunPayload, RunResult, TestSource } from '../types.ts';
 import type { ExerciseOnDisk } from './exercises.ts';
 import { trustedNames } from './names.ts';
-import { spawnChild, spawnNodeWorker, terminateAllWorkers } from './process.ts';
+import { allowChildCpuFor, spawnChild, spawnNodeWorker, terminateAllWorkers } from './process.ts';
 
-export { spawnChild, spawnNodeWorker, terminateAllWorkers };
+export { allowChildCpuFor, spawnChild, spawnNodeWorker, terminateAllWorkers };
 
 export interface GradeOptions extends GradeLimits {
   extraTests?: TestSource[];
@@ -29,6 +29,7 @@ function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions):
  */
 export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
   const payload = payloadFor(exercise, code, opts);
+  if (opts.perRunMs !== undefined) allowChildCpuFor(opts.perRunMs);
   return orchestrate(spawnNodeWorker, payload, {
     perTestMs: opts.perTestMs,
     perRunMs: opts.perRunMs,

@@ -101,6 +101,45 @@ export function resetChildUser(): void {
 /** Children not yet ended (so a CLI can stop them all before it exits). */
 const live = new Set<ChildProcess>();
 
+/**
+ * CPU seconds a grading child may use before the kernel stops it (RLIMIT_CPU, SIGXCPU). A backstop
+ * for a child whose parent is gone: learner code in an endless loop never returns to the event
+ * loop, so the child cannot notice that its parent was killed (SIGKILL, a crashed CI job) and
+ * would spin for ever (a test that SIGKILLed `grade` mid-run left such orphans behind, one per
+ * suite run). The parent's own watchdog stops every child long before this (a run's wall-clock
+ * limit, 20 s by default); {@link allowChildCpuFor} raises it for longer run limits.
+ */
+let childCpuLimitS = 120;
+
+/** Make sure children may use the CPU for a whole run of `perRunMs` (plus start-up), at least. */
+export function allowChildCpuFor(perRunMs: number): void {
+  if (Number.isFinite(perRunMs) && perRunMs > 0) childCpuLimitS = Math.max(childCpuLimitS, Math.ceil(perRunMs / 1000) + 60);
+}
+
+/** The current limit (for tests). */
+export function childCpuLimitSeconds(): number {
+  return childCpuLimitS;
+}
+
+// The CLI or the kit stopped by a signal (Ctrl+C, a CI timeout): take the children along. SIGKILL
+// cannot be caught; the CPU limit above covers that case.
+let signalsHooked = false;
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // Only where nobody else handles it (Vitest's workers, an embedding program): then re-raise.
+    if (process.listenerCount(sig) > 0) continue;
+    process.once(sig, () => {
+      for (const c of live) c.kill('SIGKILL');
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
 /** Kill every grading child still running and wait until they are gone. */
 export async function terminateAllWorkers(): Promise<void> {
   const all = [...live];
@@ -120,6 +159,7 @@ export async function terminateAllWorkers(): Promise<void> {
 /** Why a child ended, in the learner's words. `stderrTail` is Node's own output (never learner text). */
 function exitReason(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): string {
   if (/heap out of memory|Allocation failed/i.test(stderrTail)) return `it ran out of memory (more than ${CHILD_HEAP_MB} MB)`;
+  if (signal === 'SIGXCPU') return `it used more than ${childCpuLimitS} s of CPU time`;
   if (signal) return `it was stopped by ${signal}`;
   return `it exited (code ${code}) — does your code end the process?`;
 }
@@ -127,7 +167,14 @@ function exitReason(code: number | null, signal: NodeJS.Signals | null, stderrTa
 /** Start one sandboxed grading child. Synchronous (builds the bundle first if it is stale). `pid` is for tests. */
 export function spawnChild(bundle: ChildBundle = ensureChildBundle()): WorkerHandle & { pid: number | undefined } {
   const cache = readCodeCache(bundle);
-  const child = spawn(process.execPath, CHILD_FLAGS, {
+  hookSignals();
+  // Through /bin/sh only to set RLIMIT_CPU before exec'ing Node (Node has no setrlimit); the
+  // arguments travel as "$@", untouched. Elsewhere (no /bin/sh) Node starts directly.
+  const viaShell = process.platform === 'linux' || process.platform === 'darwin';
+  const [cmd, args] = viaShell
+    ? ['/bin/sh', ['-c', `ulimit -t ${childCpuLimitS} && exec "$0" "$@"`, process.execPath, ...CHILD_FLAGS]]
+    : [process.execPath, CHILD_FLAGS];
+  const child = spawn(cmd, args, {
     stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',
     env: {},
