@@ -59,7 +59,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['pte.ts', 'swapops.ts', 'softleaf.ts', 'scan_result.ts', 'layout.ts', 'types.ts'],
   ['evidence.ts', 'trace.ts', 'mm.ts', 'locks.ts'],
   ['memory.ts', 'actors.ts', 'khugepaged.ts'],
-  ['run.ts', 'explore.ts', 'narrate.ts'],
+  ['run.ts', 'explore.ts', 'narrate.ts', 'observe.ts'],
   ['index.ts'],
 ];
 

@@ -9,6 +9,7 @@
  */
 import { __pte, makeWorld, parseKnobs as parseKnobItems, parseWindow as parseWindowItems, runCollapse } from 'collapse-lab/engine';
 import type { CollapseReport, MakeWorldOptions, pte_t, Schedule, World } from 'collapse-lab/engine';
+import { watchScanReads } from '../../engine/observe.ts';
 
 export type KernelName = 'before' | 'after' | 'v3-as-posted';
 
@@ -35,7 +36,7 @@ export interface PmdRun {
   /** Kind and PTE value per slot before the attempt. */
   kinds: string[];
   ptes: pte_t[];
-  /** Slots of this PMD that hpage_collapse_scan_pmd read, in order (observed, see recordScanReads). */
+  /** Slots of this PMD that hpage_collapse_scan_pmd read, in order (observed, see watchScanReads in src/engine/observe.ts). */
   scanReads: number[];
   /** scan_result name of this PMD's attempt (null: never scanned, e.g. an earlier PMD stopped the pass). */
   result: string | null;
@@ -55,45 +56,10 @@ export interface Scenario {
   report: CollapseReport;
   /** PMD 0 before the attempt: kind and PTE value per slot. */
   initial: { kinds: string[]; ptes: pte_t[] };
-  /** Slots of PMD 0 that hpage_collapse_scan_pmd read, in order (observed, see recordScanReads). */
+  /** Slots of PMD 0 that hpage_collapse_scan_pmd read, in order (observed, see watchScanReads in src/engine/observe.ts). */
   scanReads: number[];
   /** Every PMD, in address order (one entry for a one-PMD layout; `pmds[0]` is `initial` + `scanReads`). */
   pmds: PmdRun[];
-}
-
-/**
- * Watch which PTEs the scan reads. The engine's trace has one event per function (like the
- * kernel's tracepoints), not one per PTE, so "where did the scan stop" is observed instead: for
- * the duration of this one build-time run the PTE table's entry array is wrapped in a Proxy that
- * notes every index read while the current call frame is `hpage_collapse_scan_pmd` (the kernel's
- * or a learner's — whatever the world runs). Nothing is changed; the values read are the same.
- */
-function recordScanReads(world: World, table: { ptes: pte_t[] }): { slots: number[]; stop: () => void } {
-  const slots: number[] = [];
-  const original = table.ptes;
-  let on = true;
-  const proxy = new Proxy(original, {
-    get(target, key, receiver) {
-      if (on && typeof key === 'string' && /^\d+$/.test(key)) {
-        const st = world.current?.stack;
-        if (st && st[st.length - 1] === 'hpage_collapse_scan_pmd') slots.push(Number(key));
-      }
-      return Reflect.get(target, key, receiver);
-    },
-  });
-  try {
-    (table as { ptes: pte_t[] }).ptes = proxy;
-  } catch {
-    // A frozen table (a future engine) cannot be watched: the pictures then show no stop slot.
-    return { slots, stop: () => {} };
-  }
-  return {
-    slots,
-    stop: () => {
-      on = false;
-      (table as { ptes: pte_t[] }).ptes = original;
-    },
-  };
 }
 
 /** A prop that cannot be turned into an engine scenario. */
@@ -231,7 +197,7 @@ export function runScenario(p: ScenarioProps): Scenario {
   // A `no-table` PMD has no PTE table (pmd_none): nothing to watch; drawn as empty (pte_none values).
   const tables = world.mm.pmds.map((pmd) => (pmd.entry.type === 'table' ? pmd.entry.table : null));
   const before = tables.map((t, i) => ({ kinds: [...world.layouts[i]], ptes: t ? [...t.ptes] : new Array<pte_t>(512).fill(__pte(0n)) }));
-  const reads = tables.map((t) => (t ? recordScanReads(world, t) : { slots: [] as number[], stop: () => {} }));
+  const reads = watchScanReads(world);
   let report: CollapseReport;
   try {
     report = runCollapse(world, { madvise });

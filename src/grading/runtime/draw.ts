@@ -10,6 +10,9 @@
  * the scenario kernel's. Errors (a bad layout, the learner's code throwing) come back as
  * `{ ok: false, error }`, never as an exception.
  */
+import type { World } from '../../engine/types.ts';
+// The same observation as the pictures' (one copy, in the engine; not part of its public API).
+import { watchScanReads } from '../../engine/observe.ts';
 
 /** A scenario, in the `collapse` command's terms (architecture doc "Scenario notation"). */
 export interface DrawScenario {
@@ -111,46 +114,7 @@ export function afterKinds(engine: Record<string, unknown>, world: object): stri
 }
 
 interface WatchedWorld {
-  current?: { stack?: readonly string[] } | null;
   mm?: { pmds?: { entry?: { type?: string; table?: { ptes: unknown[] } } }[] };
-}
-
-/**
- * Watch which slots of each PMD's table `hpage_collapse_scan_pmd` reads (a Proxy over the table's
- * `ptes`, read while that function is on top of the simulated call stack) — the same observation
- * as the pictures' `recordScanReads` (src/components/pictures/scenario.ts), which is not exported
- * and cannot run here. A table that cannot be swapped (frozen) is simply not watched.
- */
-function watchScanReads(world: object): { slots: number[]; stop: () => void }[] {
-  const w = world as WatchedWorld;
-  return (w.mm?.pmds ?? []).map((pmd) => {
-    const slots: number[] = [];
-    const table = pmd.entry?.type === 'table' ? pmd.entry.table : undefined;
-    if (!table) return { slots, stop: () => {} };
-    const original = table.ptes;
-    let on = true;
-    const proxy = new Proxy(original, {
-      get(target, key, receiver) {
-        if (on && typeof key === 'string' && /^\d+$/.test(key)) {
-          const st = w.current?.stack;
-          if (st && st[st.length - 1] === 'hpage_collapse_scan_pmd') slots.push(Number(key));
-        }
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-    });
-    try {
-      table.ptes = proxy;
-    } catch {
-      return { slots, stop: () => {} };
-    }
-    return {
-      slots,
-      stop: () => {
-        on = false;
-        table.ptes = original;
-      },
-    };
-  });
 }
 
 /**
@@ -176,7 +140,7 @@ export function drawRun(engine: Record<string, unknown>, exports: Record<string,
       ops,
     });
     const before = world.layouts.map((l) => [...l]);
-    const reads = watchScanReads(world);
+    const reads = watchScanReads(world as World);
     let report: Record<string, unknown>;
     try {
       report = runCollapse(world, { madvise: !!scenario.madvise });
