@@ -13,6 +13,7 @@ import { ESCAPE_PROBE, NET_PROBE } from '../grading/realm/probes.ts';
 
 const ID = 'early-abort';
 const KEY = `collapse-lab:v1:${ID}`;
+const BACKUP_KEY = `${KEY}:backups`;
 const FN = exerciseMeta(ID).exports[0]!;
 const SOLUTION = readExerciseFile(ID, 'solution.ts');
 const STARTER = readExerciseFile(ID, 'starter.ts');
@@ -339,11 +340,17 @@ describe('storage trouble', () => {
     expect(await getCode(page, ID)).toBe(codeB);
     await note.getByRole('button', { name: 'Undo' }).click();
     expect(await getCode(page, ID)).toBe(codeA);
-    // …or keep ours: saved again, so ours is now the last write
+    // Undo saves ours after the autosave delay; let that save happen now, so what follows does not
+    // depend on how fast this test runs (it once did: a slow run saw a different, also correct, path).
+    await page.evaluate(() => dispatchEvent(new Event('pagehide')));
+    await page.waitForFunction(([k, t]) => localStorage.getItem(k!)?.includes(t!), [KEY, 'written in this tab']);
+    // …or keep ours: saved again, so ours is now the last write, and theirs (different from what this
+    // page last saved) goes to the backup ring — which the new notice says
     await otherTabSaves(codeB);
     await note.getByRole('button', { name: 'Keep mine' }).click();
     await page.waitForFunction(([k, t]) => localStorage.getItem(k!)?.includes(t!), [KEY, 'written in this tab']);
-    expect(await note.count()).toBe(0);
+    await expect.poll(async () => (await note.count()) > 0 && (await note.innerText())).toMatch(/kept the other version as a backup/);
+    expect(await page.evaluate((k) => localStorage.getItem(k), BACKUP_KEY)).toContain('written in another tab');
     await context.close();
   });
 
