@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, exercise, exerciseMeta, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
+import { ROOT, exercise, exerciseMeta, launch, newPage, openEditor, readExerciseFile, setCode, waitExerciseReady } from './helpers.ts';
 import { runTests } from './quality-helpers.ts';
 
 const ID = 'early-abort';
@@ -72,7 +72,7 @@ describe('npm run dev', () => {
     // The dev server compiles on first request (and Vite may reload once after optimizing deps):
     // a longer wait than the built site's gotoExercise allows.
     await page.goto(`${base}/${exerciseMeta(ID).chapter}/`, { timeout: 120_000 });
-    await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID, { timeout: 120_000 });
+    await waitExerciseReady(page, ID, 120_000);
     await openEditor(page, ID);
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
     const pass = await runTests(page, ID, 120_000);

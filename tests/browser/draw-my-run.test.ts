@@ -13,7 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, baseUrl, exercise, exerciseMeta, getCode, launch, newPage, openEditor, readExerciseFile, runWithShortcut, screenshot, setCode } from './helpers.ts';
+import {
+  exercise,
+  getCode,
+  gotoChapter,
+  launch,
+  newPage,
+  openEditor,
+  readExerciseFile,
+  ROOT,
+  runWithShortcut,
+  screenshot,
+  setCode,
+} from './helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -25,11 +37,6 @@ afterAll(async () => {
 
 const ID = 'early-abort';
 const WRONG = readExerciseFile(ID, 'wrong/migration-only.ts');
-
-async function gotoChapter(page: Page): Promise<void> {
-  await page.goto(`${baseUrl()}/${exerciseMeta(ID).chapter}/`);
-  await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
-}
 
 async function waitDrawn(page: Page): Promise<string> {
   await page.waitForFunction(
@@ -58,7 +65,7 @@ async function clearDrawState(page: Page): Promise<void> {
 describe('Draw my run', () => {
   it('on a wrong answer, "Draw this case" from a failed test marks the first difference at the slot the test names', async () => {
     const { context, page, errors } = await newPage(browser, { viewport: { width: 1400, height: 1000 } });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     await setCode(page, ID, WRONG);
     await runWithShortcut(page, ID);
@@ -106,7 +113,7 @@ describe('Draw my run', () => {
 
   it('a typed scenario: the difference at the typed entry; the solution draws the same; bad input names the field', async () => {
     const { context, page, errors } = await newPage(browser, { viewport: { width: 1400, height: 1000 } });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     await setCode(page, ID, WRONG);
     const ex = exercise(page, ID);
@@ -144,7 +151,7 @@ describe('Draw my run', () => {
 describe('Re-run failing only', () => {
   it('runs exactly the failing tests, and a partial pass does not mark the exercise passed', async () => {
     const { context, page, errors } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     await setCode(page, ID, WRONG);
     await runWithShortcut(page, ID);

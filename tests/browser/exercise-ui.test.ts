@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -15,6 +14,8 @@ import {
   exerciseMeta,
   focusEditor,
   getCode,
+  gotoChapter,
+  gradeInNode,
   launch,
   newPage,
   openEditor,
@@ -35,17 +36,6 @@ afterAll(async () => {
 
 const ID = 'early-abort';
 const KEY = `collapse-lab:v1:${ID}`;
-const chapterUrl = () => `${baseUrl()}/${exerciseMeta(ID).chapter}/`;
-
-async function gotoChapter(page: Page): Promise<void> {
-  await page.goto(chapterUrl());
-  await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
-}
-
-function gradeInNode(file: string): { passed: number; total: number; tests: { name: string; status: string; message: string }[] } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'src/cli/grade.ts'), ID, file, '--format', 'json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return JSON.parse(r.stdout) as { passed: number; total: number; tests: { name: string; status: string; message: string }[] };
-}
 
 /** Type at the end of the editor's text, as a learner would (the page in front, as when the learner switches to it). */
 async function typeAtEnd(page: Page, text: string): Promise<void> {
@@ -71,11 +61,11 @@ async function axeSerious(page: Page, exclude: string[] = []): Promise<string[]>
 
 describe('failures a learner can read', () => {
   it('groups failures by describe block, folds alike ones (the counts add up), re-runs failing only, and shows Next only after a pass', async () => {
-    const expected = gradeInNode(path.join(ROOT, 'exercises', ID, 'starter.ts'));
+    const expected = gradeInNode(ID, path.join(ROOT, 'exercises', ID, 'starter.ts'));
     const failures = expected.tests.filter((t) => t.status !== 'passed');
     expect(failures.length).toBeGreaterThan(1);
     const { context, page, errors } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     // First failure first: record whether it was on screen while the run was still going.
     await page.evaluate((x) => {
@@ -161,7 +151,7 @@ describe('failures a learner can read', () => {
 describe('on a phone', () => {
   it('long test names and layouts wrap: nothing in the results is wider than the screen', async () => {
     const { context, page } = await newPage(browser, { isMobile: true, hasTouch: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     await runWithShortcut(page, ID);
     const ex = exercise(page, ID);
@@ -182,7 +172,7 @@ describe('on a phone', () => {
 describe('room to work', () => {
   it('wide mode gives the editor the window; Esc leaves it, from the editor and from the toolbar', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     const editorBox = () => ex.locator('[data-part="editor"]').boundingBox();
@@ -235,7 +225,7 @@ describe('room to work', () => {
 
   it('in the dark theme too: wide mode with grouped results has no serious axe violation (outside the editor)', async () => {
     const { context, page } = await newPage(browser, { colorScheme: 'dark' });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await openEditor(page, ID);
     const ex = exercise(page, ID);
@@ -256,7 +246,7 @@ describe('room to work', () => {
     const todo = starter.split('\n').findIndex((l) => /\bTODO\b/.test(l)) + 1;
     expect(todo).toBeGreaterThan(0);
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     // A long attempt, scrolled to its end (editor and page): the TODO is far out of view.
@@ -297,8 +287,8 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     await a.addInitScript(() => {
       window.addEventListener('storage', (e) => e.stopImmediatePropagation(), true);
     });
-    await gotoChapter(a);
-    await gotoChapter(b);
+    await gotoChapter(a, ID);
+    await gotoChapter(b, ID);
     await openEditor(a, ID);
     await openEditor(b, ID);
 
@@ -353,8 +343,8 @@ describe('saved work is never lost (the page hears the other one)', () => {
   it('"Keep mine" saves this page’s code and keeps the other page’s in the backups', async () => {
     const { context, page: a } = await newPage(browser);
     const b = await context.newPage();
-    await gotoChapter(a);
-    await gotoChapter(b);
+    await gotoChapter(a, ID);
+    await gotoChapter(b, ID);
     await openEditor(a, ID);
     await openEditor(b, ID);
     await typeAtEnd(a, '\n// mine, typed in page A\n');
@@ -388,7 +378,7 @@ describe('an imported pass', () => {
       },
       [KEY, readExerciseFile(ID, 'solution.ts')] as const,
     );
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     const ex = exercise(page, ID);
     const badge = ex.locator('[data-part="status"]');
     expect(await badge.innerText()).toBe('imported — not run here');

@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -13,6 +12,8 @@ import {
   exerciseMeta,
   focusEditor,
   getCode,
+  gotoChapter,
+  gradeInNode,
   launch,
   newPage,
   openEditor,
@@ -21,6 +22,7 @@ import {
   runWithShortcut,
   screenshot,
   setCode,
+  waitExerciseReady,
 } from './helpers.ts';
 
 let browser: Browser;
@@ -33,23 +35,12 @@ afterAll(async () => {
 
 const ID = 'early-abort';
 const KEY = `collapse-lab:v1:${ID}`;
-const chapterUrl = () => `${baseUrl()}/${exerciseMeta(ID).chapter}/`;
-
-async function gotoChapter(page: Page): Promise<void> {
-  await page.goto(chapterUrl());
-  await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
-}
 
 async function resultsText(page: Page): Promise<string> {
   return exercise(page, ID).locator('[data-part="results"]').innerText();
 }
 
 /** What the Node grader (same tests, same runtime) says about a file: the reference for the browser. */
-function gradeInNode(file: string): { passed: number; total: number; tests: { name: string; status: string; message: string }[] } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'src/cli/grade.ts'), ID, file, '--format', 'json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return JSON.parse(r.stdout) as { passed: number; total: number; tests: { name: string; status: string; message: string }[] };
-}
-
 /** Insert an endless loop at the start of the exported function's body. */
 function withInfiniteLoop(code: string, fn: string): string {
   const re = new RegExp(`export function ${fn}\\s*\\([\\s\\S]*?\\)\\s*:[^{]*\\{`);
@@ -62,7 +53,7 @@ function withInfiniteLoop(code: string, fn: string): string {
 describe('the exercise block', () => {
   it('opens the editor on request; the early-abort solution passes every test after Ctrl+Enter; the sidebar marks the chapter', async () => {
     const { context, page, requests, errors } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     expect(await ex.getAttribute('data-editor')).toBe('monaco');
@@ -74,7 +65,7 @@ describe('the exercise block', () => {
     await runWithShortcut(page, ID);
     expect(await ex.getAttribute('data-state')).toBe('passed');
     const text = await resultsText(page);
-    const total = gradeInNode(path.join(ROOT, 'exercises', ID, 'solution.ts')).total;
+    const total = gradeInNode(ID, path.join(ROOT, 'exercises', ID, 'solution.ts')).total;
     expect(text).toContain(`All ${total} tests passed`);
     // announced to screen readers
     await page.waitForFunction((x) => /passed/.test(document.querySelector(`section[data-exercise="${x}"] [data-part="live"]`)?.textContent ?? ''), ID);
@@ -93,10 +84,10 @@ describe('the exercise block', () => {
   });
 
   it('the starter fails with the same tests and messages as the Node grader, first failure open', async () => {
-    const expected = gradeInNode(path.join(ROOT, 'exercises', ID, 'starter.ts'));
+    const expected = gradeInNode(ID, path.join(ROOT, 'exercises', ID, 'starter.ts'));
     expect(expected.passed).toBeLessThan(expected.total);
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
     await runWithShortcut(page, ID);
@@ -124,7 +115,7 @@ describe('the exercise block', () => {
 
   it('an infinite loop is stopped with a timeout message, the page stays responsive and the next run works', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const fn = exerciseMeta(ID).exports[0]!;
     await setCode(page, ID, withInfiniteLoop(readExerciseFile(ID, 'solution.ts'), fn));
@@ -155,7 +146,7 @@ describe('the exercise block', () => {
 
   it('a syntax error is reported with line:column and marked in the editor', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const lines = readExerciseFile(ID, 'solution.ts').replace(/\n$/, '').split('\n');
     lines.push('const broken = ;');
@@ -174,7 +165,7 @@ describe('the exercise block', () => {
 
   it('knows the engine types: TypeScript flags a wrong argument, with the engine TSDoc on hover', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: boolean = pte_none("slot 3");\n`);
     const msg = await page.waitForFunction(
@@ -211,7 +202,7 @@ describe('the exercise block', () => {
 
   it('every starter and solution type-checks cleanly in the editor against the generated engine types', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     // First prove the checker is live: a deliberate error must show up.
     await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: number = pte_none;\n`);
@@ -260,7 +251,7 @@ describe('the exercise block', () => {
 
   it('the editor follows Starlight’s light/dark theme, live', async () => {
     const { context, page } = await newPage(browser, { colorScheme: 'light' });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const editorTheme = () => exercise(page, ID).locator('.monaco-editor').first().getAttribute('class');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
@@ -275,7 +266,7 @@ describe('the exercise block', () => {
 
   it('Esc and Ctrl+M leave the editor for the Run button (no keyboard trap); the shortcut is shown', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     expect(await ex.locator('button[data-action="run"]').innerText()).toMatch(/Ctrl\+Enter/);
@@ -291,7 +282,7 @@ describe('the exercise block', () => {
 
   it('hints come one at a time; Reveal asks first and shows a diff; Reset is undoable', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     const ex = exercise(page, ID);
     const hints = ex.locator('details.cl-hint');
     const n = await hints.count();
@@ -352,7 +343,7 @@ describe('two exercises on one page', () => {
 describe('saving work in the browser', () => {
   it('autosaves as you type and restores the code after a reload', async () => {
     const { context, page } = await newPage(browser);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     await focusEditor(page, ID);
@@ -363,7 +354,7 @@ describe('saving work in the browser', () => {
     expect(saved.starterHash).toBe(await ex.getAttribute('data-starter-hash'));
 
     await page.reload();
-    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
+    await waitExerciseReady(page, ID);
     expect(await ex.locator('[data-notice="restored"]').isVisible()).toBe(true);
     expect(await ex.locator('button[data-action="open"]').innerText()).toBe('Continue editing');
     await openEditor(page, ID);
@@ -379,7 +370,7 @@ describe('saving work in the browser', () => {
         sessionStorage.setItem('seeded', '1');
       }
     }, KEY);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     expect(await exercise(page, ID).locator('[data-notice="starter-changed"]').innerText()).toMatch(/starter code of this exercise has changed/);
     await openEditor(page, ID);
     expect(await getCode(page, ID)).toBe('// old work\n');
@@ -394,7 +385,7 @@ describe('saving work in the browser', () => {
         sessionStorage.setItem('seeded', '1');
       }
     }, KEY);
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     const ex = exercise(page, ID);
     const note = await ex.locator('[data-notice="storage"]').innerText();
     expect(note).toMatch(/could not be read/);
@@ -421,7 +412,7 @@ describe('saving work in the browser', () => {
         return real.call(this, k, v);
       };
     });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     await focusEditor(page, ID);
@@ -440,7 +431,7 @@ describe('saving work in the browser', () => {
 describe('touch screens', () => {
   it('get a plain textarea (no Monaco download) that runs the same tests', async () => {
     const { context, page, requests } = await newPage(browser, { isMobile: true, hasTouch: true, viewport: { width: 412, height: 900 }, deviceScaleFactor: 2 });
-    await gotoChapter(page);
+    await gotoChapter(page, ID);
     await openEditor(page, ID);
     const ex = exercise(page, ID);
     expect(await ex.getAttribute('data-editor')).toBe('textarea');

@@ -1,5 +1,6 @@
 /** Shared helpers for the Chromium suite (tests/browser/*.test.ts). */
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -118,13 +119,34 @@ export async function settleInView(target: Locator): Promise<void> {
   if (!settled) throw new Error('the layout around the target did not settle in 20 s (content-visibility: auto parts still skipped, or the target kept moving)');
 }
 
+/** Wait until the page's exercise block `id` has booted (its `data-ready`). */
+export async function waitExerciseReady(page: Page, id: string, timeout?: number): Promise<void> {
+  await page.waitForFunction(
+    (x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true',
+    id,
+    timeout === undefined ? {} : { timeout },
+  );
+}
+
+/** Open the chapter of exercise `id` on the suite's built site and wait until the exercise has booted. */
+export async function gotoChapter(page: Page, id: string): Promise<void> {
+  await page.goto(`${baseUrl()}/${exerciseMeta(id).chapter}/`);
+  await waitExerciseReady(page, id);
+}
+
+/** The Node grader's verdict on `file` for exercise `id` (`grade --format json`), to compare the page with. */
+export function gradeInNode(id: string, file: string): { passed: number; total: number; tests: { name: string; status: string; message: string }[] } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'src/cli/grade.ts'), id, file, '--format', 'json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(r.stdout) as { passed: number; total: number; tests: { name: string; status: string; message: string }[] };
+}
+
 /** Open the editor of exercise `id` and wait until Monaco (or the textarea) is ready. */
 export async function openEditor(page: Page, id: string): Promise<void> {
   const ex = exercise(page, id);
   // A learner opens the editor in the tab they are looking at. With two pages in one context the
   // other one is a background tab, whose animation frames Chromium throttles.
   await page.bringToFront();
-  await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', id);
+  await waitExerciseReady(page, id);
   const open = ex.locator('button[data-action="open"]');
   await settleInView(open);
   await open.click();

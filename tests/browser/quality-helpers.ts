@@ -1,6 +1,6 @@
 /** Helpers shared by the quality gates (tests/browser/quality-*.test.ts, helper Q). */
 import type { BrowserContext, Page } from 'playwright-core';
-import { exercise, exerciseMeta } from './helpers.ts';
+import { exercise, exerciseMeta, waitExerciseReady } from './helpers.ts';
 import { builtPages } from './page-weight.ts';
 
 /** The page URL (path) of a built HTML file: "04-the-scan/index.html" → "/04-the-scan/". */
@@ -51,7 +51,7 @@ export function foreign(urls: string[], origin: string): string[] {
 
 export async function gotoExercise(page: Page, base: string, id: string): Promise<void> {
   await page.goto(`${base}/${exerciseMeta(id).chapter}/`);
-  await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', id);
+  await waitExerciseReady(page, id);
 }
 
 /** Click "Run tests" and wait for a verdict; returns the results area's text. */

@@ -13,7 +13,7 @@ import type http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { serveStatic } from './global-setup.ts';
-import { distDir, exercise, exerciseMeta, launch, newPage, openEditor, readExerciseFile, screenshot, setCode } from './helpers.ts';
+import { distDir, exercise, exerciseMeta, launch, newPage, openEditor, readExerciseFile, screenshot, setCode, waitExerciseReady } from './helpers.ts';
 import { runTests } from './quality-helpers.ts';
 
 let browser: Browser;
@@ -87,7 +87,7 @@ describe('offline', () => {
 
     await goOffline(context, page);
     await page.reload();
-    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID, { timeout: 30_000 });
+    await waitExerciseReady(page, ID, 30_000);
     expect(await page.locator('main h1').innerText()).toMatch(/scan/i);
     await openEditor(page, ID);
     expect(await exercise(page, ID).getAttribute('data-editor')).toBe('monaco');
@@ -124,7 +124,7 @@ describe('offline', () => {
 
     await goOffline(context, page);
     await page.goto(`${base}/${chapter}/`);
-    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID, { timeout: 30_000 });
+    await waitExerciseReady(page, ID, 30_000);
     await openEditor(page, ID);
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
     const r = await runTests(page, ID);

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { baseUrl, builtPagesWithExercises, distDir, exerciseMeta, launch, newPage, readExerciseFile, screenshot, settleInView } from './helpers.ts';
+import { baseUrl, builtPagesWithExercises, distDir, exerciseMeta, launch, newPage, readExerciseFile, screenshot, settleInView, waitExerciseReady } from './helpers.ts';
 import { pageWeight } from './page-weight.ts';
 
 let browser: Browser;
@@ -64,7 +64,7 @@ describe('reading a chapter', () => {
     const { context, page, requests, errors } = await newPage(browser);
     await page.goto(`${baseUrl()}/${chapter}/`);
     await page.waitForLoadState('networkidle');
-    await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-ready') === 'true', ID);
+    await waitExerciseReady(page, ID);
     // hovering the page and scrolling past the exercise is reading, not intent
     await page.locator(`section[data-exercise="${ID}"]`).scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { deriveVariant, describeVariant, type RaceScheduleVariant } from '../../src/grading/variant.ts';
-import { baseUrl, exercise, launch, newPage, openEditor, runWithShortcut, setCode } from './helpers.ts';
+import { baseUrl, exercise, launch, newPage, openEditor, runWithShortcut, setCode, waitExerciseReady } from './helpers.ts';
 
 const solve = (v: RaceScheduleVariant) => `import type { Schedule } from 'collapse-lab/engine';\nexport const schedule: Schedule = [{ at: 'alloc', actor: '${v.actor}', slot: ${v.slot} }];\n`;
 let browser: Browser;
@@ -43,7 +43,7 @@ describe('?seed= on a course page', () => {
     const { page, context } = await newPage(browser);
     try {
       await page.goto(`${baseUrl()}/06-the-window/`);
-      await page.waitForFunction(() => document.querySelector('section.cl-exercise[data-exercise="race-schedule"]')?.getAttribute('data-ready') === 'true');
+      await waitExerciseReady(page, 'race-schedule');
       expect(await exercise(page, 'race-schedule').locator('.cl-variant').count()).toBe(0);
       await openEditor(page, 'race-schedule');
       await setCode(page, 'race-schedule', solve(deriveVariant('race-schedule', 'bob') as RaceScheduleVariant));
