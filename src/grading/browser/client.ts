@@ -15,11 +15,15 @@
  * any web server — `astro dev`, `astro preview`, GitHub Pages — with or without public/_headers.
  * The page talks to each worker over its own MessagePort.
  *
- * Always ready (issue 10): a spare runner is started at warm-up and again as soon as a run
- * STARTS; before it answers 'ready' it has loaded the runtime and engine, sealed the realm, and
- * compiled and collected the exercise's tests ('prepare'). Once no run is in flight it also runs
- * those tests once against the exercise's starter ('prime', runtime/session.ts PrimeMessage), so
- * the learner's run finds a JIT-warm engine and runtime; a click stops priming at the next test.
+ * Always ready (issue 10): spare runners wait in a small pool (one before the first run, two
+ * after it). Before a spare counts as ready it has loaded the runtime and engine, sealed the
+ * realm, and compiled and collected the exercise's tests ('prepare'); once ready, and while no run
+ * is in flight, it also runs those tests once against the exercise's starter ('prime',
+ * runtime/session.ts PrimeMessage), so the learner's run finds a JIT-warm engine and runtime; a
+ * click stops priming at the next test. Spares start and prime one at a time and only while no
+ * run is in flight: on a 2-core machine a spare starting up beside a run slowed that run, so the
+ * pool is refilled when a run ENDS, and the second spare is what a click right after a verdict
+ * takes while the pool refills.
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
@@ -117,8 +121,9 @@ interface BrowserWorkerHandle extends WorkerHandle {
  * a run's results the spare starts priming (a click meanwhile takes it unprimed, as before
  * priming existed, instead of landing on one of priming's first, coldest steps). Both measured
  * against the defaults under load 9-13 (docs/quality.md "Round 3"): no difference beyond the noise.
+ * `spares`: how many ready runners the pool keeps once a run has happened (one before).
  */
-export const runnerTuning = { prime: true, primeWhileRunning: false, primeAfterRunMs: 0 };
+export const runnerTuning = { prime: true, primeWhileRunning: false, primeAfterRunMs: 0, spares: 2 };
 
 /** What the last priming passes did (newest last; for benches and tests). */
 export const primingLog: Extract<WorkerMessage, { type: 'primed' }>[] = [];
@@ -248,26 +253,82 @@ interface PrimeFor {
   exportKinds?: Record<string, ExportKind>;
 }
 
-let spare: { handle: BrowserWorkerHandle; tests: TestSource[] | null; prime: PrimeFor | null; primed: boolean } | null = null;
-/** Runs in flight: a spare primes only when none is (two busy workers on a 2-core machine slow the run). */
+interface Spare {
+  handle: BrowserWorkerHandle;
+  tests: TestSource[] | null;
+  prime: PrimeFor | null;
+  /** 'ready' arrived and, if tests were given, 'prepared' too. */
+  ready: boolean;
+  /** 'prime' was sent (once). */
+  primed: boolean;
+  /** Priming is going on (sent, no 'primed' yet). */
+  priming: boolean;
+}
+/** Ready (or starting) runners, oldest first: a click takes the first. */
+const spares: Spare[] = [];
+/** Runs in flight: spares start and prime only when none is (a busy spare on a 2-core machine slows the run). */
 let running = 0;
+/** Has a run happened on this page? Before one, the pool keeps a single spare (most readers never run tests). */
+let ranOnce = false;
+/** What new spares are prepared and primed for: the last exercise warmed up or run. */
+let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null } = { tests: null, prime: null };
 
-/** Start a spare runner with `tests` prepared in it (if given), primed with `prime`'s starter when idle. */
-function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): void {
+/** Start a spare runner with `tests` prepared in it (if given); it primes with `prime`'s starter once ready and idle. */
+function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): Spare {
   const handle = spawnBrowserWorker();
+  const s: Spare = { handle, tests, prime: tests ? prime : null, ready: false, primed: false, priming: false };
+  let gotReady = false;
+  handle.tap((m) => {
+    if (m.type === 'ready') gotReady = true;
+    if (m.type === 'primed') s.priming = false;
+    const ready = gotReady && (s.tests === null || m.type === 'prepared' || s.ready);
+    if (ready && !s.ready) {
+      s.ready = true;
+      tendPool();
+    } else if (m.type === 'primed') tendPool();
+  });
   if (tests) handle.prepare(tests);
-  spare = { handle, tests, prime: tests ? prime : null, primed: false };
-  primeSpare();
+  spares.push(s);
+  return s;
 }
 
-/** Send the spare its 'prime' (once; only while no run is in flight; only with a starter). */
-function primeSpare(): void {
-  const s = spare;
-  if (!s || s.primed || !s.prime || (running > 0 && !runnerTuning.primeWhileRunning) || !runnerTuning.prime) return;
+/** The pool as it stands, oldest first (for benches and tests). */
+export function poolState(): { ready: boolean; primed: boolean; priming: boolean }[] {
+  return spares.map(({ ready, primed, priming }) => ({ ready, primed, priming }));
+}
+
+/** Take the runner a click (or a drawing) uses: the oldest spare, or null. */
+function takeSpare(): Spare | null {
+  return spares.shift() ?? null;
+}
+
+/**
+ * Keep the pool going while no run is in flight: one spare at a time starts, one at a time primes
+ * (oldest first, so a click usually takes the primed or priming one), up to `runnerTuning.spares`.
+ */
+function tendPool(): void {
+  if (running > 0 && !runnerTuning.primeWhileRunning) return;
+  if (spares.some((s) => s.priming)) return;
+  if (runnerTuning.prime) {
+    // (a spare whose exercise has no starter is marked primed without priming, so the loop ends)
+    for (let next = spares.find((s) => s.ready && !s.primed && s.prime); next; next = spares.find((s) => s.ready && !s.primed && s.prime)) {
+      primeSpare(next);
+      if (next.priming) return;
+    }
+  }
+  if (running > 0 || spares.some((s) => !s.ready)) return;
+  const want = poolFor.tests && ranOnce ? Math.max(1, runnerTuning.spares) : 1;
+  if (spares.length < want) startSpare(poolFor.tests, poolFor.prime);
+}
+
+/** Send spare `s` its 'prime' (once; only with a starter). */
+function primeSpare(s: Spare): void {
+  if (s.primed || !s.prime) return;
+  s.primed = true;
   const { id, exports, exportKinds } = s.prime;
   const load = starters[`/exercises/${id}/starter.ts`];
   if (!load) return;
-  s.primed = true;
+  s.priming = true;
   const send = (code: string) => s.handle.prime({ type: 'prime', code, exports, ...(exportKinds ? { exportKinds } : {}) });
   // Sent at once when the starter is known, so it goes out before the next click's 'load'.
   const known = starterCode.get(id);
@@ -275,10 +336,13 @@ function primeSpare(): void {
   void load().then(
     (code) => {
       starterCode.set(id, code);
-      // Still the spare (a click takes the spare; a 'load' that came first makes 'prime' a no-op).
-      if (spare === s) send(code);
+      // Still a spare (a click takes it; a 'load' that came first makes 'prime' a no-op).
+      if (spares.includes(s)) send(code);
+      else s.priming = false;
     },
-    () => {},
+    () => {
+      s.priming = false;
+    },
   );
 }
 const starterCode = new Map<string, string>();
@@ -294,23 +358,28 @@ const sameTests = (a: TestSource[] | null, b: TestSource[]) =>
 export function warmUp(id?: string): void {
   if (typeof Worker === 'undefined' || typeof document === 'undefined') return;
   if (!id) {
-    if (!spare) startSpare(null);
+    if (spares.length === 0) startSpare(null);
     return;
   }
   void exerciseFiles(id).then(
     (ex) => {
       if (!ex) return;
-      if (spare && sameTests(spare.tests, ex.tests)) return;
       const prime: PrimeFor = { id, exports: ex.meta.exports, exportKinds: ex.meta.exportKinds };
-      if (spare && spare.tests === null) {
-        spare.handle.prepare(ex.tests);
-        spare.tests = ex.tests;
-        spare.prime = prime;
-        primeSpare();
-        return;
+      if (sameTests(poolFor.tests, ex.tests) && spares.every((s) => sameTests(s.tests, ex.tests))) return tendPool();
+      poolFor = { tests: ex.tests, prime };
+      // A spare started without tests learns them now; spares for another exercise make way.
+      for (const s of spares.splice(0)) {
+        if (s.tests === null) {
+          s.tests = ex.tests;
+          s.prime = prime;
+          s.ready = false;
+          s.handle.prepare(ex.tests);
+          spares.push(s);
+        } else if (sameTests(s.tests, ex.tests)) spares.push(s);
+        else s.handle.terminate();
       }
-      spare?.handle.terminate();
-      startSpare(ex.tests, prime);
+      // (a spare re-prepared here becomes ready again on its 'prepared')
+      tendPool();
     },
     () => {},
   );
@@ -365,46 +434,30 @@ export async function runTestSources(opts: {
   running++;
   try {
     const perTestMs = opts.timeoutMs ?? DEFAULT_PER_TEST_MS;
-    let prestarted: BrowserWorkerHandle | undefined;
-    if (spare) {
-      // A spare prepared for other tests still saves the start-up; 'load' compiles these tests.
-      prestarted = spare.handle;
-      spare = null;
-    }
-    // The next runner starts now, while this one runs (not after it: the next click must not wait).
-    // On a cold start (no spare yet) it waits until this run's runner has loaded the code, so two
-    // runners do not start up at once on a 2-core machine and delay the first results.
-    let nextStarted = false;
-    const startNext = () => {
-      if (nextStarted) return;
-      nextStarted = true;
-      startSpare(opts.tests, { id: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds });
-    };
-    if (prestarted) startNext();
+    // A spare prepared for other tests still saves the start-up; 'load' compiles these tests.
+    const prestarted = takeSpare()?.handle;
+    // New spares are for this exercise. None starts while this run is in flight (see tendPool).
+    if (!sameTests(poolFor.tests, opts.tests)) poolFor = { tests: opts.tests, prime: { id: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds } };
     const spawn = () => {
       const h = spawnBrowserWorker();
       if (opts.onResult) stream(h, opts.onResult);
-      h.tap((m) => {
-        if (m.type === 'loaded' || m.type === 'load-failed') startNext();
-      });
       return h;
     };
     if (prestarted && opts.onResult) stream(prestarted, opts.onResult);
-    const result = await orchestrate(
+    return await orchestrate(
       spawn,
       // `only` rides along in the payload (runtime/session.ts LoadPayload); orchestrate passes it on.
       { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests, ...(opts.only ? { only: [...opts.only] } : {}) } as Parameters<typeof orchestrate>[1],
       { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted },
     );
-    startNext(); // if the run ended before its runner loaded (it could not start)
-    return result;
   } catch (e) {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
   } finally {
     running--;
-    // The results are on screen now; the learner reads them while the spare warms up.
-    if (runnerTuning.primeAfterRunMs > 0) setTimeout(primeSpare, runnerTuning.primeAfterRunMs);
-    else primeSpare();
+    ranOnce = true;
+    // The results are on screen now; the learner reads them while the pool refills and primes.
+    if (runnerTuning.primeAfterRunMs > 0) setTimeout(tendPool, runnerTuning.primeAfterRunMs);
+    else tendPool();
   }
 }
 
@@ -440,11 +493,10 @@ export type { DrawOutcome, DrawScenario };
  */
 export async function drawMyRun(opts: { code: string; scenario: DrawScenario; timeoutMs?: number }): Promise<DrawOutcome> {
   const limit = opts.timeoutMs ?? DEFAULT_PER_TEST_MS;
-  let h: BrowserWorkerHandle;
-  if (spare) {
-    h = spare.handle; // a spare (prepared or not) can draw; the next one starts now
-    startSpare(spare.tests, spare.prime);
-  } else h = spawnBrowserWorker();
+  // A spare (prepared or not) can draw; the pool refills behind it.
+  const taken = takeSpare();
+  const h: BrowserWorkerHandle = taken ? taken.handle : spawnBrowserWorker();
+  tendPool();
   const nonce = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   try {
     return await new Promise((resolve) => {

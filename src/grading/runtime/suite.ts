@@ -248,29 +248,40 @@ class TestTimeout extends Error {}
 // Taken when the runtime loads, before any learner code runs.
 const Channel: typeof MessageChannel | undefined = typeof MessageChannel === 'function' ? MessageChannel : undefined;
 const portPost = Channel ? MessagePort.prototype.postMessage : undefined;
-const portClose = Channel ? MessagePort.prototype.close : undefined;
+
+/** Node's MessagePort keeps the event loop alive while referenced; browsers have no such methods. */
+type Reffable = { ref?: () => void; unref?: () => void };
+
+// One channel serves every hop of the worker (a fresh channel per hop cost about twice as much in
+// Chromium: 208 hops 6.0 vs 2.8 ms). Each message answers the oldest waiting hop; messages arrive in
+// the order they were posted. In Node the port holds the event loop only while a hop waits.
+let hopPort: MessagePort | null = null;
+let hopListener: (MessagePort & Reffable) | null = null;
+const hopWaiting: (() => void)[] = [];
 
 /**
- * End the current task (a MessageChannel round trip, ~0.1 ms): the session does this after each
+ * End the current task (a MessageChannel round trip, ~0.02 ms): the session does this after each
  * test so an unhandled rejection the test caused is reported while it is still the running test.
  * A message task (unlike a chained setTimeout(0), which browsers clamp to 4 ms after five levels
- * of nesting) costs no waiting and resets the timer nesting level. Falls back to a timer if the
- * channel does not answer.
+ * of nesting) costs no waiting and resets the timer nesting level.
  */
 export function freshTask(): Promise<void> {
-  if (!Channel || !portPost || !portClose) return Promise.resolve();
-  return new Promise<void>((resolve) => {
+  if (!Channel || !portPost) return Promise.resolve();
+  if (!hopPort || !hopListener) {
     const ch = new Channel();
-    let fallback: ReturnType<typeof setTimeout> | undefined;
-    const done = () => {
-      if (fallback !== undefined) clearTimeout(fallback);
-      portClose.call(ch.port1);
-      portClose.call(ch.port2);
-      resolve();
+    const listener: MessagePort & Reffable = ch.port1;
+    listener.onmessage = () => {
+      hopWaiting.shift()?.();
+      if (hopWaiting.length === 0) listener.unref?.();
     };
-    ch.port1.onmessage = done;
-    fallback = setTimeout(done, 50);
-    portPost.call(ch.port2, 0);
+    hopListener = listener;
+    hopPort = ch.port2;
+  }
+  const port = hopPort;
+  hopListener.ref?.();
+  return new Promise<void>((resolve) => {
+    hopWaiting.push(resolve);
+    portPost.call(port, 0);
   });
 }
 

@@ -1,6 +1,6 @@
 // Test page: exposes the browser grading client to Playwright, plus the toy fixture exercise.
 import { hostUrl } from 'virtual:grader-runner';
-import { drawMyRun, primingLog, runExercise, runnerTuning, runTestSources, warmUp } from '../../../src/grading/browser/client.ts';
+import { drawMyRun, poolState, primingLog, runExercise, runnerTuning, runTestSources, warmUp } from '../../../src/grading/browser/client.ts';
 import toyTest from '../fixtures/toy-sum/toy-sum.test.ts?raw';
 import toyMeta from '../fixtures/toy-sum/exercise.json';
 
@@ -50,5 +50,5 @@ async function runRendered(id: string, code: string): Promise<{ state: string; t
   }
 }
 
-(window as unknown as { grader: unknown }).grader = { runExercise, runToy, warmUp, probeHost, drawMyRun, runRendered, primingLog, runnerTuning };
+(window as unknown as { grader: unknown }).grader = { runExercise, runToy, warmUp, probeHost, drawMyRun, runRendered, primingLog, runnerTuning, poolState };
 document.body.dataset.ready = '1';
