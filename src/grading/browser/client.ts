@@ -297,9 +297,10 @@ export function poolState(): { ready: boolean; primed: boolean; priming: boolean
   return spares.map(({ ready, primed, priming }) => ({ ready, primed, priming }));
 }
 
-/** Take the runner a click (or a drawing) uses: the oldest spare, or null. */
+/** Take the runner a click (or a drawing) uses: the oldest ready spare, else the oldest, or null. */
 function takeSpare(): Spare | null {
-  return spares.shift() ?? null;
+  const i = Math.max(0, spares.findIndex((s) => s.ready));
+  return spares.splice(i, 1)[0] ?? null;
 }
 
 /**
