@@ -20,10 +20,11 @@
  * realm, and compiled and collected the exercise's tests ('prepare'); once ready, and while no run
  * is in flight, it also runs those tests once against the exercise's starter ('prime',
  * runtime/session.ts PrimeMessage), so the learner's run finds a JIT-warm engine and runtime; a
- * click stops priming at the next test. Spares start and prime one at a time and only while no
- * run is in flight: on a 2-core machine a spare starting up beside a run slowed that run, so the
- * pool is refilled when a run ENDS, and the second spare is what a click right after a verdict
- * takes while the pool refills.
+ * click stops priming at the next test. Spares start and prime one at a time, and only while no
+ * run is in flight as long as one is left: on a 2-core machine a spare starting up beside a run
+ * slowed that run, so the pool is refilled when a run ENDS, and the second spare is what a click
+ * right after a verdict takes. A run that takes the last spare starts the next one at once (clicks
+ * in a row would otherwise each wait for a runner to start).
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
@@ -437,11 +438,26 @@ export async function runTestSources(opts: {
     const perTestMs = opts.timeoutMs ?? DEFAULT_PER_TEST_MS;
     // A spare prepared for other tests still saves the start-up; 'load' compiles these tests.
     const prestarted = takeSpare()?.handle;
-    // New spares are for this exercise. None starts while this run is in flight (see tendPool).
+    // New spares are for this exercise.
     if (!sameTests(poolFor.tests, opts.tests)) poolFor = { tests: opts.tests, prime: { id: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds } };
+    // While a spare is left (ready or starting), the pool refills when this run ends (tendPool).
+    // When none is, the next starts NOW, beside this run, so that a click right after this verdict
+    // finds it ready (clicks in a row); on a cold start (no spare at all) it waits until this
+    // run's runner has loaded the code, so two runners do not start up at once and delay the first
+    // results.
+    let nextStarted = spares.length > 0;
+    const startNext = () => {
+      if (nextStarted) return;
+      nextStarted = true;
+      startSpare(poolFor.tests, poolFor.prime);
+    };
+    if (prestarted) startNext();
     const spawn = () => {
       const h = spawnBrowserWorker();
       if (opts.onResult) stream(h, opts.onResult);
+      h.tap((m) => {
+        if (m.type === 'loaded' || m.type === 'load-failed') startNext();
+      });
       return h;
     };
     if (prestarted && opts.onResult) stream(prestarted, opts.onResult);
