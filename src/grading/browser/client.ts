@@ -110,6 +110,8 @@ interface BrowserWorkerHandle extends WorkerHandle {
   prepare(tests: TestSource[]): void;
   /** Observe every message (for streaming results). */
   tap(fn: (m: WorkerMessage) => void): void;
+  /** Called once if the worker dies or fails to start (for the pool; runs learn it through listen). */
+  onDead(fn: () => void): void;
   /** Send a "Draw my run" request (instead of a 'load'). */
   draw(msg: DrawMessage): void;
   /** Warm the JIT with the starter (after prepare; see PrimeMessage). */
@@ -141,9 +143,11 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
   let heldReady: WorkerMessage | null = null;
   const taps: ((m: WorkerMessage) => void)[] = [];
   let stopped = false;
+  const deathWatchers: (() => void)[] = [];
   const die = (reason: string) => {
     if (dead !== null) return;
     dead = reason;
+    for (const w of deathWatchers.splice(0)) w();
     onExit?.(reason);
   };
   const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
@@ -206,6 +210,7 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
       port.postMessage({ type: 'prepare', tests } satisfies PrepareMessage);
     },
     tap: (fn) => void taps.push(fn),
+    onDead: (fn) => void (dead !== null ? queueMicrotask(fn) : deathWatchers.push(fn)),
     draw: (msg) => port.postMessage(msg),
     prime: (msg) => port.postMessage(msg),
     listen(m, x) {
@@ -287,6 +292,13 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
       s.ready = true;
       tendPool();
     } else if (m.type === 'primed') tendPool();
+  });
+  // A spare that dies while waiting (its host failed, the worker crashed) leaves the pool, which
+  // would otherwise wait for it forever before starting another. The pool refills at the next
+  // warm-up or run, not at once: a runner that cannot start would fail again, in a loop.
+  handle.onDead(() => {
+    const i = spares.indexOf(s);
+    if (i >= 0) spares.splice(i, 1);
   });
   if (tests) handle.prepare(tests);
   spares.push(s);
