@@ -386,6 +386,49 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
     expect(got.log[0]!.ran).toBeLessThan(got.log[0]!.total || 1);
   }, 180_000);
 
+  it('keeps a pool of two ready, primed spares; refills it after a run while one is left, and beside the run that takes the last', async () => {
+    const got = await page.evaluate(
+      async ({ id, starter }) => {
+        type Pool = { ready: boolean; primed: boolean; priming: boolean }[];
+        const g = (window as unknown as {
+          grader: { runExercise: (o: object) => Promise<RunResult>; runnerTuning: { spares: number; prime: boolean }; poolState: () => Pool };
+        }).grader;
+        g.runnerTuning.spares = 2;
+        g.runnerTuning.prime = true;
+        const settled = async (): Promise<Pool> => {
+          for (let i = 0; i < 1200; i++) {
+            const p = g.poolState();
+            if (p.length === 2 && p.every((s) => s.ready && s.primed && !s.priming)) return p;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return g.poolState();
+        };
+        // What the pool holds while a run is in flight (seen at its first result).
+        const during = async (): Promise<{ pool: Pool; passed: number }> => {
+          let pool: Pool | null = null;
+          const r = await g.runExercise({ id, code: starter, onResult: () => void (pool ??= g.poolState()) });
+          return { pool: pool ?? [], passed: r.passed };
+        };
+        await g.runExercise({ id, code: starter });
+        const idle = await settled();
+        const first = await during(); // takes one of two: the other is left, nothing starts beside it
+        const second = await during(); // right after: takes the one left, the next starts beside it
+        const after = await settled();
+        return { idle, first, second, after };
+      },
+      { id: EX, starter: source(`exercises/${EX}/starter.ts`) },
+    );
+    expect(got.idle).toEqual([
+      { ready: true, primed: true, priming: false },
+      { ready: true, primed: true, priming: false },
+    ]);
+    expect(got.first.pool).toEqual([{ ready: true, primed: true, priming: false }]);
+    expect(got.second.pool).toHaveLength(1);
+    expect(got.second.pool[0]!.primed).toBe(false);
+    expect(got.first.passed).toBe(got.second.passed);
+    expect(got.after).toEqual(got.idle);
+  }, 180_000);
+
   it('answers an unknown exercise id with a load error instead of throwing', async () => {
     const r = await run('no-such-exercise', 'export const x = 1;');
     expect(r.loadError).toContain("unknown exercise 'no-such-exercise'");
