@@ -115,3 +115,52 @@ describe('a primed runner gives exactly the results of an unprimed one (early-ab
     }
   });
 });
+
+describe('a prime the runner cannot do is answered at once (the owner would wait for ever)', { timeout: 120_000 }, () => {
+  /** Post `msgs` once the harness worker is ready; resolve with its first 'primed' answer (or null after 20 s). */
+  async function firstPrimed(msgs: object[]): Promise<Primed | null> {
+    const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
+    try {
+      return await new Promise<Primed | null>((resolve) => {
+        const giveUp = setTimeout(() => resolve(null), 20_000);
+        w.on('message', (m: WorkerMessage) => {
+          if (m.type === 'ready') for (const msg of msgs) w.postMessage(msg);
+          if (m.type === 'primed') {
+            clearTimeout(giveUp);
+            resolve(m);
+          }
+        });
+      });
+    } finally {
+      await w.terminate();
+    }
+  }
+  const prime = { type: 'prime', code: starter, exports: EARLY_ABORT.exports };
+
+  it('with no tests prepared: ran 0 of 0', async () => {
+    expect(await firstPrimed([prime])).toMatchObject({ type: 'primed', ran: 0, total: 0, stopped: false });
+  });
+
+  it('when the tests did not compile: ran 0 of 0', async () => {
+    const broken = [{ file: 'broken.test.ts', source: 'this is not ( TypeScript' }];
+    expect(await firstPrimed([{ type: 'prepare', tests: broken }, prime])).toMatchObject({ ran: 0, total: 0 });
+  });
+
+  it('asked twice: the second answer comes at once, the first after priming ran', async () => {
+    const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
+    try {
+      const answers = await new Promise<Primed[]>((resolve) => {
+        const got: Primed[] = [];
+        w.on('message', (m: WorkerMessage) => {
+          if (m.type === 'ready') for (const msg of [{ type: 'prepare', tests: EARLY_ABORT.tests }, prime, prime]) w.postMessage(msg);
+          if (m.type === 'primed' && got.push(m) === 2) resolve(got);
+        });
+      });
+      expect(answers[0]).toMatchObject({ ran: 0, total: 0 });
+      expect(answers[1]!.total).toBeGreaterThan(50);
+      expect(answers[1]!.ran).toBe(answers[1]!.total);
+    } finally {
+      await w.terminate();
+    }
+  });
+});

@@ -9,7 +9,7 @@
  *   parent → worker  {type:'prepare', tests}               optional, before 'load': compile + collect the tests now
  *   worker → parent  {type:'prepared', ok}                 (a spare runner is then fully warm)
  *   parent → worker  {type:'prime', code, exports, …}      optional, after 'prepare': warm the JIT (see PrimeMessage)
- *   worker → parent  {type:'primed', ran, total, ms, stopped}   priming ended (ran its tests, or stopped by a 'load')
+ *   worker → parent  {type:'primed', ran, total, ms, stopped}   priming ended (ran its tests, or stopped by a 'load'; ran 0 of 0 at once if it cannot prime)
  * The nonce travels parent → worker only in 'load', which is handled before any learner code runs,
  * so learner code listening for messages never sees it and cannot forge a result.
  *   worker → parent  {type:'result', nonce, index, result}  after each test (the parent's watchdog restarts on each)
@@ -607,7 +607,13 @@ export function createSession(opts: SessionOptions): Session {
     // A real request ends priming (at a test boundary: this handler runs between tasks).
     if (msg.type === 'load' || msg.type === 'draw') priming?.stop();
     if (msg.type === 'prime') {
-      if (opts.primer || nonce !== null || primeAsked || !preparedFiles || !prepared || 'error' in prepared) return;
+      if (opts.primer) return;
+      // Nothing to prime with (no prepared tests, they failed to collect, or a run came first): say
+      // so at once, or the owner would wait for this runner's priming for ever.
+      if (nonce !== null || primeAsked || !preparedFiles || !prepared || 'error' in prepared) {
+        post({ type: 'primed', ran: 0, total: 0, ms: 0, stopped: false });
+        return;
+      }
       primeAsked = true;
       void prime(msg, preparedFiles);
     } else if (msg.type === 'draw') {
