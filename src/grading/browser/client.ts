@@ -15,8 +15,8 @@
  * any web server — `astro dev`, `astro preview`, GitHub Pages — with or without public/_headers.
  * The page talks to each worker over its own MessagePort.
  *
- * Always ready (issue 10): spare runners wait in a small pool (one before the first run, two
- * after it). Before a spare counts as ready it has loaded the runtime and engine, sealed the
+ * Always ready (issue 10): spare runners wait in a small pool (one until the learner has run
+ * the tests twice on the page, two after that). Before a spare counts as ready it has loaded the runtime and engine, sealed the
  * realm, and compiled and collected the exercise's tests ('prepare'); once ready, and while no run
  * is in flight, it also runs those tests once against the exercise's starter ('prime',
  * runtime/session.ts PrimeMessage), so the learner's run finds a JIT-warm engine and runtime; a
@@ -124,7 +124,7 @@ interface BrowserWorkerHandle extends WorkerHandle {
  * a run's results the spare starts priming (a click meanwhile takes it unprimed, as before
  * priming existed, instead of landing on one of priming's first, coldest steps). Both measured
  * against the defaults under load 9-13 (docs/quality.md "Round 3"): no difference beyond the noise.
- * `spares`: how many ready runners the pool keeps once a run has happened (one before).
+ * `spares`: how many ready runners the pool keeps once the page has had two runs (one before).
  */
 export const runnerTuning = { prime: true, primeWhileRunning: false, primeAfterRunMs: 0, spares: 2 };
 
@@ -274,8 +274,12 @@ interface Spare {
 const spares: Spare[] = [];
 /** Runs in flight: spares start and prime only when none is (a busy spare on a 2-core machine slows the run). */
 let running = 0;
-/** Has a run happened on this page? Before one, the pool keeps a single spare (most readers never run tests). */
-let ranOnce = false;
+/**
+ * Runs finished on this page. Until the second, the pool keeps a single spare: most readers run an
+ * exercise's tests once or never, and a second spare costs a start-up and a priming pass (≈0.5 s of
+ * CPU) that only pays when the learner runs again.
+ */
+let runsDone = 0;
 /** What new spares are prepared and primed for: the last exercise warmed up or run. */
 let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null } = { tests: null, prime: null };
 
@@ -331,7 +335,7 @@ function tendPool(): void {
     }
   }
   if (running > 0 || spares.some((s) => !s.ready)) return;
-  const want = poolFor.tests && ranOnce ? Math.max(1, runnerTuning.spares) : 1;
+  const want = poolFor.tests && runsDone >= 2 ? Math.max(1, runnerTuning.spares) : 1;
   if (spares.length < want) startSpare(poolFor.tests, poolFor.prime);
 }
 
@@ -483,7 +487,7 @@ export async function runTestSources(opts: {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
   } finally {
     running--;
-    ranOnce = true;
+    runsDone++;
     // The results are on screen now; the learner reads them while the pool refills and primes.
     if (runnerTuning.primeAfterRunMs > 0) setTimeout(tendPool, runnerTuning.primeAfterRunMs);
     else tendPool();
