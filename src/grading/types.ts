@@ -79,6 +79,12 @@ export interface TestSource {
   source: string;
   /** Prefix test names with the file name (instructor extra tests). */
   prefixNames?: boolean;
+  /**
+   * `source` already compiled by `compileTs(source, file)` (the browser build does this for the
+   * exercises' own test files, so a spare runner does not run sucrase over them at start-up).
+   * As trusted as `source`; absent: the runner compiles `source`.
+   */
+  compiled?: string;
 }
 
 /** Everything a worker needs to run one exercise against one learner file. */

@@ -125,6 +125,10 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     const main = readFileSync(join(outDir, 'assets', pageChunk!), 'utf8');
     const worker = readFileSync(join(outDir, 'assets', workerChunk!), 'utf8');
     expect(main.length).toBeLessThan(22_000); // the test page and the client; sucrase alone would be ~200 KB
+    // The exercises' test files also ship compiled (vite-plugin.ts COMPILED_TEST_QUERY): sucrase's
+    // output of early-abort's file, whose raw text imports from 'vitest' instead.
+    const compiledChunk = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(outDir, 'assets', f), 'utf8')).find((t) => t.includes("require('vitest')") && t.includes('matches the patched kernel'));
+    expect(compiledChunk, 'no compiled early-abort test chunk in the build').toBeTruthy();
     expect(worker).toContain('Object.is equality'); // @vitest/expect is in the worker…
     expect(main).not.toContain('Object.is equality'); // …and not on the page
     expect(worker).toMatch(/SES_IMPORT_REJECTED/); // ses (lockdown, Compartment) is in the worker

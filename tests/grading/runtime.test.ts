@@ -27,6 +27,27 @@ describe('grading runtime conformance', { timeout: 60_000 }, () => {
   });
 });
 
+describe('test files compiled ahead (TestSource.compiled, the browser build)', { timeout: 120_000 }, () => {
+  it('runs the compiled code it is given instead of compiling the source, and matches a run that compiles', async () => {
+    const { compileTs } = await import('../../src/grading/compile.ts');
+    const { EARLY_ABORT: EA, runInRealm: run } = await import('./realm/harness.ts');
+    const solution = readFileSync(`${FIXTURES}../../../exercises/early-abort/solution.ts`, 'utf8');
+    const [file] = EA.tests;
+    const compiled = compileTs(file!.source, file!.file);
+    if (!compiled.ok) throw new Error('the early-abort test file does not compile');
+    const plain = await run(EA, solution);
+    const ahead = await run({ ...EA, tests: [{ ...file!, compiled: compiled.code }] }, solution);
+    const strip = (r: typeof plain) => ({ ...r, durationMs: 0, tests: r.tests.map((t) => ({ ...t, durationMs: 0 })) });
+    expect(strip(ahead)).toEqual(strip(plain));
+    expect(plain.passed).toBe(plain.total);
+    // Used as given: a source that does not even parse, with compiled code beside it, runs the code.
+    const toy = "var _vitest = require('vitest'); (0, _vitest.it)('from the compiled code', () => { (0, _vitest.expect)(1).toBe(1); });";
+    const r = await run({ ...EA, tests: [{ file: 'x.test.ts', source: 'this is ( not TypeScript', compiled: toy }] }, solution);
+    expect(r.loadError).toBeUndefined();
+    expect(r.tests.map((t) => `${t.name}: ${t.status}`)).toEqual(['from the compiled code: passed']);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // The hardened realm (runtime/realm.ts): learner code in a ses Compartment of a locked-down realm.
 // Each class of attack from issue 9 is tried along several routes (tests/grading/realm/probes.ts);

@@ -34,6 +34,9 @@ import type { DrawMessage, PrepareMessage, PrimeMessage, WorkerMessage } from '.
 import type { DrawOutcome, DrawScenario } from '../runtime/draw.ts';
 
 const testSources = import.meta.glob('/exercises/*/*.test.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+// The same files compiled at build time (vite-plugin.ts COMPILED_TEST_QUERY; the query is spelled
+// out because import.meta.glob takes literals only).
+const compiledTests = import.meta.glob('/exercises/*/*.test.ts', { query: '?compiled-test', import: 'default' }) as Record<string, () => Promise<string | null>>;
 // The starters are public (the editor opens with them): priming runs the tests against them.
 const starters = import.meta.glob('/exercises/*/starter.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
 const metas = import.meta.glob('/exercises/*/exercise.json', { import: 'default' }) as Record<string, () => Promise<{ id: string; exports: string[]; exportKinds?: Record<string, ExportKind> }>>;
@@ -238,18 +241,27 @@ async function exerciseFiles(id: string): Promise<{ meta: { exports: string[]; e
   const prefix = `/exercises/${id}/`;
   const own = `${prefix}${id}.test.ts`;
   const files = own in testSources ? [own] : Object.keys(testSources).filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).sort();
-  const [meta, sources] = await Promise.all([loadMeta(), Promise.all(files.map((f) => testSources[f]!()))]);
-  return { meta, tests: await withPageVariant(id, files.map((f, i) => ({ file: f.slice(prefix.length), source: sources[i]! }))) };
+  const [meta, sources, compiled] = await Promise.all([
+    loadMeta(),
+    Promise.all(files.map((f) => testSources[f]!())),
+    Promise.all(files.map((f) => compiledTests[f]?.().catch(() => null) ?? null)),
+  ]);
+  const tests = files.map((f, i): TestSource => {
+    const c = compiled[i];
+    return { file: f.slice(prefix.length), source: sources[i]!, ...(typeof c === 'string' ? { compiled: c } : {}) };
+  });
+  return { meta, tests: await withPageVariant(id, tests) };
 }
 
 /**
  * Tests bound to the variant of the page's ?seed= (issue 15, src/grading/variant.ts): untouched,
  * and nothing loaded, without one. The spare runner gets the same bound sources.
  */
-async function withPageVariant<T extends { source: string }>(id: string, tests: T[]): Promise<T[]> {
+async function withPageVariant(id: string, tests: TestSource[]): Promise<TestSource[]> {
   if (typeof location === 'undefined' || !new URLSearchParams(location.search).has('seed')) return tests;
   const { bindVariantForSearch } = await import('../variant.ts');
-  return tests.map((t) => ({ ...t, source: bindVariantForSearch(id, t.source, location.search) }));
+  // The bound source is new text: the runner compiles it (the build's compiled file is the unbound one).
+  return tests.map(({ compiled: _unbound, ...t }) => ({ ...t, source: bindVariantForSearch(id, t.source, location.search) }));
 }
 
 /** What priming needs besides the prepared tests: the exercise whose starter it runs. */
@@ -366,7 +378,7 @@ function primeSpare(s: Spare): void {
 const starterCode = new Map<string, string>();
 
 const sameTests = (a: TestSource[] | null, b: TestSource[]) =>
-  !!a && a.length === b.length && a.every((t, i) => t.file === b[i]!.file && t.source === b[i]!.source && !!t.prefixNames === !!b[i]!.prefixNames);
+  !!a && a.length === b.length && a.every((t, i) => t.file === b[i]!.file && t.source === b[i]!.source && !!t.prefixNames === !!b[i]!.prefixNames && t.compiled === b[i]!.compiled);
 
 /**
  * Have a runner ready for the next "Run tests": call at page idle or on hover/focus of

@@ -363,7 +363,7 @@ export function createSession(opts: SessionOptions): Session {
     const suite = createSuite(inspect);
     const vitestApi = harden({ ...suite.api, expect, vi: undefined });
     for (const file of files) {
-      const t = compileTest(file.source, file.file);
+      const t = typeof file.compiled === 'string' ? { ok: true as const, code: file.compiled } : compileTest(file.source, file.file);
       if (!t.ok) {
         return (prepared = { key, stage: 'compile', error: { type: 'load-failed', nonce: n, loadError: `test file ${file.file} does not compile: line ${t.error.line}:${t.error.column}: ${t.error.message}`, output: output.take() } });
       }
