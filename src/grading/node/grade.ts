@@ -5,6 +5,7 @@
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
 import type { GradeLimits, RunPayload, RunResult, TestSource } from '../types.ts';
 import type { ExerciseOnDisk } from './exercises.ts';
+import { withCompiledTests } from './compiled.ts';
 import { trustedNames } from './names.ts';
 import { allowChildCpuFor, spawnChild, spawnNodeWorker, terminateAllWorkers } from './process.ts';
 
@@ -18,8 +19,10 @@ export interface GradeOptions extends GradeLimits {
   prestarted?: WorkerHandle;
 }
 
-function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions): Omit<RunPayload, 'perTestMs'> {
-  return { exercise: exercise.meta.id, exports: exercise.meta.exports, exportKinds: exercise.meta.exportKinds, code, tests: [...exercise.tests, ...(opts.extraTests ?? [])] };
+/** The run's payload; its test files come compiled by this (trusted) process (./compiled.ts). */
+async function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions): Promise<Omit<RunPayload, 'perTestMs'>> {
+  const tests = await withCompiledTests([...exercise.tests, ...(opts.extraTests ?? [])]);
+  return { exercise: exercise.meta.id, exports: exercise.meta.exports, exportKinds: exercise.meta.exportKinds, code, tests };
 }
 
 /**
@@ -27,8 +30,8 @@ function payloadFor(exercise: ExerciseOnDisk, code: string, opts: GradeOptions):
  * Never throws for learner mistakes: compile/load errors, timeouts, crashes and forged results all
  * become a RunResult. Signature kept for the class grader (issue 15).
  */
-export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
-  const payload = payloadFor(exercise, code, opts);
+export async function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOptions = {}): Promise<RunResult> {
+  const payload = await payloadFor(exercise, code, opts);
   if (opts.perRunMs !== undefined) allowChildCpuFor(opts.perRunMs);
   return orchestrate(spawnNodeWorker, payload, {
     perTestMs: opts.perTestMs,
@@ -44,5 +47,5 @@ export function gradeCode(exercise: ExerciseOnDisk, code: string, opts: GradeOpt
  * solution (used to keep the maximum score right when a submission does not compile or load).
  */
 export async function expectedTestNames(exercise: ExerciseOnDisk, opts: GradeOptions = {}): Promise<string[] | undefined> {
-  return (await trustedNames(exercise, payloadFor(exercise, '', opts).tests, opts.perTestMs)) ?? undefined;
+  return (await trustedNames(exercise, (await payloadFor(exercise, '', opts)).tests, opts.perTestMs)) ?? undefined;
 }
