@@ -13,7 +13,7 @@ import { CHILD_DATA_MB } from '../../src/grading/node/process.ts';
 import type { WorkerMessage } from '../../src/grading/runtime/session.ts';
 import type { RunResult } from '../../src/grading/types.ts';
 import { FIXTURES, ROOT, grade } from './helpers.ts';
-import { EARLY_ABORT, report, runInRealm, type Exercise } from './realm/harness.ts';
+import { EARLY_ABORT, TOY, report, runInRealm, type Exercise } from './realm/harness.ts';
 
 const R4 = `${FIXTURES}round4/`;
 const EA = `${ROOT}exercises/early-abort`;
@@ -120,6 +120,22 @@ describe('hostile (round 4): priming leaves nothing behind for learner code', { 
     for (const [click, delayMs] of [['after-priming', 0], ['during', 20]] as const) {
       const primed = await runPrimed(code, click, delayMs);
       expect(comparable(primed.result), `${click} ${delayMs} ms`).toEqual(comparable(plain));
+    }
+  });
+});
+
+describe('hostile (round 4): values that throw when the runtime reads them', { timeout: 120_000 }, () => {
+  it('a Proxy thrown, rejected or thrown from a timer (and an object whose getters throw) costs only its own test; the runner survives', async () => {
+    const code = readFileSync(`${R4}throwing-proxy.ts`, 'utf8');
+    const r = await runInRealm(TOY, code);
+    expect(r.loadError).toBeUndefined();
+    const seen = r.tests.map((t) => `${/DID ([\w-]+)/.exec(t.output ?? '')?.[1] ?? 'nothing'} → ${t.status}`);
+    // One runner serves the whole run (calls 1-4 land in tests 1-4: no restart reset them), each
+    // hostile value costs exactly its own test, and the last test, which did nothing, passes.
+    expect(seen).toEqual(['reject-with-proxy → error', 'throw-proxy → error', 'reject-with-throwing-getters → error', 'timer-throws-proxy → error', 'nothing → passed']);
+    for (const t of r.tests.slice(0, 4)) {
+      expect(t.message, t.name).not.toMatch(/stopped during this test|exited|crashed/);
+      expect(t.message, t.name).toMatch(/cannot be shown|escaped the test/);
     }
   });
 });
