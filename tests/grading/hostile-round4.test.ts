@@ -140,9 +140,25 @@ describe('hostile (round 4): values that throw when the runtime reads them', { t
   });
 });
 
+describe('hostile (round 4): timers are per compartment', { timeout: 120_000 }, () => {
+  const TICK: Exercise = { id: 'tick-check', exports: ['settle'], tests: [{ file: 'tick-check.test.ts', source: readFileSync(`${R4}tick-check/tick-check.test.ts`, 'utf8') }] };
+  const statuses = (r: RunResult) => r.tests.map((t) => t.status);
+
+  it("learner code cannot cancel the test file's timers (a check a test runs one tick later still runs)", async () => {
+    const [solved, wrong, cancels] = await Promise.all(['solution', 'wrong', 'wrong-cancels'].map((f) => runInRealm(TICK, readFileSync(`${R4}tick-check/${f}.ts`, 'utf8'))));
+    expect(statuses(solved)).toEqual(['passed', 'passed']);
+    // Wrong: each test's late check fails, charged to the test.
+    expect(statuses(wrong)).toEqual(['error', 'error']);
+    expect(wrong.tests[0]!.message).toMatch(/escaped the test.*should be settled by the next tick/);
+    // Wrong, and clearing every timer id it can guess: the checks must still run.
+    expect(statuses(cancels), 'clearTimeout/clearInterval in learner code cancelled the tests\' checking timers').toEqual(['error', 'error']);
+  });
+});
+
 describe('hostile (round 4): the CLI child', { timeout: 120_000 }, () => {
   it(`memory outside the V8 heap (typed arrays) is capped too: a file cannot hold more than ${CHILD_DATA_MB} MB`, async () => {
-    const r = await grade(['toy-sum', `${R4}typed-array-hog.ts`, '--format', 'json']);
+    // A generous per-test limit: the point is memory, not a slow machine stopping it first.
+    const r = await grade(['toy-sum', `${R4}typed-array-hog.ts`, '--format', 'json', '--timeout', '20000']);
     const json = JSON.parse(r.stdout) as RunResult;
     const texts = [json.output ?? '', json.loadError ?? '', ...json.tests.map((t) => `${t.output ?? ''}\n${t.message ?? ''}`)].join('\n');
     const m = /REPORT (\{.*\})/.exec(texts);
