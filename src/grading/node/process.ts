@@ -21,6 +21,16 @@ import { ensureChildBundle, readCodeCache, writeCodeCache, type ChildBundle } fr
 /** Heap limit of a child, in MB (a learner's runaway allocation ends that child, not the grader). */
 export const CHILD_HEAP_MB = 512;
 
+/**
+ * Data limit of a child (RLIMIT_DATA, `ulimit -d`), in MB: a backstop for memory that
+ * --max-old-space-size does not count. ArrayBuffer/typed-array backing stores live outside V8's
+ * heap, so without it learner code filled 1.6 GB (and could go on to the machine's RAM, or the
+ * Gradescope container's) under a "512 MB" heap (round-4 red team). Since Linux 4.7 the limit
+ * covers private writable mappings (V8's heap pages and backing stores alike); 1 GB leaves the
+ * 512 MB heap its normal "heap out of memory" end and typed arrays about 450 MB.
+ */
+export const CHILD_DATA_MB = 1024;
+
 /** `--permission` (stable since Node 23.5); Node 22 (the engines floor) calls it --experimental-permission. */
 function permissionFlag(): string {
   const [major, minor] = process.versions.node.split('.').map(Number);
@@ -158,21 +168,30 @@ export async function terminateAllWorkers(): Promise<void> {
 
 /** Why a child ended, in the learner's words. `stderrTail` is Node's own output (never learner text). */
 function exitReason(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): string {
-  if (/heap out of memory|Allocation failed/i.test(stderrTail)) return `it ran out of memory (more than ${CHILD_HEAP_MB} MB)`;
+  if (/heap out of memory|Allocation failed|process out of memory/i.test(stderrTail)) return `it ran out of memory (more than ${CHILD_HEAP_MB} MB)`;
   if (signal === 'SIGXCPU') return `it used more than ${childCpuLimitS} s of CPU time`;
   if (signal) return `it was stopped by ${signal}`;
   return `it exited (code ${code}) — does your code end the process?`;
 }
 
 /** Start one sandboxed grading child. Synchronous (builds the bundle first if it is stale). `pid` is for tests. */
+/**
+ * The shell step that sets RLIMIT_DATA (Linux only: macOS does not count mmap'd memory in it).
+ * `ulimit -d` can only fail where the hard limit is already lower than ours (lowering is always
+ * allowed), so the child then starts under that stricter limit.
+ */
+function dataLimit(): string {
+  return process.platform === 'linux' ? `{ ulimit -d ${CHILD_DATA_MB * 1024} || true; } 2>/dev/null && ` : '';
+}
+
 export function spawnChild(bundle: ChildBundle = ensureChildBundle()): WorkerHandle & { pid: number | undefined } {
   const cache = readCodeCache(bundle);
   hookSignals();
-  // Through /bin/sh only to set RLIMIT_CPU before exec'ing Node (Node has no setrlimit); the
+  // Through /bin/sh only to set RLIMIT_CPU (and RLIMIT_DATA) before exec'ing Node (Node has no setrlimit); the
   // arguments travel as "$@", untouched. Elsewhere (no /bin/sh) Node starts directly.
   const viaShell = process.platform === 'linux' || process.platform === 'darwin';
   const [cmd, args] = viaShell
-    ? ['/bin/sh', ['-c', `ulimit -t ${childCpuLimitS} && exec "$0" "$@"`, process.execPath, ...CHILD_FLAGS]]
+    ? ['/bin/sh', ['-c', `ulimit -t ${childCpuLimitS} && ${dataLimit()}exec "$0" "$@"`, process.execPath, ...CHILD_FLAGS]]
     : [process.execPath, CHILD_FLAGS];
   const child = spawn(cmd, args, {
     stdio: ['pipe', 'pipe', 'pipe', 'ipc'],

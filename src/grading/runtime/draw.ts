@@ -13,6 +13,7 @@
 import type { World } from '../../engine/types.ts';
 // The same observation as the pictures' (one copy, in the engine; not part of its public API).
 import { watchScanReads } from '../../engine/observe.ts';
+import { describeSafely } from './errors.ts';
 
 /** A scenario, in the `collapse` command's terms (architecture doc "Scenario notation"). */
 export interface DrawScenario {
@@ -156,7 +157,12 @@ export function drawRun(engine: Record<string, unknown>, exports: Record<string,
       replaced: Object.keys(ops),
     };
   } catch (e) {
-    const err = e as Error;
-    return { ok: false, error: err && typeof err.message === 'string' ? `${err.name}: ${err.message}` : String(e) };
+    return {
+      ok: false,
+      error: describeSafely(e, (v) => {
+        const err = v as Error;
+        return err && typeof err.message === 'string' ? `${err.name}: ${err.message}` : String(v);
+      }),
+    };
   }
 }

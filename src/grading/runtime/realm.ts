@@ -158,6 +158,13 @@ export interface Timers {
   setOwner(owner: number | null): void;
   /** Pending timers created while `owner` was set. */
   pendingFor(owner: number): number;
+  /**
+   * The same timers (same accounting, owner and `onStray`) for ONE compartment: its clear
+   * functions only reach the timers it created itself. Learner code and the test files share a
+   * session's timers; with one id table, learner code cleared every id it could guess and so
+   * cancelled a test's own checking timer: a wrong answer passed (round-4 red team).
+   */
+  scoped(): Pick<Timers, 'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval' | 'queueMicrotask'>;
 }
 
 /**
@@ -216,6 +223,37 @@ export function makeTimers(onStray: (e: unknown) => void): Timers {
       for (const t of live.values()) if (t.owner === o) n++;
       return n;
     },
+    scoped: () => {
+      const mine = new Set<number>();
+      const startMine = (repeat: boolean, fn: unknown, ms: unknown, args: unknown[]): number => {
+        if (typeof fn !== 'function') return start(repeat, fn, ms, args); // throws the usual TypeError
+        let id = 0;
+        // A one-shot timer leaves the set when it fires (the set stays as small as `live`).
+        const f = repeat ? fn : (...a: unknown[]) => {
+          mine.delete(id);
+          return (fn as (...x: unknown[]) => unknown)(...a);
+        };
+        id = start(repeat, f, ms, args);
+        mine.add(id);
+        return id;
+      };
+      const stopMine = (id: unknown) => {
+        const n = Number(id);
+        if (!mine.has(n)) return;
+        mine.delete(n);
+        stop(n);
+      };
+      return {
+        setTimeout: (fn, ms, ...args) => startMine(false, fn, ms, args),
+        clearTimeout: stopMine,
+        setInterval: (fn, ms, ...args) => startMine(true, fn, ms, args),
+        clearInterval: stopMine,
+        queueMicrotask: (fn) => {
+          if (typeof fn !== 'function') throw new TypeError('queueMicrotask: the callback must be a function');
+          qm(() => call(fn, []));
+        },
+      };
+    },
   };
 }
 
@@ -225,13 +263,15 @@ export function makeTimers(onStray: (e: unknown) => void): Timers {
  * `Math.random()`, which learner code may reasonably call; neither is a capability here).
  */
 export function makeCompartment(name: string, consoleLike: object, timers: Timers): Compartment {
+  // Its own view of the timers: clearTimeout/clearInterval here cannot cancel another compartment's.
+  const own = timers.scoped();
   const globals = harden({
     console: consoleLike,
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
-    setInterval: timers.setInterval,
-    clearInterval: timers.clearInterval,
-    queueMicrotask: timers.queueMicrotask,
+    setTimeout: own.setTimeout,
+    clearTimeout: own.clearTimeout,
+    setInterval: own.setInterval,
+    clearInterval: own.clearInterval,
+    queueMicrotask: own.queueMicrotask,
     Date,
     Math,
   });

@@ -23,6 +23,7 @@ import { createExpect } from './expect.ts';
 import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts';
 import { drawRun, scenarioOf, type DrawOutcome, type DrawScenario } from './draw.ts';
 import { describeRejectedSource, hardenAssertionObject, hardenNamespace, makeCompartment, makeTimers, sealRealm } from './realm.ts';
+import { describeSafely } from './errors.ts';
 import { capMessage, createSuite, describeThrownForLoad, freshTask, runTest, type CollectedTest } from './suite.ts';
 
 /**
@@ -474,7 +475,7 @@ export function createSession(opts: SessionOptions): Session {
   function stray(e: unknown): void {
     // While priming, what escapes comes from the priming session's (trusted) tests: charge it there.
     if (priming) return priming.stray(e);
-    const text = `an error escaped the test (thrown from a timer or a promise nobody awaited): ${describeThrownForLoad(e, locate)}`;
+    const text = `an error escaped the test (thrown from a timer or a promise nobody awaited): ${describeSafely(e, (v) => describeThrownForLoad(v, locate))}`;
     if (current !== null) strayMessage ??= text;
     else output.write(`${text}\n`);
   }
@@ -628,7 +629,7 @@ export function createSession(opts: SessionOptions): Session {
           outcome = drawRun(engineOrThrow(), loaded.exports, msg.scenario, ops);
         }
       } catch (e) {
-        outcome = { ok: false, error: `the runner failed to draw: ${String((e as Error)?.message ?? e)}` };
+        outcome = { ok: false, error: `the runner failed to draw: ${describeSafely(e, (v) => String((v as Error)?.message ?? v))}` };
       }
       post({ type: 'drawn', nonce: msg.nonce, outcome, output: output.take() });
     } else if (msg.type === 'prepare') {
@@ -650,7 +651,7 @@ export function createSession(opts: SessionOptions): Session {
       try {
         reply = load(msg.payload);
       } catch (e) {
-        reply = { type: 'load-failed', nonce: msg.nonce, loadError: `the grader failed to load the exercise: ${String((e as Error)?.message ?? e)}`, output: output.take() };
+        reply = { type: 'load-failed', nonce: msg.nonce, loadError: `the grader failed to load the exercise: ${describeSafely(e, (v) => String((v as Error)?.message ?? v))}`, output: output.take() };
       }
       post(reply);
     } else if (msg.type === 'run') {
@@ -664,7 +665,7 @@ export function createSession(opts: SessionOptions): Session {
           try {
             result = await run(i);
           } catch (e) {
-            result = { name: tests[i].name, status: 'error', message: String(e) };
+            result = { name: tests[i].name, status: 'error', message: capMessage(describeSafely(e, String)) };
           }
           post({ type: 'result', nonce: n, index: i, result });
         }

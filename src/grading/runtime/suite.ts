@@ -6,7 +6,7 @@
 import type { TestResult, TestStatus } from '../types.ts';
 import { MESSAGE_CAP_CHARS } from '../types.ts';
 import { printDiffOrStringify } from '@vitest/utils/diff';
-import { describeThrown } from './errors.ts';
+import { describeThrown, unshowable } from './errors.ts';
 
 type Fn = () => unknown;
 
@@ -232,6 +232,15 @@ export function capMessage(message: string, cap = MESSAGE_CAP_CHARS): string {
 
 /** Classify what a test threw. AssertionError → failed, anything else → error. */
 export function classifyThrown(e: unknown, locate: (e: unknown) => string | null): { status: TestStatus; message: string } {
+  try {
+    return classifyThrownUnguarded(e, locate);
+  } catch {
+    // Learner code threw something that throws when read (a Proxy, throwing getters): never passed.
+    return { status: 'error', message: capMessage(unshowable(e)) };
+  }
+}
+
+function classifyThrownUnguarded(e: unknown, locate: (e: unknown) => string | null): { status: TestStatus; message: string } {
   if (e instanceof Error || (e && typeof e === 'object' && typeof (e as Error).message === 'string' && typeof (e as Error).name === 'string')) {
     const err = e as Error;
     if (err.name === 'AssertionError') return { status: 'failed', message: capMessage(err.message + diffOf(err)) };
@@ -299,9 +308,11 @@ export async function runTest(
   // test was measurable (~2 ms per 94-test run in Node's timer list).
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline: Promise<never> | undefined;
+  // Compared by identity, not `instanceof`: a thrown Proxy's getPrototypeOf trap would run (and throw).
+  const timedOut = new TestTimeout();
   const theDeadline = () =>
     (deadline ??= new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TestTimeout()), limit);
+      timer = setTimeout(() => reject(timedOut), limit);
     }));
   const call = async (fn: Fn) => {
     const r = fn();
@@ -313,7 +324,7 @@ export async function runTest(
     for (const b of befores) await call(b);
     await call(t.fn);
   } catch (e) {
-    outcome = e instanceof TestTimeout
+    outcome = e === timedOut
       ? { status: 'timeout', message: `stopped after ${fmtSeconds(limit)} — the test's promise never settled` }
       : classifyThrown(e, locate);
   }
@@ -321,7 +332,7 @@ export async function runTest(
     try {
       await call(a);
     } catch (e) {
-      if (outcome.status === 'passed') outcome = e instanceof TestTimeout
+      if (outcome.status === 'passed') outcome = e === timedOut
         ? { status: 'timeout', message: `afterEach stopped after ${fmtSeconds(limit)}` }
         : classifyThrown(e, locate);
     }
