@@ -23,7 +23,7 @@ interface AxeViolation {
 }
 
 /** Run axe in the page (evaluated through the DevTools protocol, so the page's CSP does not block it). */
-async function axe(page: Page, inject = true): Promise<AxeViolation[]> {
+async function axe(page: Page): Promise<AxeViolation[]> {
   // Expressive Code makes wide code blocks focusable (tabindex=0) from an idle callback after load:
   // wait for it, as a keyboard user would only arrive after that.
   await page
@@ -34,8 +34,7 @@ async function axe(page: Page, inject = true): Promise<AxeViolation[]> {
       { timeout: 5000, polling: 100 },
     )
     .catch(() => undefined);
-  // axe stays in the page between runs (a second run on the same document need not inject it again)
-  if (inject || !(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
     const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
     // One exclusion: Monaco draws code it knows is unused (an unused import) faded on purpose
@@ -70,62 +69,30 @@ describe('axe-core', () => {
   // Pages are checked several at once (each lane a page of its own in one context): a page spends
   // much of its time waiting (load, Expressive Code's idle callback), which the other lanes use.
   const LANES = 3;
-  const SCHEMES = ['light', 'dark'] as const;
-  type Scheme = (typeof SCHEMES)[number];
-
-  /**
-   * Every built page is loaded ONCE and checked in both colour schemes: axe in the scheme it was
-   * loaded in, then the scheme is switched in place (`emulateMedia`, what the OS setting does:
-   * Starlight's "auto" theme follows it and sets `data-theme`; Expressive Code follows the media
-   * query and `data-theme`) and axe runs again. Loading each page twice, once per scheme, was half
-   * of this file's time. Which scheme a page is loaded in alternates page by page, so the
-   * load-time path (Starlight's inline script picking the theme) is still exercised in both
-   * schemes; before each axe run the page must really be in that scheme (`data-theme`) with no
-   * transition still running.
-   */
-  let sweep: Promise<Record<Scheme, { pages: string[]; found: Map<string, string[]> }>> | undefined;
-  function sweepAllPages() {
-    sweep ??= (async () => {
-      const { context } = await newPage(browser);
-      const pages = allPagePaths(distDir());
-      const out = { light: { pages, found: new Map<string, string[]>() }, dark: { pages, found: new Map<string, string[]>() } };
-      let next = 0;
-      try {
-        await Promise.all(
-          Array.from({ length: LANES }, async () => {
-            const page = await context.newPage();
-            for (let i = next++; i < pages.length; i = next++) {
-              const p = pages[i]!;
-              const order = i % 2 === 0 ? SCHEMES : ([...SCHEMES].reverse() as Scheme[]);
-              await page.emulateMedia({ colorScheme: order[0] });
-              await page.goto(`${baseUrl()}${p}`, { waitUntil: 'load' });
-              for (const [k, scheme] of order.entries()) {
-                if (k > 0) await page.emulateMedia({ colorScheme: scheme });
-                await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme, { timeout: 10_000, polling: 50 });
-                await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
-                out[scheme].found.set(p, describeViolations(`${p} (${scheme})`, await axe(page, k === 0)));
-              }
-            }
-            await page.close();
-          }),
-        );
-      } finally {
-        await context.close();
-      }
-      return out;
-    })();
-    return sweep;
-  }
-
-  for (const scheme of SCHEMES) {
+  for (const scheme of ['light', 'dark'] as const) {
     it(`finds no serious or critical violation on any built page (${scheme} scheme)`, async () => {
-      const { pages, found } = (await sweepAllPages())[scheme];
+      const { context } = await newPage(browser, { colorScheme: scheme });
+      const pages = allPagePaths(distDir());
       expect(pages.length).toBeGreaterThan(10);
+      const found = new Map<string, string[]>();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: LANES }, async () => {
+          const page = await context.newPage();
+          for (let i = next++; i < pages.length; i = next++) {
+            const p = pages[i]!;
+            await page.goto(`${baseUrl()}${p}`, { waitUntil: 'load' });
+            found.set(p, describeViolations(p, await axe(page)));
+          }
+          await page.close();
+        }),
+      );
       expect([...found.keys()].sort()).toEqual([...pages].sort());
       const report = pages.flatMap((p) => found.get(p)!);
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       fs.writeFileSync(path.join(ARTIFACTS, `axe-${scheme}.txt`), report.join('\n') + '\n');
       expect(report.join('\n')).toBe('');
+      await context.close();
     }, 300_000);
   }
 
