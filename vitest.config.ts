@@ -11,15 +11,15 @@ const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
  * costs a little time, never a result.
  */
 const SECONDS: Record<string, number> = {
+  'tests/browser/quality-a11y.test.ts': 110,
   'tests/browser/exercise.test.ts': 100,
   'tests/browser/exercise-ui.test.ts': 80,
   'tests/browser/playground.test.ts': 67,
-  'tests/browser/quality-a11y.test.ts': 50,
   'tests/grading/prime.test.ts': 47,
   'tests/grading/hostile-redteam.test.ts': 43,
   'tests/browser/quality-hostile.test.ts': 36,
   'tests/browser/quality-offline.test.ts': 33,
-  'tests/browser/quality-csp.test.ts': 31,
+  'tests/browser/quality-csp.test.ts': 25,
   'tests/browser/draw-my-run.test.ts': 25,
   'tests/browser/lab-build.test.ts': 24,
   'tests/grading/runtime.test.ts': 23,
