@@ -1,7 +1,63 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
+
+/**
+ * Seconds a file takes in a whole run (Vitest's JSON report, `npx vitest run` on this 2-core
+ * machine, rounded; docs/quality.md "Round 4"). Only the ORDER depends on these: a stale figure
+ * costs a little time, never a result.
+ */
+const SECONDS: Record<string, number> = {
+  'tests/browser/quality-a11y.test.ts': 110,
+  'tests/browser/exercise.test.ts': 100,
+  'tests/browser/exercise-ui.test.ts': 80,
+  'tests/browser/playground.test.ts': 67,
+  'tests/grading/prime.test.ts': 47,
+  'tests/grading/hostile-redteam.test.ts': 43,
+  'tests/browser/quality-hostile.test.ts': 36,
+  'tests/browser/quality-offline.test.ts': 33,
+  'tests/browser/quality-csp.test.ts': 25,
+  'tests/browser/draw-my-run.test.ts': 25,
+  'tests/browser/lab-build.test.ts': 24,
+  'tests/grading/runtime.test.ts': 23,
+  'tests/browser/quality-mobile.test.ts': 22,
+  'tests/grading/meta.test.ts': 19,
+  'tests/browser/pictures.test.ts': 17,
+  'tests/grading/cli.test.ts': 15,
+  'tests/grading/hostile-node.test.ts': 13,
+  'tests/browser/dev-server.test.ts': 12,
+  'tests/grading/browser-runner.test.ts': 12,
+  'tests/browser/variant.test.ts': 9,
+  'tests/browser/reading.test.ts': 7,
+  'tests/kernel/differential.test.ts': 7,
+  'tests/grading/variant.test.ts': 6,
+  'tests/browser/progress.test.ts': 4,
+  'tests/grading/autograder.test.ts': 3,
+  'tests/grading/class.test.ts': 3,
+  'tests/grading/orphans.test.ts': 3,
+  'src/editor/engine-dts.test.ts': 2,
+  'tests/engine/explore.test.ts': 2,
+  'tests/cli/collapse.test.ts': 1,
+};
+
+/**
+ * Longest file first over BOTH projects (they share one pool of two, see below), so the run does
+ * not end on one long file while the other worker idles. Vitest's own order runs the projects one
+ * after the other (browser, then unit: the sequencer compares project names first) and, in a
+ * clean clone without its results cache, orders files by size; here the order is the same in every
+ * checkout. Files not in the table (all under a second or two) follow, in path order.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const root = this.ctx.config.root;
+    const key = (f: TestSpecification) => path.relative(root, f.moduleId).split(path.sep).join('/');
+    const secs = (f: TestSpecification) => SECONDS[key(f)] ?? 0;
+    return [...files].sort((a, b) => secs(b) - secs(a) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) || (a.project.name < b.project.name ? -1 : 1));
+  }
+}
 
 export default defineConfig({
   resolve: { alias: { 'collapse-lab/engine': engine } },
@@ -12,6 +68,7 @@ export default defineConfig({
     // project in a sequential group of its own) 550 s; two at a time 488 s; three at a time 524 s
     // (three Chromium-heavy files at once saturate the two cores). docs/quality.md "Round 3".
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         resolve: { alias: { 'collapse-lab/engine': engine } },

@@ -50,6 +50,23 @@ function withInfiniteLoop(code: string, fn: string): string {
   return `${code.slice(0, at)}\n  for (;;) { /* oops */ }\n${code.slice(at)}`;
 }
 
+/**
+ * One page with the editor open, shared by the tests that check how an opened editor behaves and
+ * not a fresh state (the syntax-error marker, the live theme, Esc and Ctrl+M): opening a chapter and
+ * Monaco costs ~2 s each time. Opened by the first of them that runs; tests that need a fresh page,
+ * fresh storage or the first TypeScript marker open their own.
+ */
+let openedEditor: Promise<Page> | undefined;
+function sharedEditorPage(): Promise<Page> {
+  openedEditor ??= (async () => {
+    const { page } = await newPage(browser, { colorScheme: 'light' });
+    await gotoChapter(page, ID);
+    await openEditor(page, ID);
+    return page;
+  })();
+  return openedEditor;
+}
+
 describe('the exercise block', () => {
   it('opens the editor on request; the early-abort solution passes every test after Ctrl+Enter; the sidebar marks the chapter', async () => {
     const { context, page, requests, errors } = await newPage(browser);
@@ -145,9 +162,7 @@ describe('the exercise block', () => {
   });
 
   it('a syntax error is reported with line:column and marked in the editor', async () => {
-    const { context, page } = await newPage(browser);
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
+    const page = await sharedEditorPage();
     const lines = readExerciseFile(ID, 'solution.ts').replace(/\n$/, '').split('\n');
     lines.push('const broken = ;');
     const line = lines.length;
@@ -160,7 +175,6 @@ describe('the exercise block', () => {
       return w.__clMonaco.editor.getModelMarkers({ owner: 'collapse-lab-run' });
     });
     expect(markers.map((m) => m.startLineNumber)).toEqual([line]);
-    await context.close();
   });
 
   it('knows the engine types: TypeScript flags a wrong argument, with the engine TSDoc on hover', async () => {
@@ -250,9 +264,7 @@ describe('the exercise block', () => {
   });
 
   it('the editor follows Starlight’s light/dark theme, live', async () => {
-    const { context, page } = await newPage(browser, { colorScheme: 'light' });
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
+    const page = await sharedEditorPage();
     const editorTheme = () => exercise(page, ID).locator('.monaco-editor').first().getAttribute('class');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
     expect(await editorTheme()).toMatch(/\bvs\b/);
@@ -261,13 +273,10 @@ describe('the exercise block', () => {
     await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"] .monaco-editor`)?.classList.contains('vs-dark'), ID);
     await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
     await page.waitForFunction((x) => !document.querySelector(`section[data-exercise="${x}"] .monaco-editor`)?.classList.contains('vs-dark'), ID);
-    await context.close();
   });
 
   it('Esc and Ctrl+M leave the editor for the Run button (no keyboard trap); the shortcut is shown', async () => {
-    const { context, page } = await newPage(browser);
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
+    const page = await sharedEditorPage();
     const ex = exercise(page, ID);
     expect(await ex.locator('button[data-action="run"]').innerText()).toMatch(/Ctrl\+Enter/);
     expect(await ex.locator('[data-part="keys"]').innerText()).toMatch(/Esc.*Ctrl\+M/);
@@ -277,7 +286,6 @@ describe('the exercise block', () => {
       await page.keyboard.press(key);
       expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('run');
     }
-    await context.close();
   });
 
   it('hints come one at a time; Reveal asks first and shows a diff; Reset is undoable', async () => {
