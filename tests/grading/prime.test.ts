@@ -164,3 +164,69 @@ describe('a prime the runner cannot do is answered at once (the owner would wait
     }
   });
 });
+
+describe("the patched kernel's runs made while priming are reused by the learner's run", { timeout: 120_000 }, () => {
+  const tests = [
+    {
+      file: 'ref.test.ts',
+      source: [
+        "import { it, expect } from 'vitest';",
+        "import { simulate } from 'collapse-lab/engine';",
+        "import { f } from './solution';",
+        "it('reference', () => {",
+        "  const r = simulate({ layout: 'page*448,swap*64', kernel: 'after', madvise: false }).report;",
+        "  const other = simulate({ layout: 'page*448,swap*64', kernel: 'after', madvise: true }).report;",
+        "  console.log(`frozen=${Object.isFrozen(r)} ${Object.isFrozen(other)} result=${r.result} swapped_in=${r.swapped_in}`);",
+        '  expect(f()).toBe(1);',
+        '});',
+      ].join('\n'),
+    },
+  ];
+  const ex: Exercise = { id: 'ref', exports: ['f'], tests };
+  /** One run of `code`, primed first (with a starter that fails) or not. */
+  async function outputOf(primed: boolean): Promise<string> {
+    const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        w.on('message', (m: WorkerMessage) => {
+          if (m.type === 'ready') {
+            w.postMessage({ type: 'prepare', tests });
+            if (primed) w.postMessage({ type: 'prime', code: 'export function f() { return 0; }', exports: ex.exports });
+            else w.postMessage({ type: 'load', nonce: 'n', payload: { exercise: ex.id, exports: ex.exports, code: 'export function f() { return 1; }', tests, perTestMs: 5000 } });
+          } else if (m.type === 'primed') {
+            w.postMessage({ type: 'load', nonce: 'n', payload: { exercise: ex.id, exports: ex.exports, code: 'export function f() { return 1; }', tests, perTestMs: 5000 } });
+          } else if (m.type === 'loaded') w.postMessage({ type: 'run', from: 0 });
+          else if (m.type === 'load-failed') reject(new Error(JSON.stringify(m)));
+          else if (m.type === 'result') {
+            if (m.result.status !== 'passed') reject(new Error(JSON.stringify(m.result)));
+            resolve(m.result.output ?? '');
+          }
+        });
+      });
+    } finally {
+      await w.terminate();
+    }
+  }
+
+  it('primed: the report is the one priming made (hardened); unprimed: simulated now; the same outcome', async () => {
+    const [primed, fresh] = await Promise.all([outputOf(true), outputOf(false)]);
+    expect(primed).toBe('frozen=true true result=SCAN_SUCCEED swapped_in=64\n');
+    expect(fresh).toBe('frozen=false false result=SCAN_SUCCEED swapped_in=64\n');
+  });
+
+  it('only plain options key a shared run (no learner ops, no schedule, no getters)', async () => {
+    const { referenceKey } = await import('../../src/grading/runtime/session.ts');
+    expect(referenceKey({ layout: 'page*512', kernel: 'after', knobs: { max_ptes_swap: 0 }, uffd: 'wp', madvise: true })).toBeTypeOf('string');
+    expect(referenceKey({ layout: 'page*512', madvise: true })).not.toBe(referenceKey({ layout: 'page*512', madvise: false }));
+    expect(referenceKey({ layout: 'page*512', knobs: { a: 1, b: 2 } })).toBe(referenceKey({ knobs: { b: 2, a: 1 }, layout: 'page*512' }));
+    for (const o of [
+      { layout: 'page*512', ops: {} },
+      { layout: 'page*512', schedule: [] },
+      { layout: 'page*512', knobs: { max_ptes_swap: '0' } },
+      { layout: 1 },
+      Object.defineProperty({}, 'layout', { get: () => 'page*512', enumerable: true }),
+      Object.create({ layout: 'page*512' }),
+      null,
+    ]) expect(referenceKey(o), JSON.stringify(o)).toBeNull();
+  });
+});

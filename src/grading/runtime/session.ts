@@ -158,7 +158,7 @@ export interface SessionOptions {
    * that primes; don't register this session's expect as the realm's global expect; skip the
    * small start-up priming; stop running tests once `stopped()` says so.
    */
-  primer?: { compiled: Map<string, ReturnType<typeof compileTs>>; stopped: () => boolean };
+  primer?: { compiled: Map<string, ReturnType<typeof compileTs>>; stopped: () => boolean; references: Map<string, unknown> };
 }
 
 export interface Session {
@@ -179,6 +179,11 @@ export function createSession(opts: SessionOptions): Session {
   const expect = hardenAssertionObject(createExpect(!opts.primer));
   // Test files compiled once per worker (trusted sources; the priming session reuses them).
   const compiledTests = opts.primer?.compiled ?? new Map<string, ReturnType<typeof compileTs>>();
+  // The reference runs the priming session made (`simulate` with plain options: no learner code,
+  // deterministic), hardened, keyed by their options: the learner's run reads them instead of
+  // simulating the patched kernel again. Only the priming session writes here, before any learner
+  // code is loaded in this worker; a miss simulates as usual.
+  const references = opts.primer?.references ?? new Map<string, unknown>();
   const compileTest = (source: string, file: string) => {
     const key = `${file}\0${source}`;
     let c = compiledTests.get(key);
@@ -271,6 +276,22 @@ export function createSession(opts: SessionOptions): Session {
       }
       return runCollapse(world, o);
     };
+    const simulate = full.simulate as ((o: unknown) => { world: object; report: object }) | undefined;
+    if (typeof simulate === 'function') {
+      view.simulate = function simulateShared(o: unknown): unknown {
+        const key = referenceKey(o);
+        if (key === null) return simulate(o);
+        const known = references.get(key);
+        if (known !== undefined) {
+          // Same plain options, same report (the engine is deterministic); the world, if a test
+          // asks for it, is simulated afresh.
+          return { report: known, get world() { return simulate(o).world; } };
+        }
+        const fresh = simulate(o);
+        if (opts.primer && !opts.primer.stopped()) references.set(key, harden(fresh.report));
+        return fresh;
+      };
+    }
     return (testEngineView = harden(view));
   };
 
@@ -596,7 +617,7 @@ export function createSession(opts: SessionOptions): Session {
               if (++ran >= total) finish();
             }
           },
-          primer: { compiled: compiledTests, stopped: () => stopped || done },
+          primer: { compiled: compiledTests, stopped: () => stopped || done, references },
         });
       })) &&
       (await step(() => primer?.handle({ type: 'prepare', tests: files })));
@@ -673,6 +694,38 @@ export function createSession(opts: SessionOptions): Session {
     }
   };
   return { handle, stray };
+}
+
+/** Options of `simulate` that can key a shared reference run. */
+const REFERENCE_OPTION_KEYS = new Set(['layout', 'layouts', 'kernel', 'knobs', 'uffd', 'madvise']);
+
+/**
+ * A key for `simulate(o)` when `o` is plain data that fixes the run (a layout or layouts of text,
+ * the kernel's name, numeric knobs, uffd, madvise): then the run involves no learner code and its
+ * report depends on nothing else. Anything else (ops, a schedule, getters, other keys) → null.
+ */
+export function referenceKey(o: unknown): string | null {
+  if (!o || typeof o !== 'object' || Object.getPrototypeOf(o) !== Object.prototype) return null;
+  const rec = o as Record<string, unknown>;
+  for (const k of Reflect.ownKeys(rec)) {
+    if (typeof k !== 'string' || !REFERENCE_OPTION_KEYS.has(k)) return null;
+    if (!('value' in (Object.getOwnPropertyDescriptor(rec, k) ?? {}))) return null;
+  }
+  const text = (v: unknown) => v === undefined || typeof v === 'string';
+  const { layout, layouts, kernel, knobs, uffd, madvise } = rec;
+  if (!text(layout) || !text(kernel) || !text(uffd) || (madvise !== undefined && typeof madvise !== 'boolean')) return null;
+  if (layouts !== undefined && !(Array.isArray(layouts) && layouts.every((l) => typeof l === 'string'))) return null;
+  let knobList: [string, number][] = [];
+  if (knobs !== undefined) {
+    if (!knobs || typeof knobs !== 'object' || Object.getPrototypeOf(knobs) !== Object.prototype) return null;
+    for (const [k, v] of Object.entries(knobs)) {
+      if (typeof v !== 'number' || !('value' in (Object.getOwnPropertyDescriptor(knobs, k) ?? {}))) return null;
+      knobList.push([k, v]);
+    }
+    knobList = knobList.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (Reflect.ownKeys(knobs).length !== knobList.length) return null;
+  }
+  return JSON.stringify([layout ?? null, layouts ?? null, kernel ?? null, knobList, uffd ?? null, madvise === true]);
 }
 
 /**
