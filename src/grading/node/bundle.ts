@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the build options below change, so old bundles are rebuilt. */
@@ -37,6 +37,23 @@ export interface ChildBundle {
 
 export function cacheDir(): string {
   return process.env.COLLAPSE_LAB_CACHE_DIR ? resolve(process.env.COLLAPSE_LAB_CACHE_DIR) : join(ROOT, 'node_modules', '.cache', 'collapse-lab');
+}
+
+/**
+ * Write `data` to the cache file `file` (its folder made as needed) through a temporary file and a
+ * rename, so a concurrent grader never reads half of it. Best effort: false when the cache folder
+ * cannot be written (a read-only checkout), which only costs speed.
+ */
+export function writeCacheFile(file: string, data: string | Buffer): boolean {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Manifest {
@@ -103,19 +120,9 @@ export function ensureChildBundle(opts: { force?: boolean } = {}): ChildBundle {
   }
   const { code, inputs } = build();
   const hash = createHash('sha256').update(code).digest('hex');
-  let kept: string | null = dir;
-  try {
-    mkdirSync(dir, { recursive: true });
-    // Write-then-rename so a concurrent grader never reads half a bundle.
-    const tmp = join(dir, `${NAME}.${process.pid}.tmp`);
-    writeFileSync(tmp, code);
-    renameSync(tmp, join(dir, `${NAME}.js`));
-    const manifest: Manifest = { version: BUILD_VERSION, hash, inputs };
-    writeFileSync(tmp, JSON.stringify(manifest));
-    renameSync(tmp, join(dir, `${NAME}.json`));
-  } catch {
-    kept = null; // read-only: this process keeps it in memory
-  }
+  const manifest: Manifest = { version: BUILD_VERSION, hash, inputs };
+  // Read-only cache folder: this process keeps the bundle in memory.
+  const kept = writeCacheFile(join(dir, `${NAME}.js`), code) && writeCacheFile(join(dir, `${NAME}.json`), JSON.stringify(manifest)) ? dir : null;
   return (memo = { code, hash, dir: kept });
 }
 
@@ -131,11 +138,8 @@ export function readCodeCache(bundle: ChildBundle): Buffer | null {
 
 /** Save a code cache produced by a child (before any learner code ran there). Best effort. */
 export function writeCodeCache(bundle: ChildBundle, data: Buffer): void {
-  if (!bundle.dir) return;
+  if (!bundle.dir || !writeCacheFile(join(bundle.dir, `${bundle.hash.slice(0, 16)}.v8cache`), data)) return;
   try {
-    const tmp = join(bundle.dir, `v8cache.${process.pid}.tmp`);
-    writeFileSync(tmp, data);
-    renameSync(tmp, join(bundle.dir, `${bundle.hash.slice(0, 16)}.v8cache`));
     // Caches of older bundles are useless (V8 rejects them): keep only this one.
     for (const f of readdirSync(bundle.dir)) if (f.endsWith('.v8cache') && !f.startsWith(bundle.hash.slice(0, 16))) rmSync(join(bundle.dir, f), { force: true });
   } catch {

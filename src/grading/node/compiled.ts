@@ -12,10 +12,10 @@
  * compiler is loaded only on a miss (`npm run grade -- --prepare` fills it, as the kit's setup does).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestSource } from '../types.ts';
-import { cacheDir, ensureChildBundle } from './bundle.ts';
+import { cacheDir, ensureChildBundle, writeCacheFile } from './bundle.ts';
 
 const memo = new Map<string, string | null>();
 
@@ -48,16 +48,8 @@ export async function withCompiledTests(tests: readonly TestSource[]): Promise<T
         compileTs ??= (await import('../compile.ts')).compileTs;
         const r = compileTs(t.source, t.file);
         code = r.ok ? r.code : null;
-        if (code !== null) {
-          try {
-            mkdirSync(dir, { recursive: true });
-            const tmp = `${file}.${process.pid}.tmp`;
-            writeFileSync(tmp, code);
-            renameSync(tmp, file);
-          } catch {
-            /* a read-only cache folder: keep it in memory only */
-          }
-        }
+        // (a read-only cache folder: kept in memory only)
+        if (code !== null) writeCacheFile(file, code);
       }
       memo.set(key, code);
     }

@@ -8,11 +8,11 @@
  * the parent writes the cache, from a child that never saw learner code.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectNames } from '../orchestrate.ts';
 import type { TestSource } from '../types.ts';
-import { cacheDir, ensureChildBundle } from './bundle.ts';
+import { cacheDir, ensureChildBundle, writeCacheFile } from './bundle.ts';
 import type { ExerciseOnDisk } from './exercises.ts';
 import { spawnChild } from './process.ts';
 
@@ -53,16 +53,8 @@ export function trustedNames(exercise: ExerciseOnDisk, tests: TestSource[], perT
         Math.max(perTestMs, 5000),
       )
         .then((names) => {
-          if (names) {
-            try {
-              mkdirSync(dir, { recursive: true });
-              const tmp = `${file}.${process.pid}.tmp`;
-              writeFileSync(tmp, JSON.stringify(names));
-              renameSync(tmp, file);
-            } catch {
-              /* read-only cache: collect again next time */
-            }
-          }
+          // (a read-only cache: collected again next time)
+          if (names) writeCacheFile(file, JSON.stringify(names));
           return names;
         })
         .catch(() => null);
