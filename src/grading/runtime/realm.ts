@@ -207,15 +207,16 @@ export function makeTimers(onStray: (e: unknown) => void): Timers {
     if (t.repeat) ci(t.handle);
     else ct(t.handle);
   };
+  const microtask = (fn: unknown): void => {
+    if (typeof fn !== 'function') throw new TypeError('queueMicrotask: the callback must be a function');
+    qm(() => call(fn, []));
+  };
   return {
     setTimeout: (fn, ms, ...args) => start(false, fn, ms, args),
     clearTimeout: stop,
     setInterval: (fn, ms, ...args) => start(true, fn, ms, args),
     clearInterval: stop,
-    queueMicrotask: (fn) => {
-      if (typeof fn !== 'function') throw new TypeError('queueMicrotask: the callback must be a function');
-      qm(() => call(fn, []));
-    },
+    queueMicrotask: microtask,
     pending: () => live.size,
     setOwner: (o) => void (owner = o),
     pendingFor: (o) => {
@@ -248,10 +249,8 @@ export function makeTimers(onStray: (e: unknown) => void): Timers {
         clearTimeout: stopMine,
         setInterval: (fn, ms, ...args) => startMine(true, fn, ms, args),
         clearInterval: stopMine,
-        queueMicrotask: (fn) => {
-          if (typeof fn !== 'function') throw new TypeError('queueMicrotask: the callback must be a function');
-          qm(() => call(fn, []));
-        },
+        // (microtasks cannot be cancelled: nothing to scope)
+        queueMicrotask: microtask,
       };
     },
   };
