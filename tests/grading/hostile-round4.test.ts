@@ -6,78 +6,16 @@
  * its effect and each test fails if the attack works (checked by weakening the defence locally).
  */
 import { readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { orchestrate, type WorkerHandle } from '../../src/grading/orchestrate.ts';
 import { CHILD_DATA_MB } from '../../src/grading/node/process.ts';
-import type { WorkerMessage } from '../../src/grading/runtime/session.ts';
 import type { RunResult } from '../../src/grading/types.ts';
 import { FIXTURES, ROOT, grade } from './helpers.ts';
-import { EARLY_ABORT, TOY, report, runInRealm, type Exercise } from './realm/harness.ts';
+import { EARLY_ABORT, TOY, report, runInRealm, runPrimed, type Exercise } from './realm/harness.ts';
 
 const R4 = `${FIXTURES}round4/`;
 const EA = `${ROOT}exercises/early-abort`;
 const starter = readFileSync(`${EA}/starter.ts`, 'utf8');
 const solution = readFileSync(`${EA}/solution.ts`, 'utf8');
-
-type Click = 'after-priming' | 'at-once' | 'during';
-
-/**
- * A harness worker (sealed like the real entries) prepared and primed with the early-abort starter
- * before orchestrate gets it, as the browser's spare runners are (the same driving as
- * tests/grading/prime.test.ts): 'after-priming' hands it over once priming ended, 'at-once' sends
- * the run's 'load' right behind 'prime', 'during' hands it over `delayMs` after 'prepared'.
- */
-function primedRunner(ex: Exercise, click: Click, delayMs = 0): { handle: WorkerHandle; primed: Promise<WorkerMessage> } {
-  const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
-  let onMsg: ((m: WorkerMessage) => void) | null = null;
-  let onExit: ((r: string) => void) | null = null;
-  const early: WorkerMessage[] = [];
-  let terminated = false;
-  let heldReady: WorkerMessage | null = null;
-  let resolvePrimed!: (m: WorkerMessage) => void;
-  const primed = new Promise<WorkerMessage>((r) => (resolvePrimed = r));
-  const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
-  w.on('message', (m: WorkerMessage) => {
-    if (m.type === 'ready') {
-      w.postMessage({ type: 'prepare', tests: ex.tests });
-      w.postMessage({ type: 'prime', code: starter, exports: ex.exports });
-      if (click === 'at-once') deliver(m);
-      else heldReady = m;
-    } else if (m.type === 'prepared') {
-      if (click === 'during') setTimeout(() => heldReady && deliver(heldReady), delayMs);
-    } else if (m.type === 'primed') {
-      resolvePrimed(m);
-      if (click === 'after-priming' && heldReady) deliver(heldReady);
-    } else deliver(m);
-  });
-  w.on('error', (e) => onExit?.(String(e)));
-  w.on('exit', (c) => !terminated && onExit?.(`exited ${c}`));
-  return {
-    handle: {
-      post: (m) => w.postMessage(m),
-      listen(m, x) {
-        onMsg = m;
-        onExit = x;
-        for (const e of early.splice(0)) m(e);
-      },
-      terminate() {
-        terminated = true;
-        void w.terminate();
-      },
-    },
-    primed,
-  };
-}
-
-async function runPrimed(code: string, click: Click, delayMs = 0): Promise<{ result: RunResult; primed: Extract<WorkerMessage, { type: 'primed' }> }> {
-  const r = primedRunner(EARLY_ABORT, click, delayMs);
-  const spawn = () => {
-    throw new Error('no second runner expected (no test times out here)');
-  };
-  const result = await orchestrate(spawn, { exercise: EARLY_ABORT.id, exports: EARLY_ABORT.exports, code, tests: EARLY_ABORT.tests }, { perTestMs: 2000, perRunMs: 60_000, prestarted: r.handle });
-  return { result, primed: (await r.primed) as Extract<WorkerMessage, { type: 'primed' }> };
-}
 
 /** Everything but the timings. */
 const comparable = (r: RunResult) => ({ ...r, durationMs: 0, tests: r.tests.map((t) => ({ ...t, durationMs: 0 })) });
@@ -94,8 +32,8 @@ describe('hostile (round 4): priming leaves nothing behind for learner code', { 
     expect(fresh.ports, 'a message port or a way to post is reachable from learner code').toEqual([]);
     expect(fresh.unfrozen, 'objects learner code reaches must be frozen').toEqual([]);
     for (const [click, delayMs] of [['after-priming', 0], ['at-once', 0], ['during', 5], ['during', 60]] as const) {
-      const primed = await runPrimed(code, click, delayMs);
-      const label = `${click} ${delayMs} ms (priming ran ${primed.primed.type === 'primed' ? primed.primed.ran : '?'} tests)`;
+      const primed = await runPrimed(EARLY_ABORT, starter, code, click, delayMs);
+      const label = `${click} ${delayMs} ms (priming ran ${primed.primed.ran} tests)`;
       expect(report(primed.result), label).toEqual(fresh);
       expect(comparable(primed.result), label).toEqual(comparable(plain));
       if (click === 'after-priming') expect(primed.primed.ran, 'priming really ran every test first').toBeGreaterThan(50);
@@ -118,7 +56,7 @@ describe('hostile (round 4): priming leaves nothing behind for learner code', { 
     expect(misplaced, 'a stray error charged to another test (or to none)').toEqual([]);
     for (const t of strayed) expect(t.message).toMatch(/^an error escaped the test \(thrown from a timer or a promise nobody awaited\): Error: (rejected|timer|deep chain), call \d+/);
     for (const [click, delayMs] of [['after-priming', 0], ['during', 20]] as const) {
-      const primed = await runPrimed(code, click, delayMs);
+      const primed = await runPrimed(EARLY_ABORT, starter, code, click, delayMs);
       expect(comparable(primed.result), `${click} ${delayMs} ms`).toEqual(comparable(plain));
     }
   });

@@ -8,10 +8,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { orchestrate, type WorkerHandle } from '../../src/grading/orchestrate.ts';
 import type { WorkerMessage } from '../../src/grading/runtime/session.ts';
 import type { RunResult } from '../../src/grading/types.ts';
-import { EARLY_ABORT, runInRealm, type Exercise } from './realm/harness.ts';
+import { EARLY_ABORT, runInRealm, runPrimed, type Exercise, type Primed } from './realm/harness.ts';
 import { ROOT } from './helpers.ts';
 
 const DIR = `${ROOT}exercises/early-abort`;
@@ -22,69 +21,6 @@ const CODES: [string, string][] = [
   ...readdirSync(`${DIR}/wrong`).filter((f) => f.endsWith('.ts')).sort().map((f) => [`wrong/${f}`, readFileSync(`${DIR}/wrong/${f}`, 'utf8')] as [string, string]),
 ];
 
-type Primed = Extract<WorkerMessage, { type: 'primed' }>;
-
-/**
- * A harness worker (sealed like the real entries) that is prepared and primed with the starter
- * before orchestrate gets it. `click`: 'after-priming' hands it over once priming has ended;
- * 'at-once' posts the run's 'load' in the same task as 'prime' (priming must stop before its first
- * step); 'during' hands it over `delayMs` after 'prepared' (usually in the middle of priming).
- */
-function primedRunner(ex: Exercise, click: 'after-priming' | 'at-once' | 'during', delayMs = 0): { handle: WorkerHandle; primed: Promise<Primed> } {
-  const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
-  let onMsg: ((m: WorkerMessage) => void) | null = null;
-  let onExit: ((r: string) => void) | null = null;
-  const early: WorkerMessage[] = [];
-  let terminated = false;
-  let heldReady: WorkerMessage | null = null;
-  let resolvePrimed!: (m: Primed) => void;
-  const primed = new Promise<Primed>((r) => (resolvePrimed = r));
-  const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
-  w.on('message', (m: WorkerMessage) => {
-    if (m.type === 'ready') {
-      w.postMessage({ type: 'prepare', tests: ex.tests });
-      w.postMessage({ type: 'prime', code: starter, exports: ex.exports });
-      if (click === 'at-once') deliver(m);
-      else heldReady = m;
-      return;
-    }
-    if (m.type === 'prepared') {
-      if (click === 'during') setTimeout(() => heldReady && deliver(heldReady), delayMs);
-      return;
-    }
-    if (m.type === 'primed') {
-      resolvePrimed(m);
-      if (click === 'after-priming' && heldReady) deliver(heldReady);
-      return;
-    }
-    deliver(m);
-  });
-  w.on('error', (e) => onExit?.(String(e)));
-  w.on('exit', (c) => !terminated && onExit?.(`exited ${c}`));
-  const handle: WorkerHandle = {
-    post: (m) => w.postMessage(m),
-    listen(m, x) {
-      onMsg = m;
-      onExit = x;
-      for (const e of early.splice(0)) m(e);
-    },
-    terminate() {
-      terminated = true;
-      void w.terminate();
-    },
-  };
-  return { handle, primed };
-}
-
-async function runPrimed(ex: Exercise, code: string, click: 'after-priming' | 'at-once' | 'during', delayMs = 0): Promise<{ result: RunResult; primed: Primed }> {
-  const r = primedRunner(ex, click, delayMs);
-  const spawn = () => {
-    throw new Error('no second runner expected (no test times out here)');
-  };
-  const result = await orchestrate(spawn, { exercise: ex.id, exports: ex.exports, code, tests: ex.tests }, { perTestMs: 2000, perRunMs: 60_000, prestarted: r.handle });
-  return { result, primed: await r.primed };
-}
-
 /** Everything but the timings. */
 const comparable = (r: RunResult) => ({ ...r, durationMs: 0, tests: r.tests.map((t) => ({ ...t, durationMs: 0 })) });
 
@@ -92,7 +28,7 @@ describe('a primed runner gives exactly the results of an unprimed one (early-ab
   it('solution, starter and every wrong answer: priming ran every test, then the run is identical', async () => {
     expect(CODES.length).toBeGreaterThanOrEqual(14);
     for (const [label, code] of CODES) {
-      const [plain, primed] = await Promise.all([runInRealm(EARLY_ABORT, code), runPrimed(EARLY_ABORT, code, 'after-priming')]);
+      const [plain, primed] = await Promise.all([runInRealm(EARLY_ABORT, code), runPrimed(EARLY_ABORT, starter, code, 'after-priming')]);
       expect(primed.primed.stopped, label).toBe(false);
       expect(primed.primed.total, label).toBe(plain.total);
       expect(primed.primed.ran, label).toBe(primed.primed.total);
@@ -104,12 +40,12 @@ describe('a primed runner gives exactly the results of an unprimed one (early-ab
   it("a click's 'load' stops priming (before its first step when it comes at once; mid-way later) and the run is still identical", async () => {
     for (const [label, code] of CODES.filter(([l]) => l === 'solution' || l === 'starter' || l === 'wrong/plain-break.ts')) {
       const plain = await runInRealm(EARLY_ABORT, code);
-      const atOnce = await runPrimed(EARLY_ABORT, code, 'at-once');
+      const atOnce = await runPrimed(EARLY_ABORT, starter, code, 'at-once');
       expect(atOnce.primed.stopped, label).toBe(true);
       expect(atOnce.primed.ran, label).toBe(0);
       expect(comparable(atOnce.result), label).toEqual(comparable(plain));
       for (const delayMs of [5, 40, 120]) {
-        const during = await runPrimed(EARLY_ABORT, code, 'during', delayMs);
+        const during = await runPrimed(EARLY_ABORT, starter, code, 'during', delayMs);
         expect(comparable(during.result), `${label} after ${delayMs} ms`).toEqual(comparable(plain));
       }
     }
@@ -117,17 +53,18 @@ describe('a primed runner gives exactly the results of an unprimed one (early-ab
 });
 
 describe('a prime the runner cannot do is answered at once (the owner would wait for ever)', { timeout: 120_000 }, () => {
-  /** Post `msgs` once the harness worker is ready; resolve with its first 'primed' answer (or null after 20 s). */
-  async function firstPrimed(msgs: object[]): Promise<Primed | null> {
+  /** Post `msgs` once a harness worker is ready; its first `n` 'primed' answers (null if they do not come within 20 s). */
+  async function primedAnswers(msgs: object[], n = 1): Promise<Primed[] | null> {
     const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
     try {
-      return await new Promise<Primed | null>((resolve) => {
+      return await new Promise<Primed[] | null>((resolve) => {
+        const got: Primed[] = [];
         const giveUp = setTimeout(() => resolve(null), 20_000);
         w.on('message', (m: WorkerMessage) => {
           if (m.type === 'ready') for (const msg of msgs) w.postMessage(msg);
-          if (m.type === 'primed') {
+          if (m.type === 'primed' && got.push(m) === n) {
             clearTimeout(giveUp);
-            resolve(m);
+            resolve(got);
           }
         });
       });
@@ -135,6 +72,7 @@ describe('a prime the runner cannot do is answered at once (the owner would wait
       await w.terminate();
     }
   }
+  const firstPrimed = async (msgs: object[]) => (await primedAnswers(msgs))?.[0] ?? null;
   const prime = { type: 'prime', code: starter, exports: EARLY_ABORT.exports };
 
   it('with no tests prepared: ran 0 of 0', async () => {
@@ -147,21 +85,11 @@ describe('a prime the runner cannot do is answered at once (the owner would wait
   });
 
   it('asked twice: the second answer comes at once, the first after priming ran', async () => {
-    const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
-    try {
-      const answers = await new Promise<Primed[]>((resolve) => {
-        const got: Primed[] = [];
-        w.on('message', (m: WorkerMessage) => {
-          if (m.type === 'ready') for (const msg of [{ type: 'prepare', tests: EARLY_ABORT.tests }, prime, prime]) w.postMessage(msg);
-          if (m.type === 'primed' && got.push(m) === 2) resolve(got);
-        });
-      });
-      expect(answers[0]).toMatchObject({ ran: 0, total: 0 });
-      expect(answers[1]!.total).toBeGreaterThan(50);
-      expect(answers[1]!.ran).toBe(answers[1]!.total);
-    } finally {
-      await w.terminate();
-    }
+    const answers = await primedAnswers([{ type: 'prepare', tests: EARLY_ABORT.tests }, prime, prime], 2);
+    expect(answers).not.toBeNull();
+    expect(answers![0]).toMatchObject({ ran: 0, total: 0 });
+    expect(answers![1]!.total).toBeGreaterThan(50);
+    expect(answers![1]!.ran).toBe(answers![1]!.total);
   });
 });
 

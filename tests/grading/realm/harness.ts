@@ -7,13 +7,20 @@ import type { RunResult, TestSource } from '../../../src/grading/types.ts';
 import type { DrawOutcome, DrawScenario } from '../../../src/grading/runtime/draw.ts';
 import { ROOT } from '../helpers.ts';
 
-function spawn(): WorkerHandle {
+/**
+ * A harness worker as orchestrate's WorkerHandle. `route`, if given, sees each message first and
+ * may take it (return true) or hand it on later with `deliver` (the primed runner below).
+ */
+function harnessWorker(route?: (m: WorkerMessage, w: Worker, deliver: (m: WorkerMessage) => void) => boolean): WorkerHandle {
   const w = new Worker(new URL('./harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
   let onMsg: ((m: WorkerMessage) => void) | null = null;
   const early: WorkerMessage[] = [];
   let onExit: ((r: string) => void) | null = null;
   let terminated = false;
-  w.on('message', (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m)));
+  const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
+  w.on('message', (m: WorkerMessage) => {
+    if (!route?.(m, w, deliver)) deliver(m);
+  });
   w.on('error', (e) => onExit?.(String(e)));
   w.on('exit', (c) => !terminated && onExit?.(`exited ${c}`));
   return {
@@ -29,6 +36,8 @@ function spawn(): WorkerHandle {
     },
   };
 }
+
+const spawn = (): WorkerHandle => harnessWorker();
 
 export interface Exercise {
   id: string;
@@ -65,3 +74,45 @@ export function drawInRealm(code: string, scenario: DrawScenario): Promise<DrawO
     );
   }).finally(() => h.terminate());
 }
+
+/** When a primed runner is handed to orchestrate (see {@link primedRunner}). */
+export type Click = 'after-priming' | 'at-once' | 'during';
+export type Primed = Extract<WorkerMessage, { type: 'primed' }>;
+
+/**
+ * A harness worker prepared and primed with `starter` before orchestrate gets it, as the browser's
+ * spare runners are: 'after-priming' hands it over once priming has ended; 'at-once' lets the
+ * run's 'load' follow 'prime' at once (priming must stop before its first step); 'during' hands it
+ * over `delayMs` after 'prepared' (usually in the middle of priming).
+ */
+export function primedRunner(ex: Exercise, starter: string, click: Click, delayMs = 0): { handle: WorkerHandle; primed: Promise<Primed> } {
+  let heldReady: WorkerMessage | null = null;
+  let resolvePrimed!: (m: Primed) => void;
+  const primed = new Promise<Primed>((r) => (resolvePrimed = r));
+  const handle = harnessWorker((m, w, deliver) => {
+    if (m.type === 'ready') {
+      w.postMessage({ type: 'prepare', tests: ex.tests });
+      w.postMessage({ type: 'prime', code: starter, exports: ex.exports });
+      if (click === 'at-once') deliver(m);
+      else heldReady = m;
+    } else if (m.type === 'prepared') {
+      if (click === 'during') setTimeout(() => heldReady && deliver(heldReady), delayMs);
+    } else if (m.type === 'primed') {
+      resolvePrimed(m);
+      if (click === 'after-priming' && heldReady) deliver(heldReady);
+    } else return false;
+    return true;
+  });
+  return { handle, primed };
+}
+
+/** Run `code` through orchestrate on a {@link primedRunner} (no second runner: no test may time out). */
+export async function runPrimed(ex: Exercise, starter: string, code: string, click: Click, delayMs = 0): Promise<{ result: RunResult; primed: Primed }> {
+  const r = primedRunner(ex, starter, click, delayMs);
+  const spawnAnother = () => {
+    throw new Error('no second runner expected (no test times out here)');
+  };
+  const result = await orchestrate(spawnAnother, { exercise: ex.id, exports: ex.exports, code, tests: ex.tests }, { perTestMs: 2000, perRunMs: 60_000, prestarted: r.handle });
+  return { result, primed: await r.primed };
+}
+
