@@ -66,8 +66,8 @@ export type WorkerMessage =
   /** Answer to 'prepare' (ok: false means 'load' will report the problem). */
   | { type: 'prepared'; ok: boolean }
   /**
-   * Answer to 'prime' (for measurements only: the owner drops it). `stopped`: a 'load' or 'draw'
-   * ended it early. `longestStepMs`: the longest stretch without a task boundary (the most a click
+   * Answer to 'prime', always sent once (the browser pool waits for it before it primes or starts
+   * another spare; benches read it). `stopped`: a 'load' or 'draw' ended it early. `longestStepMs`: the longest stretch without a task boundary (the most a click
    * arriving during priming waits).
    */
   | { type: 'primed'; ran: number; total: number; ms: number; stopped: boolean; longestStepMs?: number }
