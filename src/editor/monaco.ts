@@ -15,6 +15,7 @@ import * as ts from 'monaco-editor/languages/features/typescript/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import TsWorker from 'monaco-editor/languages/features/typescript/ts.worker?worker';
 import engineDts from 'virtual:collapse-lab/engine-dts';
+import { REALM_GLOBALS_DTS, REALM_GLOBALS_PATH } from './realm-globals.ts';
 
 declare global {
   interface Window {
@@ -36,10 +37,14 @@ ts.typescriptDefaults.setCompilerOptions({
   allowNonTsExtensions: true,
   // The learner's file is a module graded on its own; unused locals are fine while working.
   noUnusedLocals: false,
+  // The language only, no DOM: the runner has none (see src/editor/realm-globals.ts).
+  lib: ['esnext'],
 });
-// One extra lib holding every engine module (see src/editor/engine-dts.ts for why one file).
+// One extra lib holding every engine module (see src/editor/engine-dts.ts for why one file), and
+// the runner's own globals (console, timers).
 ts.typescriptDefaults.setExtraLibs([
   { content: engineDts, filePath: 'file:///node_modules/@types/collapse-lab__engine/index.d.ts' },
+  { content: REALM_GLOBALS_DTS, filePath: REALM_GLOBALS_PATH },
 ]);
 ts.typescriptDefaults.setEagerModelSync(true);
 

@@ -232,6 +232,21 @@ describe('the exercise block', () => {
     // shows the checker has validated that very text, so no settling delay is needed, and every
     // other error marker of the file is a real problem.
     const files = ids.flatMap((id) => ['starter.ts', 'solution.ts'].map((file) => ({ name: `${id}/${file}`, text: readExerciseFile(id, file) })));
+    // Two more files: what the runner's compartment offers type-checks (the language, the console,
+    // the timers), and what it lacks (the DOM, the network, storage) is flagged where it is written.
+    const RUNNER_HAS = [
+      `export function probe(): number {`,
+      `  console.log('x', 1); console.warn('w'); console.error(new Error('e')); console.table([1]); console.group('g'); console.groupEnd(); console.assert(true, 'ok'); console.count('c'); console.time(); console.timeEnd();`,
+      `  const t = setTimeout((a: number) => console.log(a), 10, 1); clearTimeout(t);`,
+      `  const i = setInterval(() => {}, 10); clearInterval(i); queueMicrotask(() => {});`,
+      `  const m = new Map<string, bigint>([['a', 1n]]); const s = new Set([1]); const p = Promise.resolve([1, 2].at(-1));`,
+      `  void p; void s; return Date.now() + Math.max(1, 2) + Number(m.get('a')) + structuredCloneFree();`,
+      `}`,
+      `function structuredCloneFree(): number { return JSON.parse('1') as number; }`,
+    ].join('\n');
+    const RUNNER_LACKS = ['document.title', 'window.name', "fetch('/x')", "localStorage.getItem('k')", 'navigator.onLine', "new WebSocket('ws://x')", "importScripts('x')", 'structuredClone({})'];
+    files.push({ name: 'runner-globals/has.ts', text: `${RUNNER_HAS}\n` });
+    files.push({ name: 'runner-globals/lacks.ts', text: `export function probe(): unknown[] {\n  return [\n${RUNNER_LACKS.map((x) => `    ${x},`).join('\n')}\n  ];\n}\n` });
     const SENTINEL = `export const __typecheckSentinel: number = 'the sentinel';`;
     const sentinelLine = (text: string) => text.replace(/\n$/, '').split('\n').length + 1;
     const checks = files.map((f) => ({ ...f, uri: `file:///typecheck/exercises/${f.name}`, sentinel: sentinelLine(f.text), text: `${f.text.replace(/\n$/, '')}\n${SENTINEL}\n` }));
@@ -255,11 +270,21 @@ describe('the exercise block', () => {
     );
     const markers = await markersOf();
     const problems: string[] = [];
+    const lacking: string[] = [];
     checks.forEach((c, i) => {
       expect(markers[i]!.filter((x) => isSentinel(c, x)), `${c.name}: the sentinel error is reported`).toHaveLength(1);
-      for (const x of markers[i]!) if (!isSentinel(c, x)) problems.push(`${c.name}:${x.line}: ${x.message}`);
+      for (const x of markers[i]!) {
+        if (isSentinel(c, x)) continue;
+        // TypeScript may add "Do you need to change your target library?…": the name is what counts
+        if (c.name === 'runner-globals/lacks.ts') lacking.push(`${x.line}: ${/^Cannot find name '(\w+)'/.exec(x.message)?.[1] ?? x.message}`);
+        else problems.push(`${c.name}:${x.line}: ${x.message}`);
+      }
     });
     expect(problems).toEqual([]);
+    // one "Cannot find name" per missing global, on its own line (lines 3.. of lacks.ts)
+    expect(lacking.sort()).toEqual(
+      RUNNER_LACKS.map((x, k) => `${k + 3}: ${/^(?:new )?(\w+)/.exec(x)![1]}`).sort(),
+    );
     await context.close();
   });
 
