@@ -11,8 +11,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   exercise,
   getCode,
@@ -21,11 +19,11 @@ import {
   newPage,
   openEditor,
   readExerciseFile,
-  ROOT,
   runWithShortcut,
   screenshot,
   setCode,
 } from './helpers.ts';
+import { axeLines, axeSerious } from './quality-helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -45,17 +43,6 @@ async function waitDrawn(page: Page): Promise<string> {
     { timeout: 60_000 },
   );
   return (await exercise(page, ID).getAttribute('data-draw')) ?? '';
-}
-
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-/** Serious or critical axe-core violations inside the Draw my run panel. */
-async function axePanel(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await a.run({ include: [['[data-part="draw"]']] }, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
 }
 
 async function clearDrawState(page: Page): Promise<void> {
@@ -124,7 +111,7 @@ describe('Draw my run', () => {
     await form.locator('button[type="submit"]').click();
     expect(await waitDrawn(page)).toBe('differs');
     expect(await ex.locator('[data-testid="draw-diff"]').getAttribute('data-slot')).toBe('100');
-    expect(await axePanel(page)).toEqual([]);
+    expect(axeLines(await axeSerious(page, { include: ['[data-part="draw"]'] }))).toEqual([]);
     await ex.locator('[data-part="draw"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await screenshot(page, 'draw-my-run-typed.png');
 

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import fs from 'node:fs';
 import path from 'node:path';
 import {
   baseUrl,
@@ -25,6 +24,7 @@ import {
   screenshot,
   setCode,
 } from './helpers.ts';
+import { axeLines, axeSerious } from './quality-helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -46,18 +46,6 @@ async function typeAtEnd(page: Page, text: string): Promise<void> {
 }
 
 const stored = (page: Page, key: string) => page.evaluate((k) => localStorage.getItem(k), key);
-
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-/** Serious or critical axe-core violations in the page as it is now (the new UI states). */
-async function axeSerious(page: Page, exclude: string[] = []): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async (extra) => {
-    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
-    // Monaco fades unused code on purpose (as quality-a11y.test.ts excludes it too).
-    const r = await a.run({ include: [document], exclude: [['.monaco-editor .squiggly-inline-unnecessary'], ...extra.map((x) => [x])] }, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  }, exclude);
-}
 
 describe('failures a learner can read', () => {
   it('groups failures by describe block, folds alike ones (the counts add up), re-runs failing only, and shows Next only after a pass', async () => {
@@ -208,7 +196,7 @@ describe('room to work', () => {
     await screenshot(page, 'exercise-ui-wide-results.png');
     // the new states are accessible: wide mode with grouped results and a fold open
     await ex.locator('[data-part="failures"] li.cl-alike summary').first().click();
-    expect(await axeSerious(page)).toEqual([]);
+    expect(axeLines(await axeSerious(page))).toEqual([]);
     // Esc in the editor: leaves wide mode and the editor (focus on Run tests)
     await focusEditor(page, ID);
     await page.keyboard.press('Escape');
@@ -236,7 +224,7 @@ describe('room to work', () => {
     await ex.locator('[data-part="failures"] li.cl-alike summary').first().click();
     // The editor's own text is left out: axe reports color-contrast on Monaco's vs-dark tokens
     // (.mtk7) with or without wide mode — the editor theme's matter, not this UI's (see the report).
-    expect(await axeSerious(page, ['.monaco-editor'])).toEqual([]);
+    expect(axeLines(await axeSerious(page, { exclude: ['.monaco-editor'] }))).toEqual([]);
     await screenshot(page, 'exercise-ui-wide-dark.png');
     await context.close();
   });
@@ -325,7 +313,7 @@ describe('saved work is never lost (two pages, one exercise)', () => {
     expect(await item.locator('pre').innerText()).toContain('newer work typed in page B');
     await item.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(p, 'progress-backups.png');
-    expect(await axeSerious(p)).toEqual([]);
+    expect(axeLines(await axeSerious(p))).toEqual([]);
     await item.locator('button[data-action="restore"]').click();
     await p.locator('.cl-backups [data-part="backup-message"]').filter({ hasText: 'Restored' }).waitFor();
     const restored = JSON.parse((await stored(p, KEY))!) as { code: string };

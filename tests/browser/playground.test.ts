@@ -12,19 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ROOT, baseUrl, distDir, launch, newPage, screenshot } from './helpers.ts';
-
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** Serious or critical axe-core violations on the page, as "rule: targets" lines. */
-async function axeProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await a.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 import { pageWeight } from './page-weight.ts';
+import { axeLines, axeSerious } from './quality-helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -277,10 +266,10 @@ describe('Playground', () => {
       expect(await waitDone(page)).toBe('done');
       await screenshot(page, `playground-result-${scheme}.png`, { fullPage: true });
       await page.locator('.cl-pg-trace summary').click(); // the trace, open, is checked too
-      expect(await axeProblems(page)).toEqual([]);
+      expect(axeLines(await axeSerious(page))).toEqual([]);
       await page.goto(baseUrl() + '/playground/?layout=page*511');
       expect(await waitDone(page)).toBe('error');
-      expect(await axeProblems(page)).toEqual([]);
+      expect(axeLines(await axeSerious(page))).toEqual([]);
       await context.close();
     });
   }

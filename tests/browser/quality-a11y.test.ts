@@ -1,61 +1,16 @@
 /**
  * Quality gate: accessibility (helper Q, issue 6 item 2).
- * - axe-core on EVERY built page, light and dark colour scheme: no serious or critical violation;
- *   also on an exercise page with the editor open, tests run, hints and the solution diff shown.
+ * - axe-core on an exercise page with the editor open, tests run, hints and the solution diff
+ *   shown: no serious or critical violation (EVERY built page, in the light and the dark colour
+ *   scheme, is checked by quality-pages.test.ts, which loads each page once for all its checks).
  * - a keyboard-only path through an exercise: Tab to "Open editor", Enter, type, Ctrl+Enter runs
  *   the tests, Esc (and Ctrl+M) leave the editor, Tab reaches the hints and opens one.
  * A failure names the page, the rule, its impact and the offending nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
-import { ARTIFACTS, baseUrl, distDir, exercise, launch, newPage, openEditor, readExerciseFile, ROOT, setCode } from './helpers.ts';
-import { allPagePaths, gotoExercise, runTests } from './quality-helpers.ts';
-
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** Run axe in the page (evaluated through the DevTools protocol, so the page's CSP does not block it). */
-async function axe(page: Page): Promise<AxeViolation[]> {
-  // Expressive Code makes wide code blocks focusable (tabindex=0) from an idle callback after load:
-  // wait for it, as a keyboard user would only arrive after that.
-  await page
-    .waitForFunction(
-      () => [...document.querySelectorAll<HTMLElement>('.expressive-code pre')].every((p) => p.scrollWidth <= p.clientWidth || p.hasAttribute('tabindex')),
-      undefined,
-      // polled on a timer: with several pages at once, only one is the foreground page
-      { timeout: 5000, polling: 100 },
-    )
-    .catch(() => undefined);
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const a = (window as unknown as { axe: { run(ctx: object, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    // One exclusion: Monaco draws code it knows is unused (an unused import) faded on purpose
-    // (.squiggly-inline-unnecessary); the same fact is in the hover and the problems count.
-    const r = await a.run({ include: [document], exclude: [['.monaco-editor .squiggly-inline-unnecessary']] }, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-function describeViolations(where: string, vs: AxeViolation[]): string[] {
-  return vs.map(
-    (v) =>
-      `${where}: [${v.impact}] ${v.id} — ${v.help}\n` +
-      v.nodes
-        .slice(0, 5)
-        .map((n) => `    ${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n').slice(0, 2).join(' ')}`)
-        .join('\n') +
-      (v.nodes.length > 5 ? `\n    … and ${v.nodes.length - 5} more` : ''),
-  );
-}
+import { baseUrl, exercise, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
+import { axeSerious, codeBlocksSettled, describeViolations, gotoExercise, runTests } from './quality-helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -66,36 +21,6 @@ afterAll(async () => {
 });
 
 describe('axe-core', () => {
-  // Pages are checked several at once (each lane a page of its own in one context): a page spends
-  // much of its time waiting (load, Expressive Code's idle callback), which the other lanes use.
-  const LANES = 3;
-  for (const scheme of ['light', 'dark'] as const) {
-    it(`finds no serious or critical violation on any built page (${scheme} scheme)`, async () => {
-      const { context } = await newPage(browser, { colorScheme: scheme });
-      const pages = allPagePaths(distDir());
-      expect(pages.length).toBeGreaterThan(10);
-      const found = new Map<string, string[]>();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: LANES }, async () => {
-          const page = await context.newPage();
-          for (let i = next++; i < pages.length; i = next++) {
-            const p = pages[i]!;
-            await page.goto(`${baseUrl()}${p}`, { waitUntil: 'load' });
-            found.set(p, describeViolations(p, await axe(page)));
-          }
-          await page.close();
-        }),
-      );
-      expect([...found.keys()].sort()).toEqual([...pages].sort());
-      const report = pages.flatMap((p) => found.get(p)!);
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      fs.writeFileSync(path.join(ARTIFACTS, `axe-${scheme}.txt`), report.join('\n') + '\n');
-      expect(report.join('\n')).toBe('');
-      await context.close();
-    }, 300_000);
-  }
-
   it('finds none on an exercise with the editor open, failing results, a hint and the solution diff shown', async () => {
     const ID = 'early-abort';
     const { context, page } = await newPage(browser);
@@ -109,7 +34,8 @@ describe('axe-core', () => {
     await ex.locator('button[data-action="reveal"]').click();
     await ex.getByRole('button', { name: 'Yes, show the solution' }).click();
     await ex.locator('[data-part="reveal"] pre.cl-diff').waitFor();
-    const report = describeViolations(`/${ID} (editor open)`, await axe(page));
+    await codeBlocksSettled(page);
+    const report = describeViolations(`/${ID} (editor open)`, await axeSerious(page));
     expect(report.join('\n')).toBe('');
     await context.close();
   });
