@@ -10,7 +10,9 @@
  * - Serves it with a tiny static server (correct MIME types for module scripts and workers).
  * - Builds the light grader test page (tests/grading/browser/build.ts, the same runner plugin) and
  *   serves it on a second port: grader-level cases run there without a chapter page or Monaco.
- * - Provides `baseUrl`, `distDir` and `graderUrl` to the tests through `inject()`.
+ * - Starts one Chromium for the whole run (`launchServer`); each test file connects to it
+ *   (helpers.ts `launch`) instead of starting and stopping a browser of its own.
+ * - Provides `baseUrl`, `distDir`, `graderUrl` and `browserWs` to the tests through `inject()`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +20,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { chromium } from 'playwright-core';
 import { buildGraderPage } from '../grading/browser/build.ts';
+import { CHROMIUM_LAUNCH } from './chromium.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,6 +30,8 @@ declare module 'vitest' {
     distDir: string;
     /** The light grader test page (tests/grading/browser/), served on a port of its own. */
     graderUrl: string;
+    /** The shared Chromium every browser test file connects to (helpers.ts `launch`). */
+    browserWs: string;
   }
 }
 
@@ -119,11 +125,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const server = await serveStatic(outDir);
   const graderServer = await serveStatic(graderDir);
+  const browserServer = await chromium.launchServer(CHROMIUM_LAUNCH);
   const { port } = server.address() as AddressInfo;
   project.provide('baseUrl', `http://127.0.0.1:${port}`);
   project.provide('distDir', outDir);
   project.provide('graderUrl', `http://127.0.0.1:${(graderServer.address() as AddressInfo).port}/tests/grading/browser/index.html`);
+  project.provide('browserWs', browserServer.wsEndpoint());
   return async () => {
+    await browserServer.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await new Promise<void>((resolve) => graderServer.close(() => resolve()));
     if (!given) fs.rmSync(outDir, { recursive: true, force: true });

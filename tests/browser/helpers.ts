@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
+import { CHROMIUM_LAUNCH } from './chromium.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -21,20 +22,21 @@ export function graderUrl(): string {
   return inject('graderUrl');
 }
 
-/** Launch flags from the team brief (Debian Chromium, no sandbox in this container). */
+/**
+ * A browser for one test file: a connection to the browser project's shared Chromium
+ * (global-setup.ts starts one for the whole run; each file's contexts stay isolated, and `close()`
+ * closes only this connection and its contexts). Starting and stopping Chromium costs ~0.65 s of
+ * CPU, which every browser file paid on a CPU-bound run. Launches one of its own when there is no
+ * shared browser (a file run outside the browser project).
+ */
 export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  let ws: string | undefined;
+  try {
+    ws = inject('browserWs');
+  } catch {
+    ws = undefined;
+  }
+  return ws ? chromium.connect(ws) : chromium.launch(CHROMIUM_LAUNCH);
 }
 
 export interface OpenedPage {
