@@ -40,9 +40,10 @@ export async function withCompiledTests(tests: readonly TestSource[]): Promise<T
       continue;
     }
     const key = createHash('sha256').update(JSON.stringify([bundleHash, t.file, t.source])).digest('hex');
-    let code = memo.get(key);
+    // The memo is per cache file, so a process that changes its cache folder reads and fills that one.
+    const file = join(dir, `${key.slice(0, 32)}.js`);
+    let code = memo.get(file);
     if (code === undefined) {
-      const file = join(dir, `${key.slice(0, 32)}.js`);
       code = cached(file);
       if (code === null) {
         compileTs ??= (await import('../compile.ts')).compileTs;
@@ -51,7 +52,7 @@ export async function withCompiledTests(tests: readonly TestSource[]): Promise<T
         // (a read-only cache folder: kept in memory only)
         if (code !== null) writeCacheFile(file, code);
       }
-      memo.set(key, code);
+      memo.set(file, code);
     }
     out.push(code === null ? t : { ...t, compiled: code });
   }
