@@ -99,6 +99,9 @@ export default defineConfig({
         test: {
           name: 'browser',
           environment: 'node',
+          // As in the unit project: the files share their worker's modules (Playwright's client
+          // included); each file still has its own browser connection and contexts.
+          isolate: false,
           include: ['tests/browser/**/*.test.ts'],
           globalSetup: ['tests/browser/global-setup.ts'],
           testTimeout: 150_000,
