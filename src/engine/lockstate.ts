@@ -1,0 +1,392 @@
+/**
+ * The private lock store: the simulated kernel's lock state — each thread's holds (mmap_lock
+ * read/write, PTE-table mappings, spinlocks, what it released, its call path), the mmap_lock's
+ * readers and writer, each spinlock's owner, each PTE-table mapping's liveness — and each world's
+ * running thread, collapsing thread, thread registry, schedule progress and per-attempt
+ * bookkeeping. Engine-internal: `index.ts` does not re-export this file.
+ *
+ * Why (hostile round 6): the engine used to hand learner code the live, writable state — a
+ * submission "released" a lock it forgot to unlock by writing `mm.mmap_lock.readers.delete(…)`,
+ * `thread.mmapRead = 0` or `ptl.owner = null`, forged an extra read hold to absorb a double unlock,
+ * or hid the collapsing thread so `do_swap_page()` recorded nothing. Now:
+ * - a thread, an rwsem, a spinlock and a PTE-table mapping are instances of the classes below:
+ *   frozen (no own property can be added, changed or redefined), with frozen prototypes, their
+ *   state in a `#private` field that only this module's accessors reach; what learner code reads
+ *   (`t.mmapRead`, `lock.owner`, `mm.mmap_lock.readers`, `m.live`) are getters, and the getters of
+ *   collections return copies;
+ * - a world's `current`, `collapseThread`, `attempt`, `threads` and `scheduleDone` are
+ *   non-configurable getters over a module-private store (`attempt`, `threads`, `scheduleDone`
+ *   return copies);
+ * - the lock functions (locks.ts) change this state only through the accessors here, and accept
+ *   only the engine's own objects (a look-alike thread, lock or mapping is refused).
+ *
+ * No kernel twin: in the kernel, lock state is not writable by the code that holds the lock (or
+ * rather, writing it is a bug lockdep cannot see); this keeps the simulator's checks honest.
+ * @module
+ */
+import type { World, ThreadState, spinlock_t, rw_semaphore, PteMapping, PteTable, AttemptState } from './types.ts';
+import { appendTo } from './evidence.ts';
+
+/** A thread's lock bookkeeping (engine-private; see {@link ThreadState} for the meaning of each field). */
+export interface ThreadCore {
+  mmapRead: number;
+  mmapWrite: boolean;
+  mappings: PteMapping[];
+  spinlocks: spinlock_t[];
+  stack: string[];
+  released: Set<string>;
+  lruPending: { lru: boolean; freed: boolean }[];
+  mmapLeakReported: boolean;
+  swapinDepth: number;
+}
+
+// Each class's private-field readers and writers, filled once by its static block and then
+// frozen: module constants, not state (the state lives in the instances' #private fields).
+const TH = {} as { core: (t: ThreadState) => ThreadCore; is: (t: unknown) => boolean };
+const threadCore = (t: ThreadState): ThreadCore => TH.core(t);
+const isThread = (t: unknown): boolean => TH.is(t);
+
+/**
+ * A thread of the simulated machine (`ThreadState`). Its state is private; the public getters
+ * show it (collections as copies). Engine code changes it through {@link coreOf}.
+ */
+class Thread implements ThreadState {
+  readonly name: string;
+  #c: ThreadCore;
+  constructor(name: string) {
+    this.name = String(name);
+    this.#c = {
+      mmapRead: 0,
+      mmapWrite: false,
+      mappings: [],
+      spinlocks: [],
+      stack: [this.name],
+      released: new Set(),
+      lruPending: [],
+      mmapLeakReported: false,
+      swapinDepth: -1,
+    };
+    Object.freeze(this);
+  }
+  static {
+    TH.core = (t) => (t as Thread).#c;
+    TH.is = (t) => typeof t === 'object' && t !== null && #c in t;
+    Object.freeze(TH);
+  }
+  get mmapRead(): number {
+    return this.#c.mmapRead;
+  }
+  get mmapWrite(): boolean {
+    return this.#c.mmapWrite;
+  }
+  get mappings(): readonly PteMapping[] {
+    return this.#c.mappings.slice();
+  }
+  get spinlocks(): readonly spinlock_t[] {
+    return this.#c.spinlocks.slice();
+  }
+  get stack(): readonly string[] {
+    return this.#c.stack.slice();
+  }
+  get released(): ReadonlySet<string> {
+    return new Set(this.#c.released);
+  }
+  get lruPending(): readonly { lru: boolean; freed: boolean }[] {
+    return this.#c.lruPending.slice();
+  }
+  get mmapLeakReported(): boolean {
+    return this.#c.mmapLeakReported;
+  }
+  get swapinDepth(): number {
+    return this.#c.swapinDepth;
+  }
+}
+Object.freeze(Thread.prototype);
+Object.freeze(Thread);
+
+/** A fresh thread (engine-internal; `newThread` in locks.ts is the public name). */
+export function makeThread(name: string): ThreadState {
+  return new Thread(name);
+}
+
+/**
+ * The private state of an engine thread. Throws a TypeError for anything else (a look-alike
+ * object built by learner code is not a thread of the simulated machine).
+ */
+export function coreOf(t: ThreadState): ThreadCore {
+  if (!isThread(t)) throw new TypeError('not a thread of the simulated machine (threads come from the engine: world.current, getThread, newThread)');
+  return threadCore(t);
+}
+
+/** The private state of a thread the engine itself handed over (no check: engine-internal hot paths). */
+export function coreOfKnown(t: ThreadState): ThreadCore {
+  return threadCore(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// rw_semaphore (the mmap_lock)
+// ---------------------------------------------------------------------------------------------
+
+/** Engine-private state of an rwsem: read holds per thread (by identity) and the writer. */
+export interface RwCore {
+  readers: Map<ThreadState, number>;
+  writer: ThreadState | null;
+}
+
+const RW = {} as { core: (l: rw_semaphore) => RwCore; is: (l: unknown) => boolean };
+
+class RwSemaphore implements rw_semaphore {
+  #c: RwCore = { readers: new Map(), writer: null };
+  constructor() {
+    Object.freeze(this);
+  }
+  static {
+    RW.core = (l) => (l as RwSemaphore).#c;
+    RW.is = (l) => typeof l === 'object' && l !== null && #c in l;
+    Object.freeze(RW);
+  }
+  get readers(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [t, n] of this.#c.readers) out.set(t.name, (out.get(t.name) ?? 0) + n);
+    return out;
+  }
+  get writer(): ThreadState | null {
+    return this.#c.writer;
+  }
+}
+Object.freeze(RwSemaphore.prototype);
+Object.freeze(RwSemaphore);
+
+/** A fresh, free rwsem (engine-internal; mm.ts builds the mmap_lock with it). */
+export function makeRwSemaphore(): rw_semaphore {
+  return new RwSemaphore();
+}
+
+/** The private state of an engine rwsem (TypeError for anything else). */
+export function rwCoreOf(l: rw_semaphore): RwCore {
+  if (!RW.is(l)) throw new TypeError('not an rw_semaphore of the simulated machine');
+  return RW.core(l);
+}
+
+// ---------------------------------------------------------------------------------------------
+// spinlock_t
+// ---------------------------------------------------------------------------------------------
+
+const SPIN = {} as { get: (l: spinlock_t) => ThreadState | null; put: (l: spinlock_t, t: ThreadState | null) => void; is: (l: unknown) => boolean };
+
+class SpinLock implements spinlock_t {
+  readonly name: string;
+  readonly world: World;
+  #owner: ThreadState | null = null;
+  constructor(name: string, world: World) {
+    this.name = name;
+    this.world = world;
+    Object.freeze(this);
+  }
+  static {
+    SPIN.get = (l) => (l as SpinLock).#owner;
+    SPIN.put = (l, t) => {
+      (l as SpinLock).#owner = t;
+    };
+    SPIN.is = (l) => typeof l === 'object' && l !== null && #owner in l;
+    Object.freeze(SPIN);
+  }
+  get owner(): ThreadState | null {
+    return this.#owner;
+  }
+}
+Object.freeze(SpinLock.prototype);
+Object.freeze(SpinLock);
+
+/** A fresh, free spinlock of `world` (engine-internal; mm.ts builds PTLs and the PMD lock with it). */
+export function makeSpinlock(name: string, world: World): spinlock_t {
+  return new SpinLock(name, world);
+}
+
+/** Throw unless `l` is one of the engine's spinlocks (a look-alike `{ owner, world }` is refused). */
+export function checkSpinlock(l: spinlock_t, fn: string): void {
+  if (!SPIN.is(l)) throw new TypeError(`${fn}: not a spinlock_t of the simulated machine (use the lock pte_offset_map_lock() gave you, or pmd->ptl)`);
+}
+
+/** Who holds `l` (engine-internal; `l` must be checked). */
+export function ownerOf(l: spinlock_t): ThreadState | null {
+  return SPIN.get(l);
+}
+
+/** Set who holds `l` (engine-internal; only spin_lock/spin_unlock and the end of a thread). */
+export function setOwner(l: spinlock_t, t: ThreadState | null): void {
+  SPIN.put(l, t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PTE-table mappings
+// ---------------------------------------------------------------------------------------------
+
+const MAP = {} as { live: (m: PteMapping) => boolean; put: (m: PteMapping, live: boolean) => void; is: (m: unknown) => boolean };
+
+class Mapping implements PteMapping {
+  readonly table: PteTable;
+  readonly thread: ThreadState;
+  readonly by: string;
+  #live = true;
+  constructor(table: PteTable, thread: ThreadState, by: string) {
+    this.table = table;
+    this.thread = thread;
+    this.by = by;
+    Object.freeze(this);
+  }
+  static {
+    MAP.live = (m) => (m as Mapping).#live;
+    MAP.put = (m, live) => {
+      (m as Mapping).#live = live;
+    };
+    MAP.is = (m) => typeof m === 'object' && m !== null && #live in m;
+    Object.freeze(MAP);
+  }
+  get live(): boolean {
+    return this.#live;
+  }
+}
+Object.freeze(Mapping.prototype);
+Object.freeze(Mapping);
+
+/** A new, live mapping of `table` by `thread` (engine-internal; pte_offset_map* make them). */
+export function makeMapping(table: PteTable, thread: ThreadState, by: string): PteMapping {
+  return new Mapping(table, thread, by);
+}
+
+/** Is `m` one of the engine's mappings? */
+export function isEngineMapping(m: unknown): m is PteMapping {
+  return MAP.is(m);
+}
+
+/** Is the mapping still live? (engine-internal; `m` must be an engine mapping) */
+export function liveOf(m: PteMapping): boolean {
+  return MAP.live(m);
+}
+
+/** End (or, never, revive) a mapping (engine-internal: pte_unmap and the end of a thread). */
+export function setLive(m: PteMapping, live: boolean): void {
+  MAP.put(m, live);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-world run state: running thread, collapsing thread, threads, schedule progress, attempt
+// ---------------------------------------------------------------------------------------------
+
+interface RunState {
+  current: ThreadState;
+  collapseThread: ThreadState | null;
+  readonly threads: Map<string, ThreadState>;
+  readonly scheduleDone: boolean[];
+  attempt: AttemptState;
+}
+
+const RUN = new WeakMap<object, RunState>();
+
+function runState(world: World): RunState {
+  const s = RUN.get(world);
+  if (!s) throw new Error('engine: this world was not built by makeWorld/createWorld');
+  return s;
+}
+
+/** A deep copy of an attempt's bookkeeping (what `world.attempt` shows). */
+function copyAttempt(a: AttemptState): AttemptState {
+  return {
+    ...a,
+    doSwapPageCalls: a.doSwapPageCalls.map((c) => ({ ...c })),
+    madvise: a.madvise ? { ...a.madvise, results: a.madvise.results.slice() } : null,
+    pmdScans: a.pmdScans.map((s) => ({ ...s })),
+  };
+}
+
+/**
+ * Give `world` its private run state and replace `current`, `collapseThread`, `attempt`,
+ * `threads` and `scheduleDone` with non-configurable read-only views (engine-internal; createWorld).
+ */
+export function sealWorldRunState(world: World, mainThread: ThreadState, attempt: AttemptState, scheduleLength: number): void {
+  coreOf(mainThread);
+  const s: RunState = {
+    current: mainThread,
+    collapseThread: null,
+    threads: new Map([[mainThread.name, mainThread]]),
+    scheduleDone: new Array<boolean>(scheduleLength).fill(false),
+    attempt,
+  };
+  RUN.set(world, s);
+  const view = (get: () => unknown): PropertyDescriptor => ({ get, enumerable: true, configurable: false });
+  Object.defineProperties(world, {
+    current: view(() => s.current),
+    collapseThread: view(() => s.collapseThread),
+    attempt: view(() => copyAttempt(s.attempt)),
+    threads: view(() => new Map(s.threads)),
+    scheduleDone: view(() => s.scheduleDone.slice()),
+  });
+}
+
+/** The thread running now (engine-internal; same as `world.current`, without the getter). */
+export function currentOf(world: World): ThreadState {
+  return runState(world).current;
+}
+
+/** Make `t` the running thread; returns the previous one (engine-internal: runAs). */
+export function switchTo(world: World, t: ThreadState): ThreadState {
+  coreOf(t);
+  const s = runState(world);
+  const prev = s.current;
+  s.current = t;
+  return prev;
+}
+
+/** Set the collapsing thread (engine-internal: runCollapse). */
+export function setCollapseThread(world: World, t: ThreadState | null): void {
+  if (t) coreOf(t);
+  runState(world).collapseThread = t;
+}
+
+/** Is an attempt running (a collapsing thread set)? */
+export function attemptRunning(world: World): boolean {
+  return runState(world).collapseThread !== null;
+}
+
+/** The world's thread registry (engine-internal; `world.threads` is a copy). */
+export function threadsOf(world: World): Map<string, ThreadState> {
+  return runState(world).threads;
+}
+
+/** Which schedule steps already ran (engine-internal; `world.scheduleDone` is a copy). */
+export function scheduleDoneOf(world: World): boolean[] {
+  return runState(world).scheduleDone;
+}
+
+/** The live per-attempt bookkeeping (engine-internal; `world.attempt` is a copy). */
+export function attemptOf(world: World): AttemptState {
+  return runState(world).attempt;
+}
+
+/** Start a new attempt's bookkeeping (engine-internal: runCollapse). */
+export function setAttempt(world: World, a: AttemptState): void {
+  runState(world).attempt = a;
+}
+
+/**
+ * Run `fn` with `name` pushed on the current thread's call path (engine-internal: the kernel
+ * functions' frames; not part of the public API, so code under test cannot push frames of its
+ * own and hide its reads from the swap-in preemption points).
+ */
+export function withFrame<T>(world: World, name: string, fn: () => T): T {
+  const st = threadCore(runState(world).current).stack;
+  const depth = st.length;
+  appendTo(st, name);
+  try {
+    return fn();
+  } finally {
+    st.length = depth;
+  }
+}
+
+/** The innermost frame of the running thread's call path (engine-internal; observe.ts). */
+export function currentFrame(world: World): string | undefined {
+  const st = threadCore(runState(world).current).stack;
+  return st[st.length - 1];
+}
