@@ -163,6 +163,7 @@ export function ${fn}(...a: any[]): any {
   route.before?.(a[0], a);
   const r = PHANTOM_RESULT !== null ? PHANTOM_RESULT : WRONG(...a);
   route.after(a[0], r, ${scan});
+  if (SEEN.length) console.log('ROUTE ' + [...new Set(SEEN.splice(0))].join(' '));
   return r;
 }
 `;
@@ -191,6 +192,8 @@ describe.concurrent("hostile (round 6): faking the simulated kernel's lock state
       for (const [i, route] of routes.entries()) {
         const { report, raw } = runs[i]!;
         expect(report.loadError, `${route}: ${raw.slice(0, 1500)}`).toBeUndefined();
+        // The attack really ran (its toolkit says what it tried), in tests that reached it.
+        expect(report.tests.some((t) => /ROUTE .*:(ok|refused)/.test(t.output ?? '')), `${route}: the attack never ran`).toBe(true);
         expect(report.passed, `${route} raised the wrong answer's score: ${report.passed}/${report.total} vs ${plain.passed} alone (all: ${scores.join('; ')})`).toBeLessThanOrEqual(plain.passed);
       }
     });
