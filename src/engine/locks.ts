@@ -38,6 +38,9 @@ import {
   liveOf,
   setLive,
   currentOf,
+  runState,
+  spinCurrent,
+  mappingCurrent,
   switchTo,
   attemptRunning,
   threadsOf,
@@ -96,7 +99,7 @@ export function runAs<T>(world: World, t: ThreadState, fn: () => T): T {
 
 /** Record a bug (with the current call path) and a `bug` trace event. */
 export function reportBug(world: World, kind: BugKind, message: string): Bug {
-  const bug: Bug = { kind, message, path: coreOfKnown(currentOf(world)).stack.slice() };
+  const bug: Bug = { kind, message, path: coreOfKnown(world.current).stack.slice() };
   recordBug(world, bug);
   traceEvent(world, 'bug', { kind, message });
   return bug;
@@ -111,7 +114,7 @@ function lockEvent(world: World, name: Parameters<typeof traceEvent>[1], args: R
 }
 
 function where(world: World): string {
-  const st = coreOfKnown(currentOf(world)).stack;
+  const st = coreOfKnown(world.current).stack;
   return st[st.length - 1];
 }
 
@@ -121,7 +124,8 @@ function where(world: World): string {
 
 /**
  * The mm's mmap_lock state, found through the world (so a look-alike `mm` carrying its own
- * `mmap_lock` object changes nothing) — engine-private.
+ * `mmap_lock` object changes nothing; the lock's own world and running thread are used, never a
+ * look-alike world's) — engine-private.
  */
 function mmapLockOf(mm: mm_struct) {
   return rwCoreOf(mm.world.mm.mmap_lock);
@@ -149,10 +153,10 @@ export function mmapWriteHeld(mm: mm_struct): boolean {
  * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mmap_lock.h
  */
 export function mmap_read_lock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = currentOf(world);
-  const c = coreOfKnown(t);
   const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
   if (lock.writer === t) {
     reportBug(world, 'deadlock', `${where(world)}: mmap_read_lock while this thread holds mmap_lock for write — it would wait for itself forever`);
     throw new KernelHang('mmap_read_lock while holding mmap_lock for write');
@@ -185,10 +189,10 @@ export function mmap_read_trylock(mm: mm_struct): boolean {
 
 /** `mmap_read_unlock(mm)` — release a read hold. Releasing one not held is reported. */
 export function mmap_read_unlock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = currentOf(world);
-  const c = coreOfKnown(t);
   const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
   const n = lock.readers.get(t) ?? 0;
   if (n === 0) {
     if (lock.writer === t) {
@@ -213,10 +217,10 @@ export function mmap_read_unlock(mm: mm_struct): void {
  * attempt stops ({@link KernelHang}).
  */
 export function mmap_write_lock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = currentOf(world);
-  const c = coreOfKnown(t);
   const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
   if ((lock.readers.get(t) ?? 0) > 0) {
     reportBug(
       world,
@@ -242,10 +246,10 @@ export function mmap_write_lock(mm: mm_struct): void {
 
 /** `mmap_write_unlock(mm)`. Releasing one not held is reported. */
 export function mmap_write_unlock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = currentOf(world);
-  const c = coreOfKnown(t);
   const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
   if (lock.writer !== t) {
     const kind = c.released.has('mmap_lock:write') ? 'double-unlock' : 'unlock-not-held';
     reportBug(world, kind, `${where(world)}: mmap_write_unlock of mmap_lock that this thread does not hold for write`);
@@ -280,7 +284,7 @@ export function mmap_assert_write_locked(mm: mm_struct): void {
 export function spin_lock(lock: spinlock_t): void {
   checkSpinlock(lock, 'spin_lock');
   const world = lock.world;
-  const t = currentOf(world);
+  const t = spinCurrent(lock);
   const c = coreOfKnown(t);
   const owner = ownerOf(lock);
   if (owner === t) {
@@ -301,7 +305,7 @@ export function spin_lock(lock: spinlock_t): void {
 export function spin_unlock(lock: spinlock_t): void {
   checkSpinlock(lock, 'spin_unlock');
   const world = lock.world;
-  const t = currentOf(world);
+  const t = spinCurrent(lock);
   const c = coreOfKnown(t);
   if (ownerOf(lock) !== t) {
     const kind = c.released.has(lock.name) ? 'double-unlock' : 'unlock-not-held';
@@ -382,8 +386,9 @@ export class pte_ptr {
 Object.freeze(pte_ptr.prototype);
 
 function mapTable(world: World, table: PteTable, by: string): PteMapping {
-  const t = currentOf(world);
-  const m = makeMapping(table, t, by);
+  const run = runState(world);
+  const t = run.current;
+  const m = makeMapping(table, t, by, run);
   appendTo(coreOfKnown(t).mappings, m);
   lockEvent(world, 'pte_map', { by, table: table.id });
   return m;
@@ -454,7 +459,7 @@ export function pte_unmap(pte: pte_ptr | null): void {
     reportBug(world, 'double-unlock', `${where(world)}: pte_unmap of a PTE table mapping that was already unmapped (double unmap)`);
     return;
   }
-  if (m.thread !== currentOf(world)) {
+  if (m.thread !== mappingCurrent(m)) {
     reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap of a mapping made by ${m.thread.name}`);
     return;
   }
@@ -482,7 +487,7 @@ function badRead(pte: pte_ptr, fn: string): void {
   const m = ptrMap(pte);
   const why = !liveOf(m)
     ? `its mapping (made by ${m.by}) was already unmapped`
-    : `it was mapped by ${m.thread.name}, not by ${currentOf(world).name}`;
+    : `it was mapped by ${m.thread.name}, not by ${mappingCurrent(m).name}`;
   reportBug(world, 'pte-read-unmapped', `${where(world)}: ${fn} of slot ${ptrIndex(pte)} through a PTE pointer whose table is not mapped: ${why}`);
 }
 
@@ -495,7 +500,7 @@ function readPte(pte: pte_ptr, fn: string): pte_t {
   const table = ptrTable(pte);
   const m = ptrMap(pte);
   const i = ptrIndex(pte);
-  const t = table.world.current;
+  const t = mappingCurrent(m);
   const c = coreOfKnown(t);
   if (c.swapinDepth === c.stack.length) swapinPoint(table.world, i);
   if (!liveOf(m) || m.thread !== t) badRead(pte, fn);

@@ -40,6 +40,28 @@ export interface ThreadCore {
   swapinDepth: number;
 }
 
+/**
+ * A world's run state (engine-private): who runs now, the collapsing thread, the threads, the
+ * schedule's progress and the attempt's bookkeeping. The lock objects of a world keep a private
+ * reference to it, so the lock functions find the running thread without a lookup.
+ */
+export interface RunState {
+  current: ThreadState;
+  collapseThread: ThreadState | null;
+  readonly threads: Map<string, ThreadState>;
+  readonly scheduleDone: boolean[];
+  attempt: AttemptState;
+}
+
+const RUN = new WeakMap<object, RunState>();
+
+/** The run state of a world built by createWorld (throws for anything else). */
+export function runState(world: World): RunState {
+  const s = RUN.get(world);
+  if (!s) throw new Error('engine: this world was not built by makeWorld/createWorld');
+  return s;
+}
+
 // Each class's private-field readers and writers, filled once by its static block and then
 // frozen: module constants, not state (the state lives in the instances' #private fields).
 const TH = {} as { core: (t: ThreadState) => ThreadCore; is: (t: unknown) => boolean };
@@ -131,13 +153,17 @@ export function coreOfKnown(t: ThreadState): ThreadCore {
 export interface RwCore {
   readers: Map<ThreadState, number>;
   writer: ThreadState | null;
+  /** The lock's world, and its run state (who runs now). */
+  readonly world: World;
+  readonly run: RunState;
 }
 
 const RW = {} as { core: (l: rw_semaphore) => RwCore; is: (l: unknown) => boolean };
 
 class RwSemaphore implements rw_semaphore {
-  #c: RwCore = { readers: new Map(), writer: null };
-  constructor() {
+  #c: RwCore;
+  constructor(world: World) {
+    this.#c = { readers: new Map(), writer: null, world, run: runState(world) };
     Object.freeze(this);
   }
   static {
@@ -158,8 +184,8 @@ Object.freeze(RwSemaphore.prototype);
 Object.freeze(RwSemaphore);
 
 /** A fresh, free rwsem (engine-internal; mm.ts builds the mmap_lock with it). */
-export function makeRwSemaphore(): rw_semaphore {
-  return new RwSemaphore();
+export function makeRwSemaphore(world: World): rw_semaphore {
+  return new RwSemaphore(world);
 }
 
 /** The private state of an engine rwsem (TypeError for anything else). */
@@ -172,15 +198,17 @@ export function rwCoreOf(l: rw_semaphore): RwCore {
 // spinlock_t
 // ---------------------------------------------------------------------------------------------
 
-const SPIN = {} as { get: (l: spinlock_t) => ThreadState | null; put: (l: spinlock_t, t: ThreadState | null) => void; is: (l: unknown) => boolean };
+const SPIN = {} as { get: (l: spinlock_t) => ThreadState | null; put: (l: spinlock_t, t: ThreadState | null) => void; is: (l: unknown) => boolean; run: (l: spinlock_t) => RunState };
 
 class SpinLock implements spinlock_t {
   readonly name: string;
   readonly world: World;
   #owner: ThreadState | null = null;
+  #run: RunState;
   constructor(name: string, world: World) {
     this.name = name;
     this.world = world;
+    this.#run = runState(world);
     Object.freeze(this);
   }
   static {
@@ -189,6 +217,7 @@ class SpinLock implements spinlock_t {
       (l as SpinLock).#owner = t;
     };
     SPIN.is = (l) => typeof l === 'object' && l !== null && #owner in l;
+    SPIN.run = (l) => (l as SpinLock).#run;
     Object.freeze(SPIN);
   }
   get owner(): ThreadState | null {
@@ -213,6 +242,11 @@ export function ownerOf(l: spinlock_t): ThreadState | null {
   return SPIN.get(l);
 }
 
+/** The thread running now in `l`'s world (engine-internal; `l` must be checked). */
+export function spinCurrent(l: spinlock_t): ThreadState {
+  return SPIN.run(l).current;
+}
+
 /** Set who holds `l` (engine-internal; only spin_lock/spin_unlock and the end of a thread). */
 export function setOwner(l: spinlock_t, t: ThreadState | null): void {
   SPIN.put(l, t);
@@ -222,17 +256,19 @@ export function setOwner(l: spinlock_t, t: ThreadState | null): void {
 // PTE-table mappings
 // ---------------------------------------------------------------------------------------------
 
-const MAP = {} as { live: (m: PteMapping) => boolean; put: (m: PteMapping, live: boolean) => void; is: (m: unknown) => boolean };
+const MAP = {} as { live: (m: PteMapping) => boolean; put: (m: PteMapping, live: boolean) => void; is: (m: unknown) => boolean; run: (m: PteMapping) => RunState };
 
 class Mapping implements PteMapping {
   readonly table: PteTable;
   readonly thread: ThreadState;
   readonly by: string;
   #live = true;
-  constructor(table: PteTable, thread: ThreadState, by: string) {
+  #run: RunState;
+  constructor(table: PteTable, thread: ThreadState, by: string, run: RunState) {
     this.table = table;
     this.thread = thread;
     this.by = by;
+    this.#run = run;
     Object.freeze(this);
   }
   static {
@@ -241,6 +277,7 @@ class Mapping implements PteMapping {
       (m as Mapping).#live = live;
     };
     MAP.is = (m) => typeof m === 'object' && m !== null && #live in m;
+    MAP.run = (m) => (m as Mapping).#run;
     Object.freeze(MAP);
   }
   get live(): boolean {
@@ -251,8 +288,13 @@ Object.freeze(Mapping.prototype);
 Object.freeze(Mapping);
 
 /** A new, live mapping of `table` by `thread` (engine-internal; pte_offset_map* make them). */
-export function makeMapping(table: PteTable, thread: ThreadState, by: string): PteMapping {
-  return new Mapping(table, thread, by);
+export function makeMapping(table: PteTable, thread: ThreadState, by: string, run: RunState): PteMapping {
+  return new Mapping(table, thread, by, run);
+}
+
+/** The thread running now in the world of mapping `m` (engine-internal; `m` must be an engine mapping). */
+export function mappingCurrent(m: PteMapping): ThreadState {
+  return MAP.run(m).current;
 }
 
 /** Is `m` one of the engine's mappings? */
@@ -274,21 +316,6 @@ export function setLive(m: PteMapping, live: boolean): void {
 // Per-world run state: running thread, collapsing thread, threads, schedule progress, attempt
 // ---------------------------------------------------------------------------------------------
 
-interface RunState {
-  current: ThreadState;
-  collapseThread: ThreadState | null;
-  readonly threads: Map<string, ThreadState>;
-  readonly scheduleDone: boolean[];
-  attempt: AttemptState;
-}
-
-const RUN = new WeakMap<object, RunState>();
-
-function runState(world: World): RunState {
-  const s = RUN.get(world);
-  if (!s) throw new Error('engine: this world was not built by makeWorld/createWorld');
-  return s;
-}
 
 /** A deep copy of an attempt's bookkeeping (what `world.attempt` shows). */
 function copyAttempt(a: AttemptState): AttemptState {
@@ -324,7 +351,7 @@ export function sealWorldRunState(world: World, mainThread: ThreadState, attempt
   });
 }
 
-/** The thread running now (engine-internal; same as `world.current`, without the getter). */
+/** The thread running now in `world` (engine-internal). */
 export function currentOf(world: World): ThreadState {
   return runState(world).current;
 }
@@ -375,7 +402,9 @@ export function setAttempt(world: World, a: AttemptState): void {
  * own and hide its reads from the swap-in preemption points).
  */
 export function withFrame<T>(world: World, name: string, fn: () => T): T {
-  const st = threadCore(runState(world).current).stack;
+  // world.current: a non-configurable getter on an engine world; threadCore refuses anything
+  // but an engine thread (a look-alike world can at most push frames on a real thread's path).
+  const st = threadCore(world.current).stack;
   const depth = st.length;
   appendTo(st, name);
   try {

@@ -785,7 +785,7 @@ export function createWorld(args: CreateWorldArgs): World {
   world.pages.set(ZERO_PFN, zp);
   const mm: mm_struct = {
     world,
-    mmap_lock: makeRwSemaphore(),
+    mmap_lock: makeRwSemaphore(world),
     pmds: [],
     pmd_ptl: makeSpinlock('pmd_lock', world),
   };
