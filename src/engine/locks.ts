@@ -35,12 +35,11 @@ import {
   setOwner,
   makeMapping,
   isEngineMapping,
-  liveOf,
-  setLive,
+  mappingCore,
+  type MappingCore,
   currentOf,
   runState,
   spinCurrent,
-  mappingCurrent,
   switchTo,
   attemptRunning,
   threadsOf,
@@ -324,10 +323,9 @@ export function spin_unlock(lock: spinlock_t): void {
 // ---------------------------------------------------------------------------------------------
 
 /** pte_ptr's private-field readers, filled once by its static block and then frozen (not state). */
-const PTR = {} as { table: (p: pte_ptr) => PteTable; index: (p: pte_ptr) => number; map: (p: pte_ptr) => PteMapping };
-const ptrTable = (p: pte_ptr): PteTable => PTR.table(p);
+const PTR = {} as { core: (p: pte_ptr) => MappingCore; index: (p: pte_ptr) => number; read: (p: pte_ptr, fn: string) => pte_t };
+const ptrCore = (p: pte_ptr): MappingCore => PTR.core(p);
 const ptrIndex = (p: pte_ptr): number => PTR.index(p);
-const ptrMap = (p: pte_ptr): PteMapping => PTR.map(p);
 
 /**
  * `pte_t *` — a pointer to one entry of a mapped PTE table. C pointer arithmetic becomes
@@ -337,30 +335,38 @@ const ptrMap = (p: pte_ptr): PteMapping => PTR.map(p);
  */
 export class pte_ptr {
   // Private: a pointer cannot be pointed at another mapping (or a look-alike one) after the fact.
-  #table: PteTable;
+  #mc: MappingCore;
   #index: number;
-  #map: PteMapping;
   /**
    * A pointer into `table` through `map` — which must be a mapping of that table that
    * `pte_offset_map*()` made (a look-alike mapping object is refused with a TypeError).
    */
   constructor(table: PteTable, index: number, map: PteMapping) {
-    if (!isEngineMapping(map) || map.table !== table) {
-      throw new TypeError('pte_ptr: the mapping must be the one pte_offset_map*() returned for this table');
-    }
-    this.#table = table;
+    if (!isEngineMapping(map)) throw new TypeError('pte_ptr: the mapping must be one pte_offset_map*() made');
+    const mc = mappingCore(map);
+    if (mc.table !== table) throw new TypeError('pte_ptr: the mapping is of another PTE table');
+    this.#mc = mc;
     this.#index = +index;
-    this.#map = map;
   }
   static {
-    PTR.table = (p) => p.#table;
+    PTR.core = (p) => p.#mc;
     PTR.index = (p) => p.#index;
-    PTR.map = (p) => p.#map;
+    // The PTE read behind ptep_get/ptep_get_lockless: plain loads only (it runs once per slot).
+    PTR.read = (p, fn) => {
+      const mc = p.#mc;
+      const i = p.#index;
+      const run = mc.run;
+      const c = run.currentCore;
+      if (c.swapinDepth === c.stack.length) swapinPoint(mc.table.world, i);
+      if (!mc.live || mc.thread !== run.current) badRead(p, fn);
+      if (!(i >= 0 && i < HPAGE_PMD_NR)) outOfRange(p, fn);
+      return mc.table.ptes[i];
+    };
     Object.freeze(PTR);
   }
   /** The table pointed into. */
   get table(): PteTable {
-    return this.#table;
+    return this.#mc.table;
   }
   /** Slot 0..511 (may run one past the end, like a C end pointer; reading there throws). */
   get index(): number {
@@ -368,15 +374,15 @@ export class pte_ptr {
   }
   /** The `pte_offset_map*()` mapping this pointer came from. */
   get map(): PteMapping {
-    return this.#map;
+    return this.#mc.mapping;
   }
   /** `pte + i`. */
   add(i: number): pte_ptr {
-    return new pte_ptr(this.#table, this.#index + i, this.#map);
+    return new pte_ptr(this.#mc.table, this.#index + i, this.#mc.mapping);
   }
   /** `pte + 1` (the C `_pte++`). */
   next(): pte_ptr {
-    return new pte_ptr(this.#table, this.#index + 1, this.#map);
+    return new pte_ptr(this.#mc.table, this.#index + 1, this.#mc.mapping);
   }
   /** `a - b`: distance in entries. */
   sub(other: pte_ptr): number {
@@ -452,18 +458,19 @@ export function pte_offset_map_lock(mm: mm_struct, pmd: pmd_t | null, addr: numb
  */
 export function pte_unmap(pte: pte_ptr | null): void {
   if (!pte) return;
-  const table = ptrTable(pte);
+  const mc = ptrCore(pte);
+  const table = mc.table;
   const world = table.world;
-  const m = ptrMap(pte);
-  if (!liveOf(m)) {
+  const m = mc.mapping;
+  if (!mc.live) {
     reportBug(world, 'double-unlock', `${where(world)}: pte_unmap of a PTE table mapping that was already unmapped (double unmap)`);
     return;
   }
-  if (m.thread !== mappingCurrent(m)) {
+  if (m.thread !== mc.run.current) {
     reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap of a mapping made by ${m.thread.name}`);
     return;
   }
-  setLive(m, false);
+  mc.live = false;
   const ms = coreOfKnown(m.thread).mappings;
   const i = ms.lastIndexOf(m);
   if (i >= 0) removeFrom(ms, i);
@@ -476,18 +483,18 @@ export function pte_unmap(pte: pte_ptr | null): void {
  */
 export function pte_unmap_unlock(pte: pte_ptr, ptl: spinlock_t | Ref<spinlock_t | null> | null): void {
   const lock = resolvePtl(ptl);
-  const world = ptrTable(pte).world;
+  const world = ptrCore(pte).table.world;
   if (lock) spin_unlock(lock);
   else reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap_unlock with no lock (ptl is null)`);
   pte_unmap(pte);
 }
 
 function badRead(pte: pte_ptr, fn: string): void {
-  const world = ptrTable(pte).world;
-  const m = ptrMap(pte);
-  const why = !liveOf(m)
-    ? `its mapping (made by ${m.by}) was already unmapped`
-    : `it was mapped by ${m.thread.name}, not by ${mappingCurrent(m).name}`;
+  const mc = ptrCore(pte);
+  const world = mc.table.world;
+  const why = !mc.live
+    ? `its mapping (made by ${mc.by}) was already unmapped`
+    : `it was mapped by ${mc.thread.name}, not by ${mc.run.current.name}`;
   reportBug(world, 'pte-read-unmapped', `${where(world)}: ${fn} of slot ${ptrIndex(pte)} through a PTE pointer whose table is not mapped: ${why}`);
 }
 
@@ -495,25 +502,13 @@ function outOfRange(pte: pte_ptr, fn: string): never {
   throw new RangeError(`${fn}: PTE pointer index ${ptrIndex(pte)} is outside the table (0..${HPAGE_PMD_NR - 1}) — a loop ran past the end`);
 }
 
-/** The read both `ptep_get` and `ptep_get_lockless` do (checks, the swap-in preemption point). */
-function readPte(pte: pte_ptr, fn: string): pte_t {
-  const table = ptrTable(pte);
-  const m = ptrMap(pte);
-  const i = ptrIndex(pte);
-  const t = mappingCurrent(m);
-  const c = coreOfKnown(t);
-  if (c.swapinDepth === c.stack.length) swapinPoint(table.world, i);
-  if (!liveOf(m) || m.thread !== t) badRead(pte, fn);
-  if (!(i >= 0 && i < HPAGE_PMD_NR)) outOfRange(pte, fn);
-  return table.ptes[i];
-}
 
 /**
  * `ptep_get(pte)` — read the entry `pte` points to (the table must be mapped by this thread;
  * otherwise a `pte-read-unmapped` bug is recorded and the stale value returned).
  */
 export function ptep_get(pte: pte_ptr): pte_t {
-  return readPte(pte, 'ptep_get');
+  return PTR.read(pte, 'ptep_get');
 }
 
 /** Inside `__collapse_huge_page_swapin` (its own code, not a callee), a read is the point `swapin:<slot>`. */
@@ -527,7 +522,7 @@ function swapinPoint(world: World, index: number): void {
  * `swapin:<slot>`: scheduled actors run just before the slot is read.
  */
 export function ptep_get_lockless(pte: pte_ptr): pte_t {
-  return readPte(pte, 'ptep_get_lockless');
+  return PTR.read(pte, 'ptep_get_lockless');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,7 +641,7 @@ export function threadExit(world: World, t: ThreadState, hung = false): void {
     c.spinlocks = [];
     for (const m of c.mappings) {
       reportBug(world, 'pte-mapping-leaked', `${t.name} ${ended} with a PTE table still mapped (mapped in ${m.by}, never pte_unmap()ed; the RCU read section never ends)`);
-      setLive(m, false);
+      mappingCore(m).live = false;
     }
     c.mappings = [];
   });

@@ -47,6 +47,8 @@ export interface ThreadCore {
  */
 export interface RunState {
   current: ThreadState;
+  /** The running thread's private state (kept with `current`, for the PTE-read fast path). */
+  currentCore: ThreadCore;
   collapseThread: ThreadState | null;
   readonly threads: Map<string, ThreadState>;
   readonly scheduleDone: boolean[];
@@ -256,32 +258,42 @@ export function setOwner(l: spinlock_t, t: ThreadState | null): void {
 // PTE-table mappings
 // ---------------------------------------------------------------------------------------------
 
-const MAP = {} as { live: (m: PteMapping) => boolean; put: (m: PteMapping, live: boolean) => void; is: (m: unknown) => boolean; run: (m: PteMapping) => RunState };
+/**
+ * A mapping's engine-private state, shared by the mapping and every `pte_t *` made from it: the
+ * table, the thread that mapped it, whether it is live, and its world's run state (so a PTE read
+ * needs no lookup to know who is reading).
+ */
+export interface MappingCore {
+  readonly table: PteTable;
+  readonly thread: ThreadState;
+  readonly by: string;
+  live: boolean;
+  readonly run: RunState;
+  /** The public mapping object (what `pte.map` shows). */
+  readonly mapping: PteMapping;
+}
+
+const MAP = {} as { core: (m: PteMapping) => MappingCore; is: (m: unknown) => boolean };
 
 class Mapping implements PteMapping {
   readonly table: PteTable;
   readonly thread: ThreadState;
   readonly by: string;
-  #live = true;
-  #run: RunState;
+  #c: MappingCore;
   constructor(table: PteTable, thread: ThreadState, by: string, run: RunState) {
     this.table = table;
     this.thread = thread;
     this.by = by;
-    this.#run = run;
+    this.#c = { table, thread, by, live: true, run, mapping: this };
     Object.freeze(this);
   }
   static {
-    MAP.live = (m) => (m as Mapping).#live;
-    MAP.put = (m, live) => {
-      (m as Mapping).#live = live;
-    };
-    MAP.is = (m) => typeof m === 'object' && m !== null && #live in m;
-    MAP.run = (m) => (m as Mapping).#run;
+    MAP.core = (m) => (m as Mapping).#c;
+    MAP.is = (m) => typeof m === 'object' && m !== null && #c in m;
     Object.freeze(MAP);
   }
   get live(): boolean {
-    return this.#live;
+    return this.#c.live;
   }
 }
 Object.freeze(Mapping.prototype);
@@ -292,24 +304,14 @@ export function makeMapping(table: PteTable, thread: ThreadState, by: string, ru
   return new Mapping(table, thread, by, run);
 }
 
-/** The thread running now in the world of mapping `m` (engine-internal; `m` must be an engine mapping). */
-export function mappingCurrent(m: PteMapping): ThreadState {
-  return MAP.run(m).current;
-}
-
 /** Is `m` one of the engine's mappings? */
 export function isEngineMapping(m: unknown): m is PteMapping {
   return MAP.is(m);
 }
 
-/** Is the mapping still live? (engine-internal; `m` must be an engine mapping) */
-export function liveOf(m: PteMapping): boolean {
-  return MAP.live(m);
-}
-
-/** End (or, never, revive) a mapping (engine-internal: pte_unmap and the end of a thread). */
-export function setLive(m: PteMapping, live: boolean): void {
-  MAP.put(m, live);
+/** The private state of an engine mapping (TypeError for a look-alike). */
+export function mappingCore(m: PteMapping): MappingCore {
+  return MAP.core(m);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +337,7 @@ export function sealWorldRunState(world: World, mainThread: ThreadState, attempt
   coreOf(mainThread);
   const s: RunState = {
     current: mainThread,
+    currentCore: coreOf(mainThread),
     collapseThread: null,
     threads: new Map([[mainThread.name, mainThread]]),
     scheduleDone: new Array<boolean>(scheduleLength).fill(false),
@@ -358,9 +361,9 @@ export function currentOf(world: World): ThreadState {
 
 /** Make `t` the running thread; returns the previous one (engine-internal: runAs). */
 export function switchTo(world: World, t: ThreadState): ThreadState {
-  coreOf(t);
   const s = runState(world);
   const prev = s.current;
+  s.currentCore = coreOf(t);
   s.current = t;
   return prev;
 }
