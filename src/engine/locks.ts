@@ -36,6 +36,7 @@ import {
   makeMapping,
   isEngineMapping,
   mappingCore,
+  MCore,
   type MappingCore,
   currentOf,
   runState,
@@ -342,10 +343,16 @@ export class pte_ptr {
    * `pte_offset_map*()` made (a look-alike mapping object is refused with a TypeError).
    */
   constructor(table: PteTable, index: number, map: PteMapping) {
-    if (!isEngineMapping(map)) throw new TypeError('pte_ptr: the mapping must be one pte_offset_map*() made');
-    const mc = mappingCore(map);
-    if (mc.table !== table) throw new TypeError('pte_ptr: the mapping is of another PTE table');
-    this.#mc = mc;
+    // The engine's own pointer arithmetic hands over the private core it already holds (a
+    // MappingCore is never reachable from outside); anything else must be an engine mapping.
+    if (map instanceof MCore) {
+      this.#mc = map as unknown as MappingCore;
+    } else {
+      if (!isEngineMapping(map)) throw new TypeError('pte_ptr: the mapping must be one pte_offset_map*() made');
+      const mc = mappingCore(map);
+      if (mc.table !== table) throw new TypeError('pte_ptr: the mapping is of another PTE table');
+      this.#mc = mc;
+    }
     this.#index = +index;
   }
   static {
@@ -378,11 +385,11 @@ export class pte_ptr {
   }
   /** `pte + i`. */
   add(i: number): pte_ptr {
-    return new pte_ptr(this.#mc.table, this.#index + i, this.#mc.mapping);
+    return new pte_ptr(this.#mc.table, this.#index + i, this.#mc as unknown as PteMapping);
   }
   /** `pte + 1` (the C `_pte++`). */
   next(): pte_ptr {
-    return new pte_ptr(this.#mc.table, this.#index + 1, this.#mc.mapping);
+    return new pte_ptr(this.#mc.table, this.#index + 1, this.#mc as unknown as PteMapping);
   }
   /** `a - b`: distance in entries. */
   sub(other: pte_ptr): number {
