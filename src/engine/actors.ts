@@ -68,7 +68,7 @@ import {
   PAGE_SIZE,
 } from './mm.ts';
 import { getThread, runAsThread, mmap_read_lock, mmap_read_unlock, pte_offset_map_ro_nolock } from './locks.ts';
-import { scheduleDoneOf } from './lockstate.ts';
+import { expectedOf, scheduleDoneOf } from './lockstate.ts';
 import { completeMigration, do_swap_page, do_anonymous_page, lru_add_drain, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, FAULT_FLAG_WRITE } from './memory.ts';
 import { traceEvent } from './trace.ts';
 
@@ -254,7 +254,7 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
     f._mapcount = Math.max(0, f._mapcount - 1);
     f.lru = false;
     set_pte_at(table, st.slot, swp_entry_to_pte(make_hwpoison_entry(f.pfn)));
-    world.expected[pmd.index][st.slot] = null;
+    expectedOf(world)[pmd.index][st.slot] = null;
     return '';
   },
   owner_fault(world, pmd, table, st) {
@@ -289,7 +289,7 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
     const pte = table.ptes[st.slot];
     releasePte(world, pte, swapEntryInfo(pte));
     set_pte_at(table, st.slot, make_pte_marker(PTE_MARKER_GUARD));
-    world.expected[pmd.index][st.slot] = null;
+    expectedOf(world)[pmd.index][st.slot] = null;
     return '';
   },
   uffdio_writeprotect(world, _pmd, table, st) {

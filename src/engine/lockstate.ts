@@ -53,6 +53,8 @@ export interface RunState {
   readonly threads: Map<string, ThreadState>;
   readonly scheduleDone: boolean[];
   attempt: AttemptState;
+  /** Expected content per PMD per slot (the checker's oracle; `world.expected` is a copy). */
+  readonly expected: (string | null)[][];
 }
 
 const RUN = new WeakMap<object, RunState>();
@@ -365,6 +367,7 @@ export function sealWorldRunState(world: World, mainThread: ThreadState, attempt
     threads: new Map([[mainThread.name, mainThread]]),
     scheduleDone: new Array<boolean>(scheduleLength).fill(false),
     attempt,
+    expected: [],
   };
   RUN.set(world, s);
   const view = (get: () => unknown): PropertyDescriptor => ({ get, enumerable: true, configurable: false });
@@ -374,6 +377,7 @@ export function sealWorldRunState(world: World, mainThread: ThreadState, attempt
     attempt: view(() => copyAttempt(s.attempt)),
     threads: view(() => new Map(s.threads)),
     scheduleDone: view(() => s.scheduleDone.slice()),
+    expected: view(() => s.expected.map((row) => row.slice())),
   });
 }
 
@@ -410,6 +414,11 @@ export function threadsOf(world: World): Map<string, ThreadState> {
 /** Which schedule steps already ran (engine-internal; `world.scheduleDone` is a copy). */
 export function scheduleDoneOf(world: World): boolean[] {
   return runState(world).scheduleDone;
+}
+
+/** The expected contents, per PMD per slot (engine-internal; `world.expected` is a copy). */
+export function expectedOf(world: World): (string | null)[][] {
+  return runState(world).expected;
 }
 
 /** The live per-attempt bookkeeping (engine-internal; `world.attempt` is a copy). */

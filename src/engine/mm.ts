@@ -75,7 +75,7 @@ import {
 import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
 import { newCounters } from './trace.ts';
 import { sealWorldEvidence } from './evidence.ts';
-import { makeRwSemaphore, makeSpinlock, sealWorldRunState } from './lockstate.ts';
+import { expectedOf, makeRwSemaphore, makeSpinlock, sealWorldRunState } from './lockstate.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Geometry
@@ -686,7 +686,7 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
     }
   }
   set_pte_at(table, slot, pte);
-  world.expected[pmdIndex][slot] = expectedContentFor(kind, content);
+  expectedOf(world)[pmdIndex][slot] = expectedContentFor(kind, content);
   world.layouts[pmdIndex][slot] = kind;
   return pte;
 }
@@ -767,7 +767,6 @@ export function createWorld(args: CreateWorldArgs): World {
     nextFolioId: 1,
     nextTableId: 1,
     schedule: args.schedule,
-    expected: [] as (string | null)[][],
     layouts: [] as string[][],
     reachedPoints: new Set<string>(),
   } as unknown as World;
@@ -801,7 +800,7 @@ export function createWorld(args: CreateWorldArgs): World {
   world.cc = { is_khugepaged: true, node_load: new Array(MAX_NUMNODES).fill(0), alloc_nmask: [], world };
   for (let p = 0; p < nPmds; p++) {
     const addr = VMA_START + p * HPAGE_PMD_SIZE;
-    world.expected.push(new Array(HPAGE_PMD_NR).fill(null));
+    expectedOf(world).push(new Array(HPAGE_PMD_NR).fill(null));
     if (isNoTable(args.layouts[p])) {
       // no-table: pmd_none — nothing ever faulted in here (the selftest collapse_empty).
       mm.pmds.push({ index: p, addr, entry: { type: 'none' }, mm });
@@ -837,6 +836,6 @@ function pinWorldFields(world: World): void {
   for (const step of world.schedule) Object.freeze(step);
   Object.freeze(world.schedule);
   const pinned = ['options', 'kernel', 'knobs', 'swap_info', 'swap', 'zero_page', 'pages', 'schedule',
-    'expected', 'layouts', 'reachedPoints', 'mm', 'vma', 'cc'] as const;
+    'layouts', 'reachedPoints', 'mm', 'vma', 'cc'] as const;
   for (const k of pinned) Object.defineProperty(world, k, { writable: false, configurable: false });
 }

@@ -20,7 +20,7 @@ import {
   mmap_read_lock,
   mmap_read_unlock,
 } from './locks.ts';
-import { attemptOf, setAttempt, setCollapseThread, threadsOf } from './lockstate.ts';
+import { attemptOf, expectedOf, setAttempt, setCollapseThread, threadsOf } from './lockstate.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
 import { setPreemptHook, evidenceLength, evidenceSince, bumpCounter } from './evidence.ts';
@@ -172,7 +172,7 @@ const ERRNO_NAMES: Record<number, 'EINVAL' | 'EBUSY' | 'EAGAIN' | 'ENOMEM'> = { 
 export function contentsPreserved(world: World): boolean {
   for (const pmd of world.mm.pmds) {
     if (pmd.entry.type !== 'huge') continue;
-    const exp = world.expected[pmd.index];
+    const exp = expectedOf(world)[pmd.index];
     const pages = pmd.entry.folio.pages;
     for (let i = 0; i < HPAGE_PMD_NR; i++) if (pages[i].content !== exp[i]) return false;
   }

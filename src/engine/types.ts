@@ -372,7 +372,7 @@ export interface World {
   /** Per-attempt bookkeeping (a copy: the engine keeps the real one). */
   readonly attempt: AttemptState;
   /** Expected content per PMD per slot (what a correct collapse must produce); null = no data. */
-  readonly expected: (string | null)[][];
+  readonly expected: readonly (readonly (string | null)[])[];
   /** The layouts (kinds per PMD) the world was built from. */
   readonly layouts: string[][];
   /** Preemption points reached so far (`alloc`, `swapin:448`, …), for the explorer. */

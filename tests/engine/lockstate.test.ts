@@ -115,6 +115,12 @@ const TAMPERS: Record<string, Tamper> = {
     try { mm.mmap_lock.readers.set(t.name, 2); } catch { /* refused */ }
     try { t.mmapRead = 2; } catch { /* refused */ }
   },
+  "rewriting the checker's expected contents": (mm) => {
+    const w = mm.world;
+    try { for (const row of w.expected) row.fill('forged'); } catch { /* refused */ }
+    try { w.expected[0] = new Array(512).fill('forged'); } catch { /* refused */ }
+    try { w.expected.length = 0; } catch { /* refused */ }
+  },
   'hiding the collapsing thread and the schedule': (mm) => {
     const w = mm.world;
     try { w.collapseThread = null; } catch { /* refused */ }
@@ -195,7 +201,25 @@ function swapinDoubleUnlock(tamper: Tamper | null): CollapseReport {
   return runCollapse(world);
 }
 
+/** A swap-in that works (the patched kernel's): the range collapses, so the contents are checked. */
+function swapinCollapses(tamper: Tamper | null): CollapseReport {
+  const base = KERNELS.after.__collapse_huge_page_swapin;
+  const world = makeWorld({
+    layout: LAYOUT,
+    kernel: 'after',
+    ops: {
+      __collapse_huge_page_swapin: (mm, ...rest) => {
+        const r = base(mm, ...rest);
+        apply(tamper, mm, r);
+        return r;
+      },
+    },
+  });
+  return runCollapse(world);
+}
+
 const summary = (r: CollapseReport) => ({
+  contents_ok: r.contents_ok,
   bugs: r.bugs.map((b) => `${b.kind}: ${b.message}`),
   trace: r.trace.map((e) => `${e.thread} ${e.name} ${e.locks.join(',')}`),
   result: r.result,
@@ -212,12 +236,14 @@ describe('learner code cannot fake lock state or attempt bookkeeping', () => {
     ['a swap-in leaking its mapping and the mmap_lock (v3 as posted)', swapinLeak, /contract|leaked|pte-mapping-leaked|non-swap-to-do_swap_page/],
     ['a scan leaking the PTL and its mapping', scanLeak, /PTL still held|still mapped/],
     ['a swap-in unlocking twice', swapinDoubleUnlock, /double-unlock/],
+    ['a swap-in that works (the range collapses, contents checked)', swapinCollapses, /^$/],
   ];
   for (const [what, run, bugs] of runs) {
     describe(what, () => {
       const plain = summary(run(null));
-      it('the untampered run records the bugs (so the comparison means something)', () => {
+      it('the untampered run records the bugs, or collapses with the right contents (so the comparison means something)', () => {
         expect(plain.bugs.join('\n')).toMatch(bugs);
+        if (plain.bugs.length === 0) expect([plain.collapsed, plain.contents_ok]).toEqual([true, true]);
       });
       for (const [how, tamper] of Object.entries(TAMPERS)) {
         it(`${how}: same bugs, trace, result and bookkeeping as without it`, () => {
