@@ -24,8 +24,8 @@
  * rather, writing it is a bug lockdep cannot see); this keeps the simulator's checks honest.
  * @module
  */
-import type { World, ThreadState, spinlock_t, rw_semaphore, PteMapping, PteTable, AttemptState } from './types.ts';
-import { appendTo } from './evidence.ts';
+import type { World, ThreadState, spinlock_t, rw_semaphore, PteMapping, PteTable, AttemptState, TraceEvent, Bug } from './types.ts';
+import { appendTo, evidenceCopy } from './evidence.ts';
 
 /** A thread's lock bookkeeping (engine-private; see {@link ThreadState} for the meaning of each field). */
 export interface ThreadCore {
@@ -57,13 +57,10 @@ export interface RunState {
   readonly expected: (string | null)[][];
 }
 
-const RUN = new WeakMap<object, RunState>();
-
 /** The run state of a world built by createWorld (throws for anything else). */
 export function runState(world: World): RunState {
-  const s = RUN.get(world);
-  if (!s) throw new Error('engine: this world was not built by makeWorld/createWorld');
-  return s;
+  if (!WORLD.is(world)) throw new Error('engine: this world was not built by makeWorld/createWorld');
+  return WORLD.run(world);
 }
 
 // Each class's private-field readers and writers, filled once by its static block and then
@@ -354,12 +351,70 @@ function copyAttempt(a: AttemptState): AttemptState {
   };
 }
 
+const WORLD = {} as { run: (w: World) => RunState; is: (w: unknown) => boolean };
+
 /**
- * Give `world` its private run state and replace `current`, `collapseThread`, `attempt`,
- * `threads` and `scheduleDone` with non-configurable read-only views (engine-internal; createWorld).
+ * The class of every world (engine-internal): its run state sits in a `#private` field, and the
+ * views learner code reads — `current`, `collapseThread`, and copies of `attempt`, `threads`,
+ * `scheduleDone`, `expected`, `trace`, `bugs`, `counters` — are getters of this frozen class.
+ * A world is made non-extensible once built, so no own property can shadow them; and every world
+ * has the same shape, so the engine's reads of `world.x` stay monomorphic.
  */
-export function sealWorldRunState(world: World, mainThread: ThreadState, attempt: AttemptState, scheduleLength: number): void {
-  coreOf(mainThread);
+class EngineWorld {
+  #run: RunState;
+  constructor(run: RunState) {
+    this.#run = run;
+  }
+  static {
+    WORLD.run = (w) => (w as unknown as EngineWorld).#run;
+    WORLD.is = (w) => typeof w === 'object' && w !== null && #run in w;
+    Object.freeze(WORLD);
+  }
+  /** The thread running now (read-only: the engine switches threads). */
+  get current(): ThreadState {
+    return this.#run.current;
+  }
+  /** The collapsing thread, or null between attempts. */
+  get collapseThread(): ThreadState | null {
+    return this.#run.collapseThread;
+  }
+  /** A copy of the attempt's bookkeeping. */
+  get attempt(): AttemptState {
+    return copyAttempt(this.#run.attempt);
+  }
+  /** A copy of the thread registry. */
+  get threads(): ReadonlyMap<string, ThreadState> {
+    return new Map(this.#run.threads);
+  }
+  /** A copy of the schedule's progress. */
+  get scheduleDone(): readonly boolean[] {
+    return this.#run.scheduleDone.slice();
+  }
+  /** A copy of the expected contents. */
+  get expected(): readonly (readonly (string | null)[])[] {
+    return this.#run.expected.map((row) => row.slice());
+  }
+  /** A copy of the trace. */
+  get trace(): TraceEvent[] {
+    return evidenceCopy(this as unknown as World, 'trace');
+  }
+  /** A copy of the bugs found. */
+  get bugs(): Bug[] {
+    return evidenceCopy(this as unknown as World, 'bugs');
+  }
+  /** A copy of the counters. */
+  get counters(): Record<string, number> {
+    return evidenceCopy(this as unknown as World, 'counters');
+  }
+}
+Object.freeze(EngineWorld.prototype);
+Object.freeze(EngineWorld);
+
+/**
+ * A new world object with its private run state (engine-internal; createWorld adds the fields,
+ * seals the evidence and makes it non-extensible).
+ */
+export function newWorldObject(mainThread: ThreadState, attempt: AttemptState, scheduleLength: number): World {
   const s: RunState = {
     current: mainThread,
     currentCore: coreOf(mainThread),
@@ -369,16 +424,7 @@ export function sealWorldRunState(world: World, mainThread: ThreadState, attempt
     attempt,
     expected: [],
   };
-  RUN.set(world, s);
-  const view = (get: () => unknown): PropertyDescriptor => ({ get, enumerable: true, configurable: false });
-  Object.defineProperties(world, {
-    current: view(() => s.current),
-    collapseThread: view(() => s.collapseThread),
-    attempt: view(() => copyAttempt(s.attempt)),
-    threads: view(() => new Map(s.threads)),
-    scheduleDone: view(() => s.scheduleDone.slice()),
-    expected: view(() => s.expected.map((row) => row.slice())),
-  });
+  return new EngineWorld(s) as unknown as World;
 }
 
 /** The thread running now in `world` (engine-internal). */

@@ -75,7 +75,7 @@ import {
 import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
 import { newCounters } from './trace.ts';
 import { sealWorldEvidence } from './evidence.ts';
-import { expectedOf, makeRwSemaphore, makeSpinlock, sealWorldRunState } from './lockstate.ts';
+import { expectedOf, makeRwSemaphore, makeSpinlock, newWorldObject } from './lockstate.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Geometry
@@ -757,7 +757,9 @@ export function expandLayout(items: readonly LayoutItem[]): string[] {
 /** Build the state of a world (engine-internal; use `makeWorld` from run.ts). */
 export function createWorld(args: CreateWorldArgs): World {
   const nPmds = args.layouts.length;
-  const world = {
+  // The world's class (lockstate.ts) holds its run state privately and shows read-only views.
+  const world = newWorldObject(args.mainThread, newAttempt(), args.schedule.length);
+  Object.assign(world, {
     options: args.options,
     kernel: args.options.kernel,
     knobs: args.knobs,
@@ -769,9 +771,8 @@ export function createWorld(args: CreateWorldArgs): World {
     schedule: args.schedule,
     layouts: [] as string[][],
     reachedPoints: new Set<string>(),
-  } as unknown as World;
+  });
   sealWorldEvidence(world, args.ops, newCounters());
-  sealWorldRunState(world, args.mainThread, newAttempt(), args.schedule.length);
   (world as { swap: swap_info_struct }).swap = world.swap_info[0];
   const zeroFolio: folio = {
     id: 0, pfn: ZERO_PFN, nr_pages: 1, pages: [], _refcount: 1, _mapcount: 0, lru: false, locked: false,
@@ -819,6 +820,8 @@ export function createWorld(args: CreateWorldArgs): World {
   Object.freeze(mm);
   Object.freeze(world.vma);
   pinWorldFields(world);
+  // No own property can be added (one would shadow a read-only view of the world's class).
+  Object.preventExtensions(world);
   return world;
 }
 
