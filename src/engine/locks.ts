@@ -36,7 +36,6 @@ import {
   makeMapping,
   isEngineMapping,
   mappingCore,
-  MCore,
   type MappingCore,
   currentOf,
   runState,
@@ -323,77 +322,51 @@ export function spin_unlock(lock: spinlock_t): void {
 // PTE pointers and mapping
 // ---------------------------------------------------------------------------------------------
 
-/** pte_ptr's private-field readers, filled once by its static block and then frozen (not state). */
-const PTR = {} as { core: (p: pte_ptr) => MappingCore; index: (p: pte_ptr) => number; read: (p: pte_ptr, fn: string) => pte_t };
-const ptrCore = (p: pte_ptr): MappingCore => PTR.core(p);
-const ptrIndex = (p: pte_ptr): number => PTR.index(p);
+/**
+ * The engine-private state of the mapping a pointer names (TypeError for a look-alike mapping
+ * object: a forged `{ live: true, thread }` cannot pass a read's checks).
+ */
+function ptrCore(p: pte_ptr): MappingCore {
+  const m = p.map;
+  if (!isEngineMapping(m)) throw new TypeError('pte_t pointer: its mapping is not one pte_offset_map*() made');
+  return mappingCore(m);
+}
 
 /**
  * `pte_t *` — a pointer to one entry of a mapped PTE table. C pointer arithmetic becomes
  * `pte.add(i)` (`pte + i`) and `pte.next()` (`pte + 1`, the loop's `_pte++`); `pte.index` is
  * the slot (0..511) and `a.index < b.index` compares pointers. Read through it with
  * {@link ptep_get}; the table must be mapped by the reading thread.
+ *
+ * Whatever a pointer's fields say, what a read checks comes from the engine's private state of
+ * the mapping it names (live? mapped by whom? which table?): `map` must be a mapping that
+ * `pte_offset_map*()` made — a look-alike is refused with a TypeError — and the table read is
+ * that mapping's. Pointing a pointer at another real mapping gains nothing a `pte.add()` on that
+ * mapping's own pointer would not give.
  */
 export class pte_ptr {
-  // Private: a pointer cannot be pointed at another mapping (or a look-alike one) after the fact.
-  #mc: MappingCore;
-  #index: number;
-  /**
-   * A pointer into `table` through `map` — which must be a mapping of that table that
-   * `pte_offset_map*()` made (a look-alike mapping object is refused with a TypeError).
-   */
-  constructor(table: PteTable, index: number, map: PteMapping) {
-    // The engine's own pointer arithmetic hands over the private core it already holds (a
-    // MappingCore is never reachable from outside); anything else must be an engine mapping.
-    if (map instanceof MCore) {
-      this.#mc = map as unknown as MappingCore;
-    } else {
-      if (!isEngineMapping(map)) throw new TypeError('pte_ptr: the mapping must be one pte_offset_map*() made');
-      const mc = mappingCore(map);
-      if (mc.table !== table) throw new TypeError('pte_ptr: the mapping is of another PTE table');
-      this.#mc = mc;
-    }
-    this.#index = +index;
-  }
-  static {
-    PTR.core = (p) => p.#mc;
-    PTR.index = (p) => p.#index;
-    // The PTE read behind ptep_get/ptep_get_lockless: plain loads only (it runs once per slot).
-    PTR.read = (p, fn) => {
-      const mc = p.#mc;
-      const i = p.#index;
-      const run = mc.run;
-      const c = run.currentCore;
-      if (c.swapinDepth === c.stack.length) swapinPoint(mc.table.world, i);
-      if (!mc.live || mc.thread !== run.current) badRead(p, fn);
-      if (!(i >= 0 && i < HPAGE_PMD_NR)) outOfRange(p, fn);
-      return mc.table.ptes[i];
-    };
-    Object.freeze(PTR);
-  }
   /** The table pointed into. */
-  get table(): PteTable {
-    return this.#mc.table;
-  }
+  readonly table: PteTable;
   /** Slot 0..511 (may run one past the end, like a C end pointer; reading there throws). */
-  get index(): number {
-    return this.#index;
-  }
+  readonly index: number;
   /** The `pte_offset_map*()` mapping this pointer came from. */
-  get map(): PteMapping {
-    return this.#mc.mapping;
+  readonly map: PteMapping;
+  constructor(table: PteTable, index: number, map: PteMapping) {
+    this.table = table;
+    this.index = index;
+    this.map = map;
   }
   /** `pte + i`. */
   add(i: number): pte_ptr {
-    return new pte_ptr(this.#mc.table, this.#index + i, this.#mc as unknown as PteMapping);
+    return new pte_ptr(this.table, this.index + i, this.map);
   }
   /** `pte + 1` (the C `_pte++`). */
   next(): pte_ptr {
-    return new pte_ptr(this.#mc.table, this.#index + 1, this.#mc as unknown as PteMapping);
+    return new pte_ptr(this.table, this.index + 1, this.map);
   }
   /** `a - b`: distance in entries. */
   sub(other: pte_ptr): number {
-    return this.#index - ptrIndex(other);
+    return this.index - other.index;
   }
 }
 Object.freeze(pte_ptr.prototype);
@@ -502,20 +475,32 @@ function badRead(pte: pte_ptr, fn: string): void {
   const why = !mc.live
     ? `its mapping (made by ${mc.by}) was already unmapped`
     : `it was mapped by ${mc.thread.name}, not by ${mc.run.current.name}`;
-  reportBug(world, 'pte-read-unmapped', `${where(world)}: ${fn} of slot ${ptrIndex(pte)} through a PTE pointer whose table is not mapped: ${why}`);
+  reportBug(world, 'pte-read-unmapped', `${where(world)}: ${fn} of slot ${pte.index} through a PTE pointer whose table is not mapped: ${why}`);
 }
 
 function outOfRange(pte: pte_ptr, fn: string): never {
-  throw new RangeError(`${fn}: PTE pointer index ${ptrIndex(pte)} is outside the table (0..${HPAGE_PMD_NR - 1}) — a loop ran past the end`);
+  throw new RangeError(`${fn}: PTE pointer index ${pte.index} is outside the table (0..${HPAGE_PMD_NR - 1}) — a loop ran past the end`);
 }
 
+
+/** The PTE read behind ptep_get/ptep_get_lockless (plain loads once the mapping is checked). */
+function readPte(p: pte_ptr, fn: string): pte_t {
+  const mc = ptrCore(p);
+  const i = p.index;
+  const run = mc.run;
+  const c = run.currentCore;
+  if (c.swapinDepth === c.stack.length) swapinPoint(mc.table.world, i);
+  if (!mc.live || mc.thread !== run.current) badRead(p, fn);
+  if (!(i >= 0 && i < HPAGE_PMD_NR)) outOfRange(p, fn);
+  return mc.table.ptes[i];
+}
 
 /**
  * `ptep_get(pte)` — read the entry `pte` points to (the table must be mapped by this thread;
  * otherwise a `pte-read-unmapped` bug is recorded and the stale value returned).
  */
 export function ptep_get(pte: pte_ptr): pte_t {
-  return PTR.read(pte, 'ptep_get');
+  return readPte(pte, 'ptep_get');
 }
 
 /** Inside `__collapse_huge_page_swapin` (its own code, not a callee), a read is the point `swapin:<slot>`. */
@@ -529,7 +514,7 @@ function swapinPoint(world: World, index: number): void {
  * `swapin:<slot>`: scheduled actors run just before the slot is read.
  */
 export function ptep_get_lockless(pte: pte_ptr): pte_t {
-  return PTR.read(pte, 'ptep_get_lockless');
+  return readPte(pte, 'ptep_get_lockless');
 }
 
 // ---------------------------------------------------------------------------------------------

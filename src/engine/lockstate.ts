@@ -272,28 +272,6 @@ export interface MappingCore {
   readonly mapping: PteMapping;
 }
 
-/**
- * The class of mapping cores (engine-internal): a pte_ptr built by the engine's own pointer
- * arithmetic gets its core directly (`instanceof MCore`), skipping the check a pointer built by
- * other code needs. Never reachable from outside: cores live only in `#private` fields.
- */
-export class MCore implements MappingCore {
-  readonly table: PteTable;
-  readonly thread: ThreadState;
-  readonly by: string;
-  live = true;
-  readonly run: RunState;
-  readonly mapping: PteMapping;
-  constructor(table: PteTable, thread: ThreadState, by: string, run: RunState, mapping: PteMapping) {
-    this.table = table;
-    this.thread = thread;
-    this.by = by;
-    this.run = run;
-    this.mapping = mapping;
-  }
-}
-Object.freeze(MCore.prototype);
-Object.freeze(MCore);
 
 const MAP = {} as { core: (m: PteMapping) => MappingCore; is: (m: unknown) => boolean };
 
@@ -306,7 +284,7 @@ class Mapping implements PteMapping {
     this.table = table;
     this.thread = thread;
     this.by = by;
-    this.#c = new MCore(table, thread, by, run, this);
+    this.#c = { table, thread, by, live: true, run, mapping: this };
     Object.freeze(this);
   }
   static {

@@ -285,11 +285,16 @@ describe('learner code cannot fake lock state or attempt bookkeeping', () => {
       const ptl: Ref<spinlock_t | null> = { value: null };
       const pte = pte_offset_map_ro_nolock(w.mm, w.mm.pmds[0], w.vma.vm_start, ptl)!;
       pte_unmap(pte);
-      // Reviving the mapping, or pointing a new pointer at a forged live one, is refused …
+      // Reviving the mapping is refused; a pointer naming a forged live mapping cannot be read
+      // through (whether built with one or re-pointed at one) …
       expect(() => { (pte.map as { live: boolean }).live = true; }).toThrow(TypeError);
-      expect(() => new pte_ptr(pte.table, 3, { table: pte.table, thread: t, live: true, by: 'me' })).toThrow(TypeError);
-      expect(() => Object.defineProperty(pte, 'map', { value: { table: pte.table, thread: t, live: true, by: 'me' } })).not.toThrow();
-      // … and reading through the (shadowed) pointer is still a read through an unmapped table.
+      const forged = { table: pte.table, thread: t, live: true, by: 'me' };
+      expect(() => ptep_get(new pte_ptr(pte.table, 3, forged))).toThrow(TypeError);
+      const repointed = pte.add(0);
+      Object.defineProperty(repointed, 'map', { value: forged });
+      expect(() => engine.ptep_get_lockless(repointed)).toThrow(TypeError);
+      expect(() => pte_unmap(repointed)).toThrow(TypeError);
+      // … and reading through the real pointer is a read through an unmapped table.
       ptep_get(pte);
     });
     expect(w.bugs.map((b) => b.kind)).toEqual(['pte-read-unmapped']);
