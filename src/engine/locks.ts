@@ -34,8 +34,8 @@ import {
   ownerOf,
   setOwner,
   makeMapping,
-  isEngineMapping,
   mappingCore,
+  mappingCoreIf,
   type MappingCore,
   currentOf,
   runState,
@@ -327,9 +327,9 @@ export function spin_unlock(lock: spinlock_t): void {
  * object: a forged `{ live: true, thread }` cannot pass a read's checks).
  */
 function ptrCore(p: pte_ptr): MappingCore {
-  const m = p.map;
-  if (!isEngineMapping(m)) throw new TypeError('pte_t pointer: its mapping is not one pte_offset_map*() made');
-  return mappingCore(m);
+  const mc = mappingCoreIf(p.map);
+  if (mc === null) throw new TypeError('pte_t pointer: its mapping is not one pte_offset_map*() made');
+  return mc;
 }
 
 /**

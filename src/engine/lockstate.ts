@@ -273,7 +273,7 @@ export interface MappingCore {
 }
 
 
-const MAP = {} as { core: (m: PteMapping) => MappingCore; is: (m: unknown) => boolean };
+const MAP = {} as { core: (m: PteMapping) => MappingCore; is: (m: unknown) => boolean; coreIf: (m: unknown) => MappingCore | null };
 
 class Mapping implements PteMapping {
   readonly table: PteTable;
@@ -290,6 +290,7 @@ class Mapping implements PteMapping {
   static {
     MAP.core = (m) => (m as Mapping).#c;
     MAP.is = (m) => typeof m === 'object' && m !== null && #c in m;
+    MAP.coreIf = (m) => (typeof m === 'object' && m !== null && #c in m ? (m as Mapping).#c : null);
     Object.freeze(MAP);
   }
   get live(): boolean {
@@ -307,6 +308,11 @@ export function makeMapping(table: PteTable, thread: ThreadState, by: string, ru
 /** Is `m` one of the engine's mappings? */
 export function isEngineMapping(m: unknown): m is PteMapping {
   return MAP.is(m);
+}
+
+/** The private state of `m` if it is an engine mapping, else null (one check, for the PTE-read path). */
+export function mappingCoreIf(m: unknown): MappingCore | null {
+  return MAP.coreIf(m);
 }
 
 /** The private state of an engine mapping (TypeError for a look-alike). */
