@@ -56,19 +56,17 @@ function preemptViaStore(w: World, name: string, slot?: number): void {
 }
 
 /**
- * Give `world` its private evidence store; its `ops` and `preemptHook` become non-writable,
- * non-configurable data properties (the frozen ops table; a function calling the installed hook).
- * `world.trace`/`bugs`/`counters` are getters of the world's class (lockstate.ts) returning the
- * copies {@link evidenceCopy} makes, so changing them changes nothing the engine reports.
- * Engine-internal (called by createWorld, on a world that is then made non-extensible).
+ * Give `world` its private evidence store; its `preemptHook` becomes a non-writable,
+ * non-configurable data property (a function calling the installed hook). `world.trace`/`bugs`/
+ * `counters` are getters of the world's class (lockstate.ts) returning the copies
+ * {@link evidenceCopy} makes, so changing them changes nothing the engine reports; `world.ops` a
+ * getter returning the frozen ops table. Engine-internal (called by createWorld, on a world that
+ * is then made non-extensible).
  */
 export function sealWorldEvidence(world: World, ops: KernelOps, counters: Record<string, number>): void {
   const e: Evidence = { trace: [], bugs: [], counters: { ...counters }, ops: Object.freeze({ ...ops }), preemptHook: () => {} };
   EVIDENCE.set(world, e);
-  Object.defineProperties(world, {
-    ops: { value: e.ops, writable: false, enumerable: true, configurable: false },
-    preemptHook: { value: preemptViaStore, writable: false, enumerable: true, configurable: false },
-  });
+  Object.defineProperty(world, 'preemptHook', { value: preemptViaStore, writable: false, enumerable: true, configurable: false });
 }
 
 /** A copy of the world's trace, bugs or counters (what `world.trace`/`bugs`/`counters` show). */

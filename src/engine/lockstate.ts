@@ -24,8 +24,8 @@
  * rather, writing it is a bug lockdep cannot see); this keeps the simulator's checks honest.
  * @module
  */
-import type { World, ThreadState, spinlock_t, rw_semaphore, PteMapping, PteTable, AttemptState, TraceEvent, Bug } from './types.ts';
-import { appendTo, evidenceCopy } from './evidence.ts';
+import type { World, ThreadState, spinlock_t, rw_semaphore, PteMapping, PteTable, AttemptState, TraceEvent, Bug, KernelOps } from './types.ts';
+import { appendTo, evidenceCopy, opsOf } from './evidence.ts';
 
 /** A thread's lock bookkeeping (engine-private; see {@link ThreadState} for the meaning of each field). */
 export interface ThreadCore {
@@ -389,6 +389,10 @@ class EngineWorld {
   /** A copy of the counters. */
   get counters(): Record<string, number> {
     return evidenceCopy(this as unknown as World, 'counters');
+  }
+  /** The kernel functions in use (the frozen ops table). */
+  get ops(): KernelOps {
+    return opsOf(this as unknown as World);
   }
 }
 Object.freeze(EngineWorld.prototype);
