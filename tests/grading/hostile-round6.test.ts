@@ -11,7 +11,11 @@
  * each (Map methods, property writes, defineProperty, Object.assign, replaced objects, prototype
  * tricks, a phantom thread, hiding the collapsing thread). Graded by the real Node CLI (`grade`,
  * sandboxed children), each attacked answer must score no more than the wrong answer alone.
- * Every test fails with the private lock store removed (checked locally; see docs/quality.md).
+ * With the private lock store removed (the engine before round 6) five of the six cases fail
+ * (forgot-mmap-unlock, forgot-pte-unmap, as-posted: 27-28 → 93-94/95; unlock-twice 30 → 95/95;
+ * return-without-unlock 42 → 49/104). migration-only's two routes did not raise its score even
+ * then (its wrong results fail the tests anyway); tests/engine/lockstate.test.ts checks those
+ * routes directly, against the report, and fails without the store.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
