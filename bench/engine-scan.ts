@@ -36,6 +36,11 @@ async function loadEngine(): Promise<Any> {
   return import(path);
 }
 
+async function loadLockState(): Promise<Any> {
+  const path = '../src/engine/lockstate.ts';
+  return import(path);
+}
+
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
   return sorted[i];
@@ -48,12 +53,15 @@ async function measure(E: Any, layout: string): Promise<{ median: number; p90: n
   const cc = world.cc;
   if (cc) cc.is_khugepaged = true;
   const thread = E.getThread(world, 'khugepaged');
+  // The collapsing thread is engine state (read-only on the world since hostile round 6): set it
+  // through the engine-internal store, inside runAs (runAs refuses to switch during an attempt).
+  const L = await loadLockState();
   const prevCollapse = world.collapseThread;
-  world.collapseThread = thread;
   const addr = mm.pmds[0].addr ?? vma.vm_start;
   const times: number[] = [];
   let result = -1;
   E.runAs(world, thread, () => {
+    L.setCollapseThread(world, thread);
     E.mmap_read_lock(mm);
     const once = () => {
       const locked = { value: true };
@@ -72,8 +80,8 @@ async function measure(E: Any, layout: string): Promise<{ median: number; p90: n
       times.push(performance.now() - t0);
     }
     E.mmap_read_unlock(mm);
+    L.setCollapseThread(world, prevCollapse);
   });
-  world.collapseThread = prevCollapse;
   if (world.bugs.length) throw new Error(`the scan reported bugs: ${world.bugs.map((b: Any) => b.message).join('; ')}`);
   times.sort((a, b) => a - b);
   return {

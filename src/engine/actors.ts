@@ -67,7 +67,8 @@ import {
   linear_page_index,
   PAGE_SIZE,
 } from './mm.ts';
-import { getThread, runAs, mmap_read_lock, mmap_read_unlock, pte_offset_map_ro_nolock } from './locks.ts';
+import { getThread, runAsThread, mmap_read_lock, mmap_read_unlock, pte_offset_map_ro_nolock } from './locks.ts';
+import { expectedOf, scheduleDoneOf } from './lockstate.ts';
 import { completeMigration, do_swap_page, do_anonymous_page, lru_add_drain, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, FAULT_FLAG_WRITE } from './memory.ts';
 import { traceEvent } from './trace.ts';
 
@@ -128,9 +129,10 @@ export function runPreempt(world: World, name: string, slot?: number): void {
   const full = slot === undefined ? name : `${name}:${slot}`;
   world.reachedPoints.add(full);
   const sched = world.schedule;
+  const done = scheduleDoneOf(world);
   let any = false;
   for (let i = 0; i < sched.length; i++) {
-    if (world.scheduleDone[i]) continue;
+    if (done[i]) continue;
     const st = sched[i];
     if (st.at !== full && st.at !== name) continue;
     if (st.at === name && slot !== undefined) continue; // 'swapin' without a slot never matches
@@ -138,7 +140,7 @@ export function runPreempt(world: World, name: string, slot?: number): void {
       traceEvent(world, 'preempt', { point: full });
       any = true;
     }
-    world.scheduleDone[i] = true;
+    done[i] = true;
     runStep(world, st);
   }
   if (!any && slot === undefined) traceEvent(world, 'preempt', { point: full });
@@ -153,7 +155,7 @@ function pteAt(world: World, pmdIndex: number): { pmd: pmd_t; table: PteTable | 
 export function runStep(world: World, st: ScheduleStep): void {
   const pmdIndex = st.pmd ?? 0;
   const t = getThread(world, st.actor);
-  runAs(world, t, () => {
+  runAsThread(world, t, () => {
     const { pmd, table } = pteAt(world, pmdIndex);
     if (!pmd || !table) {
       traceEvent(world, 'actor', { actor: st.actor, slot: st.slot, note: 'no PTE table here (PMD none or huge): nothing to do' });
@@ -252,7 +254,7 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
     f._mapcount = Math.max(0, f._mapcount - 1);
     f.lru = false;
     set_pte_at(table, st.slot, swp_entry_to_pte(make_hwpoison_entry(f.pfn)));
-    world.expected[pmd.index][st.slot] = null;
+    expectedOf(world)[pmd.index][st.slot] = null;
     return '';
   },
   owner_fault(world, pmd, table, st) {
@@ -287,7 +289,7 @@ const ACT: Readonly<Record<ActorName, ActFn>> = Object.freeze({
     const pte = table.ptes[st.slot];
     releasePte(world, pte, swapEntryInfo(pte));
     set_pte_at(table, st.slot, make_pte_marker(PTE_MARKER_GUARD));
-    world.expected[pmd.index][st.slot] = null;
+    expectedOf(world)[pmd.index][st.slot] = null;
     return '';
   },
   uffdio_writeprotect(world, _pmd, table, st) {

@@ -50,23 +50,32 @@ function evidence(world: World): Evidence {
   return e;
 }
 
+/** What `world.preemptHook` holds: the same function for every world, calling its installed hook. */
+function preemptViaStore(w: World, name: string, slot?: number): void {
+  evidence(w).preemptHook(w, name, slot);
+}
+
 /**
- * Give `world` its private evidence store and replace its `trace`, `bugs`, `counters`, `ops` and
- * `preemptHook` properties with non-configurable read-only views: `trace`/`bugs`/`counters` return
- * copies (so changing them changes nothing the engine reports), `ops` the frozen ops table,
- * `preemptHook` a function calling the installed hook. Engine-internal (called by createWorld).
+ * Give `world` its private evidence store; its `preemptHook` becomes a non-writable,
+ * non-configurable data property (a function calling the installed hook). `world.trace`/`bugs`/
+ * `counters` are getters of the world's class (lockstate.ts) returning the copies
+ * {@link evidenceCopy} makes, so changing them changes nothing the engine reports; `world.ops` a
+ * getter returning the frozen ops table. Engine-internal (called by createWorld, on a world that
+ * is then made non-extensible).
  */
 export function sealWorldEvidence(world: World, ops: KernelOps, counters: Record<string, number>): void {
   const e: Evidence = { trace: [], bugs: [], counters: { ...counters }, ops: Object.freeze({ ...ops }), preemptHook: () => {} };
   EVIDENCE.set(world, e);
-  const view = (get: () => unknown): PropertyDescriptor => ({ get, enumerable: true, configurable: false });
-  Object.defineProperties(world, {
-    trace: view(() => e.trace.slice()),
-    bugs: view(() => e.bugs.slice()),
-    counters: view(() => ({ ...e.counters })),
-    ops: view(() => e.ops),
-    preemptHook: { value: (w: World, name: string, slot?: number) => evidence(w).preemptHook(w, name, slot), writable: false, enumerable: true, configurable: false },
-  });
+  Object.defineProperty(world, 'preemptHook', { value: preemptViaStore, writable: false, enumerable: true, configurable: false });
+}
+
+/** A copy of the world's trace, bugs or counters (what `world.trace`/`bugs`/`counters` show). */
+export function evidenceCopy(world: World, what: 'trace'): TraceEvent[];
+export function evidenceCopy(world: World, what: 'bugs'): Bug[];
+export function evidenceCopy(world: World, what: 'counters'): Record<string, number>;
+export function evidenceCopy(world: World, what: 'trace' | 'bugs' | 'counters'): unknown {
+  const e = evidence(world);
+  return what === 'counters' ? { ...e.counters } : e[what].slice();
 }
 
 /** Install the schedule hook run at each preemption point (engine-internal; run.ts). */

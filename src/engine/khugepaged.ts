@@ -116,11 +116,11 @@ import {
   reportBug,
   spin_lock,
   spin_unlock,
-  withFrame,
 } from './locks.ts';
 import { FAULT_FLAG_ALLOW_RETRY, do_swap_page, lru_add_drain, type vm_fault } from './memory.ts';
 import { preempt_point } from './actors.ts';
 import { bumpCounter, opsOf } from './evidence.ts';
+import { attemptOf, coreOfKnown, currentOf, withFrame } from './lockstate.ts';
 import { count_vm_event, traceEvent, THP_SCAN_EXCEED_NONE_PTE, THP_SCAN_EXCEED_SWAP_PTE, THP_SCAN_EXCEED_SHARED_PTE, THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED } from './trace.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ export function hpage_collapse_scan_pmd(
   if (impl === hpage_collapse_scan_pmd) impl = KERNELS[world.kernel].hpage_collapse_scan_pmd;
   return withFrame(world, 'hpage_collapse_scan_pmd', () => {
     const snap = checkScanEntry(world);
-    const a = world.attempt;
+    const a = attemptOf(world);
     const calls0 = a.collapseCalls;
     const collapsed0 = a.collapsed;
     const allocated0 = a.allocated;
@@ -245,7 +245,7 @@ export function __collapse_huge_page_swapin(mm: mm_struct, vma: vm_area_struct, 
   let impl = opsOf(world).__collapse_huge_page_swapin;
   if (impl === __collapse_huge_page_swapin) impl = KERNELS[world.kernel].__collapse_huge_page_swapin;
   return withFrame(world, '__collapse_huge_page_swapin', () => {
-    const t = world.current;
+    const t = coreOfKnown(currentOf(world));
     const prevDepth = t.swapinDepth;
     const snap = checkSwapinEntry(world);
     t.swapinDepth = t.stack.length;
@@ -605,7 +605,7 @@ function swapinImpl(variant: SwapinVariant, mm: mm_struct, vma: vm_area_struct, 
         break out;
       }
       swapped_in++;
-      mm.world.attempt.swappedIn++;
+      attemptOf(mm.world).swappedIn++;
     }
 
     if (pte) pte_unmap(pte);
@@ -683,7 +683,7 @@ export function alloc_charge_folio(foliop: Ref<folio | null>, mm: mm_struct, _cc
   f.locked = true;
   foliop.value = f;
   count_vm_event(mm, THP_COLLAPSE_ALLOC);
-  world.attempt.allocated++;
+  attemptOf(world).allocated++;
   traceEvent(world, 'alloc_folio', { order: 9, ok: true, pfn: f.pfn });
   return SCAN_SUCCEED;
 }
@@ -889,8 +889,9 @@ function __collapse_huge_page_copy(mm: mm_struct, pte: pte_ptr, huge: folio, iso
 export function collapse_huge_page(mm: mm_struct, address: number, referenced: number, unmapped: number, cc: collapse_control): number {
   const world = mm.world;
   return withFrame(world, 'collapse_huge_page', () => {
-    world.attempt.collapseCalls++;
-    world.attempt.lastScanPhase = SCAN_SUCCEED;
+    const a = attemptOf(world);
+    a.collapseCalls++;
+    a.lastScanPhase = SCAN_SUCCEED;
     const pmd: Ref<pmd_t | null> = { value: null };
     const vma: Ref<vm_area_struct | null> = { value: null };
     const folio: Ref<folio | null> = { value: null };
@@ -983,7 +984,7 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
         spin_unlock(mm.pmd_ptl);
         traceEvent(world, 'install_pmd', { pmd: p.index, pfn: huge.pfn });
         folio.value = null;
-        world.attempt.collapsed++;
+        a.collapsed++;
         result = SCAN_SUCCEED;
       }
       mmap_write_unlock(mm);
@@ -995,7 +996,7 @@ export function collapse_huge_page(mm: mm_struct, address: number, referenced: n
       bumpCounter(world, 'huge_alloc_then_freed');
       traceEvent(world, 'free_folio', { order: 9, pfn: f.pfn, why: 'collapse failed' });
     }
-    world.attempt.lastCollapse = result;
+    a.lastCollapse = result;
     trace_mm_collapse_huge_page(mm, result === SCAN_SUCCEED, result);
     return result;
   });
@@ -1151,7 +1152,7 @@ export function madvise_collapse(vma: vm_area_struct, prev: Ref<vm_area_struct |
       if (!mmap_locked.value) mmap_read_lock(mm);
     }
     const ret = thps === ranges ? 0 : madvise_collapse_errno(last_fail);
-    world.attempt.madvise = { thps, ranges, last_fail, mmap_locked: mmap_locked.value, results };
+    attemptOf(world).madvise = { thps, ranges, last_fail, mmap_locked: mmap_locked.value, results };
     return ret;
   });
 }

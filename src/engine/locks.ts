@@ -25,6 +25,26 @@ import { scan_result_name } from './scan_result.ts';
 import { HPAGE_PMD_NR, pteIndex } from './mm.ts';
 import { traceEvent } from './trace.ts';
 import { recordBug, appendTo, removeFrom, callPreemptHook } from './evidence.ts';
+import {
+  makeThread,
+  coreOf,
+  coreOfKnown,
+  rwCoreOf,
+  checkSpinlock,
+  ownerOf,
+  setOwner,
+  makeMapping,
+  mappingCore,
+  mappingCoreIf,
+  type MappingCore,
+  currentOf,
+  runState,
+  spinCurrent,
+  switchTo,
+  attemptRunning,
+  threadsOf,
+  type ThreadCore,
+} from './lockstate.ts';
 
 
 /** Thrown when a thread would sleep forever (e.g. `mmap_write_lock` while holding it for read). */
@@ -35,58 +55,50 @@ export class KernelHang extends Error {
   }
 }
 
-/** A fresh thread state. */
+/**
+ * A fresh thread. Its lock state is read-only from outside: only the lock functions change it
+ * (the engine keeps it private, see lockstate.ts).
+ */
 export function newThread(name: string): ThreadState {
-  return {
-    name,
-    mmapRead: 0,
-    mmapWrite: false,
-    mappings: [],
-    spinlocks: [],
-    stack: [name],
-    released: new Set(),
-    lruPending: [],
-    mmapLeakReported: false,
-    swapinDepth: -1,
-  };
+  return makeThread(name);
 }
 
 /** Get (or create) the thread called `name`. */
 export function getThread(world: World, name: string): ThreadState {
-  let t = world.threads.get(name);
+  const threads = threadsOf(world);
+  let t = threads.get(name);
   if (!t) {
-    t = newThread(name);
-    world.threads.set(name, t);
+    t = makeThread(name);
+    threads.set(name, t);
   }
   return t;
 }
 
-/** Run `fn` as thread `t` (the world's `current` is switched and restored). */
-export function runAs<T>(world: World, t: ThreadState, fn: () => T): T {
-  const prev = world.current;
-  world.current = t;
+/** Run `fn` as `t` (engine-internal: actors, the migration thread, the attempt itself). */
+export function runAsThread<T>(world: World, t: ThreadState, fn: () => T): T {
+  const prev = switchTo(world, t);
   try {
     return fn();
   } finally {
-    world.current = prev;
+    switchTo(world, prev);
   }
 }
 
-/** Run `fn` with `name` pushed on the current thread's call path. */
-export function withFrame<T>(world: World, name: string, fn: () => T): T {
-  const st = world.current.stack;
-  const depth = st.length;
-  appendTo(st, name);
-  try {
-    return fn();
-  } finally {
-    st.length = depth;
+/**
+ * Run `fn` as thread `t` (the world's `current` is switched and restored) — for tests and tools,
+ * between attempts. While an attempt runs only the engine switches threads: code under test
+ * cannot run part of itself as another thread whose leaks nobody checks (hostile round 6).
+ */
+export function runAs<T>(world: World, t: ThreadState, fn: () => T): T {
+  if (attemptRunning(world)) {
+    throw new Error('runAs: a collapse attempt is running; only the engine switches threads during an attempt (call runAs between attempts, in tests)');
   }
+  return runAsThread(world, t, fn);
 }
 
 /** Record a bug (with the current call path) and a `bug` trace event. */
 export function reportBug(world: World, kind: BugKind, message: string): Bug {
-  const bug: Bug = { kind, message, path: world.current.stack.slice() };
+  const bug: Bug = { kind, message, path: coreOfKnown(world.current).stack.slice() };
   recordBug(world, bug);
   traceEvent(world, 'bug', { kind, message });
   return bug;
@@ -101,7 +113,7 @@ function lockEvent(world: World, name: Parameters<typeof traceEvent>[1], args: R
 }
 
 function where(world: World): string {
-  const st = world.current.stack;
+  const st = coreOfKnown(world.current).stack;
   return st[st.length - 1];
 }
 
@@ -109,19 +121,28 @@ function where(world: World): string {
 // mmap_lock (rwsem)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The mm's mmap_lock state, found through the world (so a look-alike `mm` carrying its own
+ * `mmap_lock` object changes nothing; the lock's own world and running thread are used, never a
+ * look-alike world's) — engine-private.
+ */
+function mmapLockOf(mm: mm_struct) {
+  return rwCoreOf(mm.world.mm.mmap_lock);
+}
+
 /** Does thread `t` hold the mm's mmap_lock for read? */
 export function holdsMmapRead(mm: mm_struct, t: ThreadState): boolean {
-  return (mm.mmap_lock.readers.get(t.name) ?? 0) > 0;
+  return (mmapLockOf(mm).readers.get(t) ?? 0) > 0;
 }
 
 /** Does thread `t` hold the mm's mmap_lock for write? */
 export function holdsMmapWrite(mm: mm_struct, t: ThreadState): boolean {
-  return mm.mmap_lock.writer === t;
+  return mmapLockOf(mm).writer === t;
 }
 
 /** Is the mmap_lock held for write by anyone? */
 export function mmapWriteHeld(mm: mm_struct): boolean {
-  return mm.mmap_lock.writer !== null;
+  return mmapLockOf(mm).writer !== null;
 }
 
 /**
@@ -131,9 +152,10 @@ export function mmapWriteHeld(mm: mm_struct): boolean {
  * @see https://elixir.bootlin.com/linux/v6.17/source/include/linux/mmap_lock.h
  */
 export function mmap_read_lock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = world.current;
-  const lock = mm.mmap_lock;
+  const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
   if (lock.writer === t) {
     reportBug(world, 'deadlock', `${where(world)}: mmap_read_lock while this thread holds mmap_lock for write — it would wait for itself forever`);
     throw new KernelHang('mmap_read_lock while holding mmap_lock for write');
@@ -142,7 +164,7 @@ export function mmap_read_lock(mm: mm_struct): void {
     reportBug(world, 'deadlock', `${where(world)}: mmap_read_lock while ${lock.writer.name} holds mmap_lock for write and never releases it`);
     throw new KernelHang('mmap_read_lock blocked forever');
   }
-  const n = lock.readers.get(t.name) ?? 0;
+  const n = lock.readers.get(t) ?? 0;
   if (n > 0) {
     reportBug(
       world,
@@ -150,40 +172,41 @@ export function mmap_read_lock(mm: mm_struct): void {
       `${where(world)}: mmap_read_lock taken again while this thread already holds mmap_lock for read (it was never released — a leaked lock); an rwsem's read side is not recursive`,
     );
   }
-  lock.readers.set(t.name, n + 1);
-  t.mmapRead = n + 1;
-  t.mmapLeakReported = false;
-  t.released.delete('mmap_lock:read');
+  lock.readers.set(t, n + 1);
+  c.mmapRead = n + 1;
+  c.mmapLeakReported = false;
+  c.released.delete('mmap_lock:read');
   lockEvent(world, 'mmap_read_lock', { by: where(world) });
 }
 
 /** `mmap_read_trylock(mm)` — take it for read unless a writer holds it. */
 export function mmap_read_trylock(mm: mm_struct): boolean {
-  if (mm.mmap_lock.writer) return false;
+  if (mmapLockOf(mm).writer) return false;
   mmap_read_lock(mm);
   return true;
 }
 
 /** `mmap_read_unlock(mm)` — release a read hold. Releasing one not held is reported. */
 export function mmap_read_unlock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = world.current;
-  const lock = mm.mmap_lock;
-  const n = lock.readers.get(t.name) ?? 0;
+  const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
+  const n = lock.readers.get(t) ?? 0;
   if (n === 0) {
     if (lock.writer === t) {
       reportBug(world, 'unlock-not-held', `${where(world)}: mmap_read_unlock while holding mmap_lock for write (use mmap_write_unlock)`);
-    } else if (t.released.has('mmap_lock:read')) {
+    } else if (c.released.has('mmap_lock:read')) {
       reportBug(world, 'double-unlock', `${where(world)}: mmap_read_unlock of mmap_lock that this thread already released (double unlock)`);
     } else {
       reportBug(world, 'unlock-not-held', `${where(world)}: mmap_read_unlock of mmap_lock that this thread does not hold`);
     }
     return;
   }
-  if (n === 1) lock.readers.delete(t.name);
-  else lock.readers.set(t.name, n - 1);
-  t.mmapRead = n - 1;
-  if (n === 1) t.released.add('mmap_lock:read');
+  if (n === 1) lock.readers.delete(t);
+  else lock.readers.set(t, n - 1);
+  c.mmapRead = n - 1;
+  if (n === 1) c.released.add('mmap_lock:read');
   lockEvent(world, 'mmap_read_unlock', { by: where(world) });
 }
 
@@ -193,10 +216,11 @@ export function mmap_read_unlock(mm: mm_struct): void {
  * attempt stops ({@link KernelHang}).
  */
 export function mmap_write_lock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = world.current;
-  const lock = mm.mmap_lock;
-  if ((lock.readers.get(t.name) ?? 0) > 0) {
+  const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
+  if ((lock.readers.get(t) ?? 0) > 0) {
     reportBug(
       world,
       'deadlock',
@@ -209,35 +233,36 @@ export function mmap_write_lock(mm: mm_struct): void {
     throw new KernelHang('mmap_write_lock twice');
   }
   if (lock.writer || lock.readers.size > 0) {
-    const who = lock.writer ? lock.writer.name : [...lock.readers.keys()].join(', ');
+    const who = lock.writer ? lock.writer.name : [...lock.readers.keys()].map((r) => r.name).join(', ');
     reportBug(world, 'deadlock', `${where(world)}: mmap_write_lock waits forever for ${who}, which never releases mmap_lock`);
     throw new KernelHang('mmap_write_lock blocked forever');
   }
   lock.writer = t;
-  t.mmapWrite = true;
-  t.released.delete('mmap_lock:write');
+  c.mmapWrite = true;
+  c.released.delete('mmap_lock:write');
   lockEvent(world, 'mmap_write_lock', { by: where(world) });
 }
 
 /** `mmap_write_unlock(mm)`. Releasing one not held is reported. */
 export function mmap_write_unlock(mm: mm_struct): void {
-  const world = mm.world;
-  const t = world.current;
-  const lock = mm.mmap_lock;
+  const lock = mmapLockOf(mm);
+  const world = lock.world;
+  const t = lock.run.current;
+  const c = coreOfKnown(t);
   if (lock.writer !== t) {
-    const kind = t.released.has('mmap_lock:write') ? 'double-unlock' : 'unlock-not-held';
+    const kind = c.released.has('mmap_lock:write') ? 'double-unlock' : 'unlock-not-held';
     reportBug(world, kind, `${where(world)}: mmap_write_unlock of mmap_lock that this thread does not hold for write`);
     return;
   }
   lock.writer = null;
-  t.mmapWrite = false;
-  t.released.add('mmap_lock:write');
+  c.mmapWrite = false;
+  c.released.add('mmap_lock:write');
   lockEvent(world, 'mmap_write_unlock', { by: where(world) });
 }
 
 /** `mmap_assert_locked(mm)` — lockdep assertion: read or write held by this thread. */
 export function mmap_assert_locked(mm: mm_struct): void {
-  const t = mm.world.current;
+  const t = currentOf(mm.world);
   if (!holdsMmapRead(mm, t) && !holdsMmapWrite(mm, t)) {
     reportBug(mm.world, 'contract', `${where(mm.world)}: mmap_assert_locked failed — mmap_lock not held`);
   }
@@ -245,7 +270,7 @@ export function mmap_assert_locked(mm: mm_struct): void {
 
 /** `mmap_assert_write_locked(mm)`. */
 export function mmap_assert_write_locked(mm: mm_struct): void {
-  if (!holdsMmapWrite(mm, mm.world.current)) {
+  if (!holdsMmapWrite(mm, currentOf(mm.world))) {
     reportBug(mm.world, 'contract', `${where(mm.world)}: mmap_assert_write_locked failed — mmap_lock not held for write`);
   }
 }
@@ -256,35 +281,40 @@ export function mmap_assert_write_locked(mm: mm_struct): void {
 
 /** `spin_lock(lock)`. Taking a spinlock the thread already holds is an AA deadlock. */
 export function spin_lock(lock: spinlock_t): void {
+  checkSpinlock(lock, 'spin_lock');
   const world = lock.world;
-  const t = world.current;
-  if (lock.owner === t) {
+  const t = spinCurrent(lock);
+  const c = coreOfKnown(t);
+  const owner = ownerOf(lock);
+  if (owner === t) {
     reportBug(world, 'deadlock', `${where(world)}: spin_lock(${lock.name}) while already holding it (AA deadlock)`);
     throw new KernelHang(`spin_lock(${lock.name}) twice`);
   }
-  if (lock.owner) {
-    reportBug(world, 'deadlock', `${where(world)}: spin_lock(${lock.name}) held by ${lock.owner.name} forever`);
+  if (owner) {
+    reportBug(world, 'deadlock', `${where(world)}: spin_lock(${lock.name}) held by ${owner.name} forever`);
     throw new KernelHang(`spin_lock(${lock.name}) blocked`);
   }
-  lock.owner = t;
-  appendTo(t.spinlocks, lock);
-  t.released.delete(lock.name);
+  setOwner(lock, t);
+  appendTo(c.spinlocks, lock);
+  c.released.delete(lock.name);
   lockEvent(world, 'ptl_lock', { lock: lock.name });
 }
 
 /** `spin_unlock(lock)`. Releasing one not held (or twice) is reported. */
 export function spin_unlock(lock: spinlock_t): void {
+  checkSpinlock(lock, 'spin_unlock');
   const world = lock.world;
-  const t = world.current;
-  if (lock.owner !== t) {
-    const kind = t.released.has(lock.name) ? 'double-unlock' : 'unlock-not-held';
+  const t = spinCurrent(lock);
+  const c = coreOfKnown(t);
+  if (ownerOf(lock) !== t) {
+    const kind = c.released.has(lock.name) ? 'double-unlock' : 'unlock-not-held';
     reportBug(world, kind, `${where(world)}: spin_unlock(${lock.name}) of a lock this thread does not hold${kind === 'double-unlock' ? ' (double unlock)' : ''}`);
     return;
   }
-  lock.owner = null;
-  const i = t.spinlocks.lastIndexOf(lock);
-  if (i >= 0) removeFrom(t.spinlocks, i);
-  t.released.add(lock.name);
+  setOwner(lock, null);
+  const i = c.spinlocks.lastIndexOf(lock);
+  if (i >= 0) removeFrom(c.spinlocks, i);
+  c.released.add(lock.name);
   lockEvent(world, 'ptl_unlock', { lock: lock.name });
 }
 
@@ -293,10 +323,26 @@ export function spin_unlock(lock: spinlock_t): void {
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * The engine-private state of the mapping a pointer names (TypeError for a look-alike mapping
+ * object: a forged `{ live: true, thread }` cannot pass a read's checks).
+ */
+function ptrCore(p: pte_ptr): MappingCore {
+  const mc = mappingCoreIf(p.map);
+  if (mc === null) throw new TypeError('pte_t pointer: its mapping is not one pte_offset_map*() made');
+  return mc;
+}
+
+/**
  * `pte_t *` — a pointer to one entry of a mapped PTE table. C pointer arithmetic becomes
  * `pte.add(i)` (`pte + i`) and `pte.next()` (`pte + 1`, the loop's `_pte++`); `pte.index` is
  * the slot (0..511) and `a.index < b.index` compares pointers. Read through it with
  * {@link ptep_get}; the table must be mapped by the reading thread.
+ *
+ * Whatever a pointer's fields say, what a read checks comes from the engine's private state of
+ * the mapping it names (live? mapped by whom? which table?): `map` must be a mapping that
+ * `pte_offset_map*()` made — a look-alike is refused with a TypeError — and the table read is
+ * that mapping's. Pointing a pointer at another real mapping gains nothing a `pte.add()` on that
+ * mapping's own pointer would not give.
  */
 export class pte_ptr {
   /** The table pointed into. */
@@ -323,11 +369,13 @@ export class pte_ptr {
     return this.index - other.index;
   }
 }
+Object.freeze(pte_ptr.prototype);
 
 function mapTable(world: World, table: PteTable, by: string): PteMapping {
-  const t = world.current;
-  const m: PteMapping = { table, thread: t, live: true, by };
-  appendTo(t.mappings, m);
+  const run = runState(world);
+  const t = run.current;
+  const m = makeMapping(table, t, by, run);
+  appendTo(coreOfKnown(t).mappings, m);
   lockEvent(world, 'pte_map', { by, table: table.id });
   return m;
 }
@@ -351,7 +399,7 @@ function resolvePtl(ptl: spinlock_t | Ref<spinlock_t | null> | null | undefined)
  * Pair with {@link pte_unmap}.
  */
 export function pte_offset_map(pmd: pmd_t, addr: number): pte_ptr | null {
-  return doMap(pmd.mm, pmd, addr, pmd.mm.world.current.stack[pmd.mm.world.current.stack.length - 1]);
+  return doMap(pmd.mm, pmd, addr, where(pmd.mm.world));
 }
 
 /**
@@ -390,21 +438,23 @@ export function pte_offset_map_lock(mm: mm_struct, pmd: pmd_t | null, addr: numb
  */
 export function pte_unmap(pte: pte_ptr | null): void {
   if (!pte) return;
-  const world = pte.table.world;
-  const m = pte.map;
-  if (!m.live) {
+  const mc = ptrCore(pte);
+  const table = mc.table;
+  const world = table.world;
+  const m = mc.mapping;
+  if (!mc.live) {
     reportBug(world, 'double-unlock', `${where(world)}: pte_unmap of a PTE table mapping that was already unmapped (double unmap)`);
     return;
   }
-  if (m.thread !== world.current) {
+  if (m.thread !== mc.run.current) {
     reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap of a mapping made by ${m.thread.name}`);
     return;
   }
-  m.live = false;
-  const ms = m.thread.mappings;
+  mc.live = false;
+  const ms = coreOfKnown(m.thread).mappings;
   const i = ms.lastIndexOf(m);
   if (i >= 0) removeFrom(ms, i);
-  lockEvent(world, 'pte_unmap', { table: pte.table.id });
+  lockEvent(world, 'pte_unmap', { table: table.id });
 }
 
 /**
@@ -413,18 +463,18 @@ export function pte_unmap(pte: pte_ptr | null): void {
  */
 export function pte_unmap_unlock(pte: pte_ptr, ptl: spinlock_t | Ref<spinlock_t | null> | null): void {
   const lock = resolvePtl(ptl);
-  const world = pte.table.world;
+  const world = ptrCore(pte).table.world;
   if (lock) spin_unlock(lock);
   else reportBug(world, 'unlock-not-held', `${where(world)}: pte_unmap_unlock with no lock (ptl is null)`);
   pte_unmap(pte);
 }
 
 function badRead(pte: pte_ptr, fn: string): void {
-  const world = pte.table.world;
-  const m = pte.map;
-  const why = !m.live
-    ? `its mapping (made by ${m.by}) was already unmapped`
-    : `it was mapped by ${m.thread.name}, not by ${world.current.name}`;
+  const mc = ptrCore(pte);
+  const world = mc.table.world;
+  const why = !mc.live
+    ? `its mapping (made by ${mc.by}) was already unmapped`
+    : `it was mapped by ${mc.thread.name}, not by ${mc.run.current.name}`;
   reportBug(world, 'pte-read-unmapped', `${where(world)}: ${fn} of slot ${pte.index} through a PTE pointer whose table is not mapped: ${why}`);
 }
 
@@ -432,26 +482,30 @@ function outOfRange(pte: pte_ptr, fn: string): never {
   throw new RangeError(`${fn}: PTE pointer index ${pte.index} is outside the table (0..${HPAGE_PMD_NR - 1}) — a loop ran past the end`);
 }
 
+
+/** The PTE read behind ptep_get/ptep_get_lockless (plain loads once the mapping is checked). */
+function readPte(p: pte_ptr, fn: string): pte_t {
+  const mc = ptrCore(p);
+  const i = p.index;
+  const run = mc.run;
+  const c = run.currentCore;
+  if (c.swapinDepth === c.stack.length) swapinPoint(mc.table.world, i);
+  if (!mc.live || mc.thread !== run.current) badRead(p, fn);
+  if (!(i >= 0 && i < HPAGE_PMD_NR)) outOfRange(p, fn);
+  return mc.table.ptes[i];
+}
+
 /**
  * `ptep_get(pte)` — read the entry `pte` points to (the table must be mapped by this thread;
  * otherwise a `pte-read-unmapped` bug is recorded and the stale value returned).
  */
 export function ptep_get(pte: pte_ptr): pte_t {
-  const m = pte.map;
-  const i = pte.index;
-  const t = pte.table.world.current;
-  if (t.swapinDepth === t.stack.length) swapinPoint(pte);
-  if (!m.live || m.thread !== t) badRead(pte, 'ptep_get');
-  if (i < 0 || i >= HPAGE_PMD_NR) outOfRange(pte, 'ptep_get');
-  return pte.table.ptes[i];
+  return readPte(pte, 'ptep_get');
 }
 
 /** Inside `__collapse_huge_page_swapin` (its own code, not a callee), a read is the point `swapin:<slot>`. */
-function swapinPoint(pte: pte_ptr): void {
-  if (pte.index >= 0 && pte.index < HPAGE_PMD_NR) {
-    const world = pte.table.world;
-    callPreemptHook(world, 'swapin', pte.index);
-  }
+function swapinPoint(world: World, index: number): void {
+  if (index >= 0 && index < HPAGE_PMD_NR) callPreemptHook(world, 'swapin', index);
 }
 
 /**
@@ -460,12 +514,7 @@ function swapinPoint(pte: pte_ptr): void {
  * `swapin:<slot>`: scheduled actors run just before the slot is read.
  */
 export function ptep_get_lockless(pte: pte_ptr): pte_t {
-  const m = pte.map;
-  const t = pte.table.world.current;
-  if (t.swapinDepth === t.stack.length) swapinPoint(pte);
-  if (!m.live || m.thread !== t) badRead(pte, 'ptep_get_lockless');
-  if (pte.index < 0 || pte.index >= HPAGE_PMD_NR) outOfRange(pte, 'ptep_get_lockless');
-  return pte.table.ptes[pte.index];
+  return readPte(pte, 'ptep_get_lockless');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,8 +531,8 @@ export interface LockSnapshot {
 
 /** Snapshot the current thread's locks. */
 export function lockSnapshot(world: World): LockSnapshot {
-  const t = world.current;
-  return { read: t.mmapRead, write: t.mmapWrite, mappings: t.mappings.length, spinlocks: t.spinlocks.length };
+  const c = coreOfKnown(currentOf(world));
+  return { read: c.mmapRead, write: c.mmapWrite, mappings: c.mappings.length, spinlocks: c.spinlocks.length };
 }
 
 /**
@@ -505,7 +554,7 @@ export function checkSwapinEntry(world: World): LockSnapshot {
  * held for read.
  */
 export function checkSwapinExit(world: World, before: LockSnapshot, result: number): void {
-  const t = world.current;
+  const t: ThreadCore = coreOfKnown(currentOf(world));
   const name = scan_result_name(result);
   if (t.mappings.length > before.mappings) {
     reportBug(world, 'contract', `__collapse_huge_page_swapin returned ${name} with a PTE table still mapped (its contract: returns without pte mapped; pte_offset_map also holds rcu_read_lock)`);
@@ -536,7 +585,7 @@ export function checkScanEntry(world: World): LockSnapshot {
  * otherwise `*mmap_locked` is still true and the lock still held.
  */
 export function checkScanExit(world: World, before: LockSnapshot, result: number, mmapLocked: boolean, calledCollapse: boolean): void {
-  const t = world.current;
+  const t: ThreadCore = coreOfKnown(currentOf(world));
   const name = scan_result_name(result);
   if (t.mappings.length > before.mappings && !t.mappings.every((m) => m.by === '__collapse_huge_page_swapin')) {
     reportBug(world, 'contract', `hpage_collapse_scan_pmd returned ${name} with a PTE table still mapped (pte_unmap_unlock missing on this path)`);
@@ -564,27 +613,28 @@ export function checkScanExit(world: World, before: LockSnapshot, result: number
  */
 export function threadExit(world: World, t: ThreadState, hung = false): void {
   const ended = hung ? 'hung' : 'finished the attempt';
-  runAs(world, t, () => {
-    const mm = world.mm;
-    if (t.mmapRead > 0) {
-      reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding mmap_lock for read${t.mmapRead > 1 ? ` (${t.mmapRead} times)` : ''}: every later mmap_write_lock (munmap, mprotect, the next collapse) would hang`);
-      mm.mmap_lock.readers.delete(t.name);
-      t.mmapRead = 0;
+  const c = coreOf(t);
+  runAsThread(world, t, () => {
+    const lock = mmapLockOf(world.mm);
+    if (c.mmapRead > 0) {
+      reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding mmap_lock for read${c.mmapRead > 1 ? ` (${c.mmapRead} times)` : ''}: every later mmap_write_lock (munmap, mprotect, the next collapse) would hang`);
+      lock.readers.delete(t);
+      c.mmapRead = 0;
     }
-    if (t.mmapWrite) {
+    if (c.mmapWrite) {
       reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding mmap_lock for write`);
-      mm.mmap_lock.writer = null;
-      t.mmapWrite = false;
+      if (lock.writer === t) lock.writer = null;
+      c.mmapWrite = false;
     }
-    for (const l of t.spinlocks) {
+    for (const l of c.spinlocks) {
       reportBug(world, 'leaked-lock', `${t.name} ${ended} still holding spinlock ${l.name}`);
-      l.owner = null;
+      if (ownerOf(l) === t) setOwner(l, null);
     }
-    t.spinlocks = [];
-    for (const m of t.mappings) {
+    c.spinlocks = [];
+    for (const m of c.mappings) {
       reportBug(world, 'pte-mapping-leaked', `${t.name} ${ended} with a PTE table still mapped (mapped in ${m.by}, never pte_unmap()ed; the RCU read section never ends)`);
-      m.live = false;
+      mappingCore(m).live = false;
     }
-    t.mappings = [];
+    c.mappings = [];
   });
 }

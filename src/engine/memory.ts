@@ -85,12 +85,12 @@ import {
   ptep_get,
   mmap_read_unlock,
   reportBug,
-  runAs,
+  runAsThread,
   getThread,
-  withFrame,
 } from './locks.ts';
+import { attemptOf, coreOfKnown, withFrame } from './lockstate.ts';
 import { traceEvent } from './trace.ts';
-import { bumpCounter } from './evidence.ts';
+import { appendTo, bumpCounter } from './evidence.ts';
 
 // ---------------------------------------------------------------------------------------------
 // vm_fault
@@ -153,7 +153,7 @@ function isCollapsePath(world: World): boolean {
  */
 export function folio_add_lru(world: World, f: folio): void {
   f._refcount++;
-  world.current.lruPending.push(f);
+  appendTo(coreOfKnown(world.current).lruPending, f);
 }
 
 /**
@@ -168,12 +168,13 @@ export function lru_add_drain(mmOrWorld?: mm_struct | World): void {
 }
 
 function drainThread(t: ThreadState): void {
-  for (const f of t.lruPending as folio[]) {
+  const c = coreOfKnown(t);
+  for (const f of c.lruPending as folio[]) {
     if (f.freed) continue;
     f.lru = true;
     f._refcount--;
   }
-  t.lruPending = [];
+  c.lruPending = [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ export function migration_entry_wait(mm: mm_struct, pmd: pmd_t, address: number)
   if (!is_swap_pte(pte) || !is_migration_entry(pte_to_swp_entry(pte))) return;
   // migration_entry_wait_on_locked(): sleep on the folio lock; the migration thread finishes.
   const mig = getThread(world, 'migration');
-  runAs(world, mig, () => {
+  runAsThread(world, mig, () => {
     completeMigration(world, pmd, slot);
     traceEvent(world, 'actor', { actor: 'migration_finish', slot, before: classifyPte(pte), after: classifyPte(pmdTable(pmd)!.ptes[slot]), note: 'the migration ends; the waiter in migration_entry_wait wakes up' });
   });
@@ -418,7 +419,7 @@ export function do_swap_page(vmf: vm_fault): number {
     const entry = pte_to_swp_entry(orig);
     const nonSwap = non_swap_entry(entry);
     if (isCollapsePath(world)) {
-      world.attempt.doSwapPageCalls.push({ slot, entry: formatPte(orig), non_swap: nonSwap });
+      appendTo(attemptOf(world).doSwapPageCalls, { slot, entry: formatPte(orig), non_swap: nonSwap });
       if (nonSwap) {
         reportBug(
           world,
@@ -483,7 +484,7 @@ function swapInReal(world: World, vmf: vm_fault, entry: ReturnType<typeof pte_to
   folio_unlock(f);
   pte_unmap_unlock(ptep, ptl);
   if (isCollapsePath(world)) {
-    world.attempt.realSwapins++;
+    attemptOf(world).realSwapins++;
     bumpCounter(world, 'swapins');
   }
   traceEvent(world, 'swap_in', { slot, offset, content });

@@ -75,6 +75,7 @@ import {
 import { type LayoutItem, isNoTable, swapDeviceOf, swapKindHasUffd } from './layout.ts';
 import { newCounters } from './trace.ts';
 import { sealWorldEvidence } from './evidence.ts';
+import { expectedOf, makeRwSemaphore, makeSpinlock, newWorldObject } from './lockstate.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Geometry
@@ -432,11 +433,17 @@ export function set_pte_at(table: PteTable, index: number, pte: pte_t): void {
   table.ptes[index] = pte;
 }
 
+const FIXED: PropertyDescriptor = Object.freeze({ writable: false, configurable: false });
+
 /** A new, empty PTE table. */
 export function newPteTable(world: World, pmdIndex: number): PteTable {
   const id = world.nextTableId++;
   const ptes: pte_t[] = new Array(HPAGE_PMD_NR).fill(PTE_NONE);
-  return { id, ptes, ptl: { name: pmdIndex === 0 ? 'ptl' : `ptl[${pmdIndex}]`, owner: null, world }, world, pmdIndex };
+  const table: PteTable = { id, ptes, ptl: makeSpinlock(pmdIndex === 0 ? 'ptl' : `ptl[${pmdIndex}]`, world), world, pmdIndex };
+  // The lock and the world a table points to are fixed (learner code cannot hand the engine a
+  // look-alike lock through the table); `ptes` stays swappable for observe.ts's read watcher.
+  Object.defineProperties(table, { id: FIXED, ptl: FIXED, world: FIXED, pmdIndex: FIXED });
+  return table;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,7 +686,7 @@ export function materializeKind(world: World, pmdIndex: number, slot: number, ki
     }
   }
   set_pte_at(table, slot, pte);
-  world.expected[pmdIndex][slot] = expectedContentFor(kind, content);
+  expectedOf(world)[pmdIndex][slot] = expectedContentFor(kind, content);
   world.layouts[pmdIndex][slot] = kind;
   return pte;
 }
@@ -750,7 +757,9 @@ export function expandLayout(items: readonly LayoutItem[]): string[] {
 /** Build the state of a world (engine-internal; use `makeWorld` from run.ts). */
 export function createWorld(args: CreateWorldArgs): World {
   const nPmds = args.layouts.length;
-  const world = {
+  // The world's class (lockstate.ts) holds its run state privately and shows read-only views.
+  const world = newWorldObject(args.mainThread, newAttempt(), args.schedule.length);
+  Object.assign(world, {
     options: args.options,
     kernel: args.options.kernel,
     knobs: args.knobs,
@@ -760,18 +769,11 @@ export function createWorld(args: CreateWorldArgs): World {
     nextFolioId: 1,
     nextTableId: 1,
     schedule: args.schedule,
-    scheduleDone: args.schedule.map(() => false),
-    threads: new Map<string, ThreadState>(),
-    current: args.mainThread,
-    collapseThread: null,
-    attempt: newAttempt(),
-    expected: [] as (string | null)[][],
     layouts: [] as string[][],
     reachedPoints: new Set<string>(),
-  } as unknown as World;
+  });
   sealWorldEvidence(world, args.ops, newCounters());
   (world as { swap: swap_info_struct }).swap = world.swap_info[0];
-  world.threads.set(args.mainThread.name, args.mainThread);
   const zeroFolio: folio = {
     id: 0, pfn: ZERO_PFN, nr_pages: 1, pages: [], _refcount: 1, _mapcount: 0, lru: false, locked: false,
     young: false, referenced: false, swapcache: false, anon: false, nid: 0, zone_device: false, hwpoison: false,
@@ -783,9 +785,9 @@ export function createWorld(args: CreateWorldArgs): World {
   world.pages.set(ZERO_PFN, zp);
   const mm: mm_struct = {
     world,
-    mmap_lock: { readers: new Map(), writer: null },
+    mmap_lock: makeRwSemaphore(world),
     pmds: [],
-    pmd_ptl: { name: 'pmd_lock', owner: null, world },
+    pmd_ptl: makeSpinlock('pmd_lock', world),
   };
   world.mm = mm;
   world.vma = {
@@ -799,7 +801,7 @@ export function createWorld(args: CreateWorldArgs): World {
   world.cc = { is_khugepaged: true, node_load: new Array(MAX_NUMNODES).fill(0), alloc_nmask: [], world };
   for (let p = 0; p < nPmds; p++) {
     const addr = VMA_START + p * HPAGE_PMD_SIZE;
-    world.expected.push(new Array(HPAGE_PMD_NR).fill(null));
+    expectedOf(world).push(new Array(HPAGE_PMD_NR).fill(null));
     if (isNoTable(args.layouts[p])) {
       // no-table: pmd_none — nothing ever faulted in here (the selftest collapse_empty).
       mm.pmds.push({ index: p, addr, entry: { type: 'none' }, mm });
@@ -812,7 +814,14 @@ export function createWorld(args: CreateWorldArgs): World {
     const kinds = expandLayout(args.layouts[p]);
     for (let s = 0; s < HPAGE_PMD_NR; s++) materializeKind(world, p, s, kinds[s]);
   }
+  // The mm's lock objects and PMD slots, and the VMA's mm, are fixed (hostile round 6: a
+  // submission replaced `mm.mmap_lock`); the PMD entries and the tables' PTEs stay mutable state.
+  Object.freeze(mm.pmds);
+  Object.freeze(mm);
+  Object.freeze(world.vma);
   pinWorldFields(world);
+  // No own property can be added (one would shadow a read-only view of the world's class).
+  Object.preventExtensions(world);
   return world;
 }
 
@@ -820,15 +829,16 @@ export function createWorld(args: CreateWorldArgs): World {
  * The world's fields the engine never reassigns after construction become non-writable and
  * non-configurable, and its settings (options, knobs, schedule) frozen, so learner code handed
  * `mm.world` cannot swap the schedule, the knobs or the kernel side under the grader (red-team
- * round after issue 9). `current`, `collapseThread`, `attempt` and the counters `next*` stay
- * writable: the engine itself reassigns them.
+ * round after issue 9). `current`, `collapseThread`, `attempt`, `threads` and `scheduleDone`
+ * are read-only views over the private run state (lockstate.ts, hostile round 6); the counters
+ * `next*` stay writable: the engine itself reassigns them.
  */
 function pinWorldFields(world: World): void {
   Object.freeze(world.options);
   Object.freeze(world.knobs);
   for (const step of world.schedule) Object.freeze(step);
   Object.freeze(world.schedule);
-  const pinned = ['options', 'kernel', 'knobs', 'swap_info', 'swap', 'zero_page', 'pages', 'schedule', 'scheduleDone',
-    'threads', 'expected', 'layouts', 'reachedPoints', 'mm', 'vma', 'cc'] as const;
+  const pinned = ['options', 'kernel', 'knobs', 'swap_info', 'swap', 'zero_page', 'pages', 'schedule',
+    'layouts', 'reachedPoints', 'mm', 'vma', 'cc'] as const;
   for (const k of pinned) Object.defineProperty(world, k, { writable: false, configurable: false });
 }

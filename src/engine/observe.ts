@@ -7,6 +7,7 @@
  * @module
  */
 import type { World } from './types.ts';
+import { currentFrame } from './lockstate.ts';
 
 /** What {@link watchScanReads} hands back for one PMD. */
 export interface ScanReads {
@@ -33,8 +34,7 @@ export function watchScanReads(world: World): ScanReads[] {
     const proxy = new Proxy(original, {
       get(target, key, receiver) {
         if (on && typeof key === 'string' && /^\d+$/.test(key)) {
-          const st = world.current?.stack;
-          if (st && st[st.length - 1] === 'hpage_collapse_scan_pmd') slots.push(Number(key));
+          if (currentFrame(world) === 'hpage_collapse_scan_pmd') slots.push(Number(key));
         }
         return Reflect.get(target, key, receiver) as unknown;
       },

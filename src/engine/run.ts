@@ -15,11 +15,12 @@ import { createWorld, DEFAULT_KNOBS, HPAGE_PMD_NR, newAttempt } from './mm.ts';
 import {
   KernelHang,
   newThread,
-  runAs,
+  runAsThread,
   threadExit,
   mmap_read_lock,
   mmap_read_unlock,
 } from './locks.ts';
+import { attemptOf, expectedOf, setAttempt, setCollapseThread, threadsOf } from './lockstate.ts';
 import { KERNELS, khugepagedScanMm, madvise_collapse } from './khugepaged.ts';
 import { runPreempt, windowToSchedule } from './actors.ts';
 import { setPreemptHook, evidenceLength, evidenceSince, bumpCounter } from './evidence.ts';
@@ -171,7 +172,7 @@ const ERRNO_NAMES: Record<number, 'EINVAL' | 'EBUSY' | 'EAGAIN' | 'ENOMEM'> = { 
 export function contentsPreserved(world: World): boolean {
   for (const pmd of world.mm.pmds) {
     if (pmd.entry.type !== 'huge') continue;
-    const exp = world.expected[pmd.index];
+    const exp = expectedOf(world)[pmd.index];
     const pages = pmd.entry.folio.pages;
     for (let i = 0; i < HPAGE_PMD_NR; i++) if (pages[i].content !== exp[i]) return false;
   }
@@ -192,16 +193,16 @@ export function collapsedContents(world: World, pmdIndex = 0): (string | null)[]
  */
 export function runCollapse(world: World, opts: { madvise?: boolean } = {}): CollapseReport {
   const madvise = !!opts.madvise;
-  world.attempt = newAttempt();
+  setAttempt(world, newAttempt());
   const { trace: traceStart, bugs: bugsStart } = evidenceLength(world);
   const t = newThread(madvise ? 'madvise' : 'khugepaged');
-  world.threads.set(t.name, t);
-  world.collapseThread = t;
+  threadsOf(world).set(t.name, t);
+  setCollapseThread(world, t);
   let hung = false;
   let result = 0;
   let mmapLocked = true;
   let errno: CollapseReport['errno'];
-  runAs(world, t, () => {
+  runAsThread(world, t, () => {
     try {
       if (!madvise) {
         const r = khugepagedScanMm(world.mm);
@@ -213,7 +214,7 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
         const ret = madvise_collapse(world.vma, prev, world.vma.vm_start, world.vma.vm_end);
         mmap_read_unlock(world.mm);
         errno = ret === 0 ? 0 : ERRNO_NAMES[-ret];
-        const m = world.attempt.madvise!;
+        const m = attemptOf(world).madvise!;
         // The top-level result is the last range attempted (architecture doc, collapse contract).
         result = m.results.length ? m.results[m.results.length - 1] : m.last_fail;
         mmapLocked = m.mmap_locked;
@@ -225,8 +226,8 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
     }
   });
   threadExit(world, t, hung);
-  world.collapseThread = null;
-  const a = world.attempt;
+  setCollapseThread(world, null);
+  const a = attemptOf(world);
   if (!a.collapsed && a.realSwapins) bumpCounter(world, 'wasted_swapins', a.realSwapins);
   const ev = evidenceSince(world, traceStart, bugsStart);
   const report: CollapseReport = {
@@ -251,7 +252,7 @@ export function runCollapse(world: World, opts: { madvise?: boolean } = {}): Col
 /** One {@link PmdReport} per PMD: the last scan of it in this attempt. */
 function pmdReports(world: World): PmdReport[] {
   const last = new Map<number, PmdScan>();
-  for (const s of world.attempt.pmdScans) last.set(s.pmd, s);
+  for (const s of attemptOf(world).pmdScans) last.set(s.pmd, s);
   return world.mm.pmds.map((p) => {
     const s = last.get(p.index);
     return {

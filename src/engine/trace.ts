@@ -10,6 +10,7 @@
  */
 import type { World, TraceEvent } from './types.ts';
 import { appendTraceEvent, bumpCounter, evidenceLength } from './evidence.ts';
+import { coreOfKnown } from './lockstate.ts';
 
 /** Every event name the engine emits. */
 export const TRACE_EVENT_NAMES = Object.freeze([
@@ -86,8 +87,9 @@ export function count_vm_event(mm: { world: World }, item: vm_event_item): void 
 
 /** Describe the collapsing thread's locks (for {@link TraceEvent.locks}). */
 function heldLocks(world: World): string[] {
-  const t = world.collapseThread;
-  if (!t) return [];
+  const thread = world.collapseThread;
+  if (!thread) return [];
+  const t = coreOfKnown(thread);
   const out: string[] = [];
   if (t.mmapRead > 0) out.push(t.mmapRead > 1 ? `mmap_lock:read×${t.mmapRead}` : 'mmap_lock:read');
   if (t.mmapWrite) out.push('mmap_lock:write');

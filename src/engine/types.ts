@@ -35,18 +35,18 @@ export type KernelName = 'before' | 'after' | 'v3-as-posted';
 export interface spinlock_t {
   /** e.g. `ptl` (the PTE table of PMD 0) or `ptl[1]`. */
   readonly name: string;
-  /** Thread holding it, or null. */
-  owner: ThreadState | null;
+  /** Thread holding it, or null (read-only: spin_lock/spin_unlock change it). */
+  readonly owner: ThreadState | null;
   /** The world it lives in (so `spin_lock(lock)` needs no other argument). */
   readonly world: World;
 }
 
 /** `struct rw_semaphore` — the `mmap_lock`. */
 export interface rw_semaphore {
-  /** Read holds per thread name (a thread may — wrongly — hold it more than once). */
-  readers: Map<string, number>;
+  /** Read holds per thread name (a thread may — wrongly — hold it more than once). A copy: only the lock functions change the lock. */
+  readonly readers: ReadonlyMap<string, number>;
   /** Thread holding it for write, or null. */
-  writer: ThreadState | null;
+  readonly writer: ThreadState | null;
 }
 
 /** `struct page`: one 4 KiB page. */
@@ -355,24 +355,24 @@ export interface World {
   ops: KernelOps;
   /** The scheduled actor steps. */
   readonly schedule: Schedule;
-  /** Which schedule steps already ran. */
-  readonly scheduleDone: boolean[];
+  /** Which schedule steps already ran (a copy). */
+  readonly scheduleDone: readonly boolean[];
   /** Trace. */
   readonly trace: TraceEvent[];
   /** Counters (see trace.ts). */
   readonly counters: Record<string, number>;
   /** Bugs found (lockdep-like checks, contracts). */
   readonly bugs: Bug[];
-  /** Threads by name. */
-  readonly threads: Map<string, ThreadState>;
-  /** The thread running now. */
-  current: ThreadState;
-  /** The collapsing thread (khugepaged or madvise), whose locks the trace shows. */
-  collapseThread: ThreadState | null;
-  /** Per-attempt bookkeeping. */
-  attempt: AttemptState;
+  /** Threads by name (a copy). */
+  readonly threads: ReadonlyMap<string, ThreadState>;
+  /** The thread running now (read-only: the engine switches threads). */
+  readonly current: ThreadState;
+  /** The collapsing thread (khugepaged or madvise), whose locks the trace shows (read-only). */
+  readonly collapseThread: ThreadState | null;
+  /** Per-attempt bookkeeping (a copy: the engine keeps the real one). */
+  readonly attempt: AttemptState;
   /** Expected content per PMD per slot (what a correct collapse must produce); null = no data. */
-  readonly expected: (string | null)[][];
+  readonly expected: readonly (readonly (string | null)[])[];
   /** The layouts (kinds per PMD) the world was built from. */
   readonly layouts: string[][];
   /** Preemption points reached so far (`alloc`, `swapin:448`, …), for the explorer. */
@@ -406,34 +406,38 @@ export interface PteMapping {
   readonly table: PteTable;
   /** Thread that mapped it. */
   readonly thread: ThreadState;
-  /** Still mapped? */
-  live: boolean;
+  /** Still mapped? (read-only: `pte_unmap` ends it) */
+  readonly live: boolean;
   /** Function that mapped it (for messages). */
   readonly by: string;
 }
 
-/** Lock state of one thread. */
+/**
+ * Lock state of one thread — a read-only view: the lock functions (`mmap_read_lock`, `spin_lock`,
+ * `pte_offset_map_lock`, `pte_unmap_unlock`, …) are the only way to change it, and the
+ * collections are copies (the engine keeps the real state private; hostile round 6).
+ */
 export interface ThreadState {
   /** `khugepaged`, `madvise`, or an actor name. */
   readonly name: string;
   /** Read holds of the mmap_lock (more than 1 only after a bug). */
-  mmapRead: number;
+  readonly mmapRead: number;
   /** Holds the mmap_lock for write. */
-  mmapWrite: boolean;
+  readonly mmapWrite: boolean;
   /** Live PTE-table mappings. */
-  mappings: PteMapping[];
+  readonly mappings: readonly PteMapping[];
   /** Spinlocks held. */
-  spinlocks: spinlock_t[];
+  readonly spinlocks: readonly spinlock_t[];
   /** Call path (function names), outermost first. */
-  stack: string[];
+  readonly stack: readonly string[];
   /** Locks this thread released and has not taken again (to tell double unlock from never held). */
-  released: Set<string>;
+  readonly released: ReadonlySet<string>;
   /** Folios added to the LRU by this thread but not yet drained (per-CPU lru_add batch). */
-  lruPending: { lru: boolean; freed: boolean }[];
+  readonly lruPending: readonly { lru: boolean; freed: boolean }[];
   /** The current mmap_lock hold was already reported as a contract breach (avoid repeats). */
-  mmapLeakReported: boolean;
+  readonly mmapLeakReported: boolean;
   /** Stack depth at which `__collapse_huge_page_swapin` runs (its own frame on top), or -1. */
-  swapinDepth: number;
+  readonly swapinDepth: number;
 }
 
 /** One trace record. `locks` lists what the collapsing thread holds after the event. */

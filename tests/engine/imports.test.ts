@@ -57,7 +57,7 @@ function engineGraph(): Map<string, string[]> {
 /** Layers, bottom first (README.md "Files"). A file may import only from its own layer or below. */
 const LAYERS: readonly (readonly string[])[] = [
   ['pte.ts', 'swapops.ts', 'softleaf.ts', 'scan_result.ts', 'layout.ts', 'types.ts'],
-  ['evidence.ts', 'trace.ts', 'mm.ts', 'locks.ts'],
+  ['evidence.ts', 'lockstate.ts', 'trace.ts', 'mm.ts', 'locks.ts'],
   ['memory.ts', 'actors.ts', 'khugepaged.ts'],
   ['run.ts', 'explore.ts', 'narrate.ts', 'observe.ts'],
   ['index.ts'],

@@ -11,6 +11,7 @@ import {
   runStep,
   getThread,
   runAs,
+  spin_lock,
   mmap_write_lock,
   mmap_write_unlock,
   collapsedContents,
@@ -170,7 +171,6 @@ describe('actors and locks', () => {
   it('an actor that needs the mmap lock is blocked while khugepaged holds it for write', () => {
     const world = makeWorld({ layout: 'page*512' });
     const k = getThread(world, 'khugepaged');
-    world.collapseThread = k;
     runAs(world, k, () => mmap_write_lock(world.mm));
     runStep(world, { at: 'upgrade', actor: 'madv_guard_install', slot: 7 });
     const ev = world.trace.at(-1)!;
@@ -184,7 +184,9 @@ describe('actors and locks', () => {
   it('an actor is blocked while the PTL is held', () => {
     const world = makeWorld({ layout: 'page*512' });
     const table = world.mm.pmds[0].entry.type === 'table' ? world.mm.pmds[0].entry.table : null;
-    table!.ptl.owner = getThread(world, 'someone');
+    // Someone else takes the PTL (through spin_lock: lock state is not writable from outside).
+    runAs(world, getThread(world, 'someone'), () => spin_lock(table!.ptl));
+    expect(table!.ptl.owner?.name).toBe('someone');
     runStep(world, { at: 'alloc', actor: 'migration_start', slot: 1 });
     expect(world.trace.at(-1)!.name).toBe('blocked');
   });
