@@ -256,10 +256,21 @@ describe('room to work', () => {
     });
     expect(where.line).toBe(todo);
     expect(where.visible.some(([a, b]) => a! <= todo && todo <= b!)).toBe(true);
-    // and that line is on screen, not only inside the editor's own scroll area
-    const line = ex.locator('.monaco-editor .view-line').filter({ hasText: 'TODO' }).first();
-    await line.waitFor();
-    const box = (await line.boundingBox())!;
+    // and that line is on screen, not only inside the editor's own scroll area. Monaco draws its
+    // view lines in animation frames and recycles their elements, so a located element can be
+    // gone (boundingBox() null) by the time it is measured: find the drawn TODO line and measure
+    // it in one step in the page, once Monaco has drawn it.
+    const box = await page
+      .waitForFunction(
+        (x) => {
+          const el = [...document.querySelectorAll(`section[data-exercise="${x}"] .monaco-editor .view-line`)].find((e) => /\bTODO\b/.test(e.textContent ?? ''));
+          const r = el?.getBoundingClientRect();
+          return r && r.height > 0 ? { y: r.y, height: r.height } : null;
+        },
+        ID,
+        { timeout: 15_000, polling: 50 },
+      )
+      .then((h) => h.jsonValue() as Promise<{ y: number; height: number }>);
     expect(box.y).toBeGreaterThanOrEqual(0);
     expect(box.y + box.height).toBeLessThanOrEqual(900);
     await screenshot(page, 'exercise-ui-reset-todo.png');
