@@ -14,7 +14,7 @@
  * (~2 MB) also saves the TypeScript worker about 0.6 s of CPU each time the editor opens
  * (measured on the built site, docs/quality.md "Round 5").
  *
- * src/editor/realm-globals.test.ts checks both directions against a real runner: every global and
+ * tests/grading/realm-globals.test.ts checks both directions against a real runner: every global and
  * console method the compartment has is declared here, and nothing else is.
  */
 export const REALM_GLOBALS_DTS = `/** The test runner's console: what it prints appears under the test that printed it. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_LAUNCH } from '../browser/chromium.ts';
 import { buildGraderPage, ROOT } from './browser/build.ts';
 import type { RunResult } from '../../src/grading/types.ts';
 import { report } from './realm/report.ts';
@@ -54,8 +55,7 @@ self.onmessage = (e) => {
 };
 `;
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
+const haveChromium = existsSync(CHROMIUM_LAUNCH.executablePath!);
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css' };
 
 let outDir = '';
@@ -101,10 +101,7 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     server = await serve(outDir);
     const addr = server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
     page = await browser.newPage();
     await page.goto(`${base}/tests/grading/browser/index.html`);
     await page.waitForSelector('body[data-ready="1"]');

@@ -2,26 +2,14 @@
  * src/grading/node/compiled.ts: the parent compiles each test file once (memory + disk cache) and
  * the child runs that code; a file that does not compile is left to the child, which reports it.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileTs } from '../../src/grading/compile.ts';
-import { ROOT } from './helpers.ts';
+import { freshCacheDir, ROOT } from './helpers.ts';
 
 describe('test files compiled by the parent (node/compiled.ts)', { timeout: 120_000 }, () => {
-  let dir = '';
-  let before: string | undefined;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cl-compiled-'));
-    before = process.env.COLLAPSE_LAB_CACHE_DIR;
-    process.env.COLLAPSE_LAB_CACHE_DIR = dir;
-  });
-  afterAll(() => {
-    if (before === undefined) delete process.env.COLLAPSE_LAB_CACHE_DIR;
-    else process.env.COLLAPSE_LAB_CACHE_DIR = before;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const cacheFolder = freshCacheDir('cl-compiled-');
 
   it("gives exactly compileTs's code, caches it on disk, and leaves a broken file to the child", async () => {
     const { withCompiledTests } = await import('../../src/grading/node/compiled.ts');
@@ -33,9 +21,9 @@ describe('test files compiled by the parent (node/compiled.ts)', { timeout: 120_
     expect(want.ok).toBe(true);
     expect(a!.compiled).toBe(want.ok ? want.code : '');
     expect(b).toEqual(broken);
-    const onDisk = readdirSync(join(dir, 'tests'));
+    const onDisk = readdirSync(join(cacheFolder(), 'tests'));
     expect(onDisk).toHaveLength(1);
-    expect(readFileSync(join(dir, 'tests', onDisk[0]!), 'utf8')).toBe(a!.compiled);
+    expect(readFileSync(join(cacheFolder(), 'tests', onDisk[0]!), 'utf8')).toBe(a!.compiled);
     // A file that already carries its code is kept as it is.
     const [c] = await withCompiledTests([{ ...good, compiled: '/* given */' }]);
     expect(c!.compiled).toBe('/* given */');

@@ -1,5 +1,9 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -199,4 +203,25 @@ export async function connectionCounter(): Promise<{ port: number; count: () => 
     count: () => n,
     close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
+}
+
+/**
+ * A fresh, empty COLLAPSE_LAB_CACHE_DIR for the enclosing describe block: made and set in its
+ * beforeAll; the old value put back and the folder removed in its afterAll. Returns the folder
+ * (read it inside a test or hook, once beforeAll has run).
+ */
+export function freshCacheDir(prefix: string): () => string {
+  let dir = '';
+  let before: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    before = process.env.COLLAPSE_LAB_CACHE_DIR;
+    process.env.COLLAPSE_LAB_CACHE_DIR = dir;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.COLLAPSE_LAB_CACHE_DIR;
+    else process.env.COLLAPSE_LAB_CACHE_DIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }

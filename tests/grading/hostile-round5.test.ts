@@ -10,14 +10,13 @@
  * Each attack is judged by its effect; each test fails if the attack works.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileTs } from '../../src/grading/compile.ts';
 import type { RunResult } from '../../src/grading/types.ts';
 import { EARLY_ABORT, exercise, runInRealm, runPrimed } from './realm/harness.ts';
-import { ROOT } from './helpers.ts';
+import { freshCacheDir, ROOT } from './helpers.ts';
 
 const EA = `${ROOT}exercises/early-abort`;
 const SL = `${ROOT}exercises/softleaf`;
@@ -194,22 +193,11 @@ export function hpage_collapse_scan_pmd(...args: unknown[]) {
 });
 
 describe('hostile (round 5): test files compiled ahead by the parent', { timeout: 300_000 }, () => {
-  let dir = '';
-  let before: string | undefined;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cl-round5-'));
-    before = process.env.COLLAPSE_LAB_CACHE_DIR;
-    process.env.COLLAPSE_LAB_CACHE_DIR = dir;
-  });
-  afterAll(() => {
-    if (before === undefined) delete process.env.COLLAPSE_LAB_CACHE_DIR;
-    else process.env.COLLAPSE_LAB_CACHE_DIR = before;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const cacheFolder = freshCacheDir('cl-round5-');
 
   /** Every file under the cache's tests/ folder with its content (sorted). */
   const testsCache = () => {
-    const d = join(dir, 'tests');
+    const d = join(cacheFolder(), 'tests');
     return existsSync(d) ? readdirSync(d).sort().map((f) => [f, read(join(d, f))]) : [];
   };
 
@@ -232,7 +220,7 @@ describe('hostile (round 5): test files compiled ahead by the parent', { timeout
     // A solution that, on load and in its first scan, tries every route to a file system and
     // writes "tests that always pass" over each cache file it can name.
     const forged = "import { it } from 'vitest'; it('forged', () => {});";
-    const names = JSON.stringify(cache.map(([f]) => join(dir, 'tests', f)));
+    const names = JSON.stringify(cache.map(([f]) => join(cacheFolder(), 'tests', f)));
     const attack = `
 const ROUTES: [string, () => unknown][] = [
   ['require node:fs', () => require('node:fs')],
