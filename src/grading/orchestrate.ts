@@ -7,8 +7,9 @@
  * Never throws for learner mistakes: everything becomes a RunResult.
  */
 import type { CompileError, GradeLimits, RunPayload, RunResult, TestResult } from './types.ts';
-import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, OUTPUT_CAP_BYTES } from './types.ts';
-import type { ParentMessage, WorkerMessage } from './runtime/session.ts';
+import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, MESSAGE_CAP_CHARS, OUTPUT_CAP_BYTES } from './types.ts';
+import type { LoadPayload, ParentMessage, WorkerMessage } from './runtime/session.ts';
+import { capMessage } from './runtime/suite.ts';
 
 export interface WorkerHandle {
   post(msg: ParentMessage): void;
@@ -67,7 +68,7 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
       const r = o.result as Record<string, unknown> | undefined;
       return (
         str(o.nonce) && Number.isInteger(o.index) && !!r && typeof r === 'object' && str(r.name) && STATUSES.has(r.status as string) && str(r.message) &&
-        optStr(r.output) && (r.durationMs === undefined || typeof r.durationMs === 'number')
+        optStr(r.output) && (r.durationMs === undefined || typeof r.durationMs === 'number') && (o.late === undefined || typeof o.late === 'boolean')
       );
     }
     default:
@@ -86,11 +87,21 @@ class Mailbox {
   private violation: string | null = null;
   private nonce: string | null = null;
   private waiter: (() => void) | null = null;
+  /** The run's 'diffs' message (its `diffs` field, unchecked), once; see lateDiffsOf. */
+  private diffs: { got: false } | { got: true; raw: unknown } = { got: false };
   readonly handle: WorkerHandle;
   constructor(handle: WorkerHandle) {
     this.handle = handle;
     handle.listen(
       (msg) => {
+        // Late diffs are text for failures already decided: whatever arrives as one (forged,
+        // malformed, another run's, a second one) is never a violation and never a verdict; the
+        // first with this run's nonce is kept for lateDiffsOf to check, the rest dropped.
+        if (isDiffsMessage(msg)) {
+          if (!this.diffs.got && this.nonce !== null && msg.nonce === this.nonce) this.diffs = { got: true, raw: msg.diffs };
+          this.waiter?.();
+          return;
+        }
         if (!isWorkerMessage(msg)) this.violation ??= 'a malformed message';
         else if ('nonce' in msg && msg.nonce !== this.nonce) this.violation ??= `a '${msg.type}' message that does not belong to this run`;
         else this.queue.push(msg);
@@ -110,8 +121,35 @@ class Mailbox {
   pending(): readonly WorkerMessage[] {
     return this.queue;
   }
+  get exited(): boolean {
+    return this.exitReason !== null;
+  }
   get violated(): string | null {
     return this.violation;
+  }
+  /** Wait at most `ms` for the run's 'diffs' message: its raw `diffs`, or null (none in time, or the worker died). */
+  async nextDiffs(ms: number, cancelled: () => boolean): Promise<{ raw: unknown } | null> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (this.diffs.got) return { raw: this.diffs.raw };
+      const left = deadline - Date.now();
+      if (this.exitReason !== null || left <= 0 || cancelled()) return null;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.waiter = null;
+          resolve();
+        }, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          this.waiter = null;
+          resolve();
+        };
+      });
+    }
+  }
+  /** Wake a waiting nextDiffs (its `cancelled` changed). */
+  wake(): void {
+    this.waiter?.();
   }
   /** Wait for the next message accepted by `accept`, at most `ms`. */
   async next<T extends WorkerMessage>(accept: (m: WorkerMessage) => m is T, ms: number): Promise<Waited<T>> {
@@ -136,6 +174,45 @@ class Mailbox {
       });
     }
   }
+}
+
+const isDiffsMessage = (m: unknown): m is { type: 'diffs'; nonce: unknown; diffs: unknown } => !!m && typeof m === 'object' && (m as { type?: unknown }).type === 'diffs';
+
+/** A failure's message with its late diff: what an inline run gives for it. */
+export interface LateDiffText {
+  /** Index of the test in RunResult.tests. */
+  index: number;
+  name: string;
+  /** The whole message (the verdict's message, a blank line, the diff lines), capped. */
+  message: string;
+}
+
+/** Longest diff text taken for one failure (what capMessage can leave of message + diff, plus its note). */
+const LATE_DIFF_MAX_CHARS = MESSAGE_CAP_CHARS + 200;
+
+/**
+ * Check a runner's 'diffs' (untrusted): an array of [index, text] pairs, each index one of the
+ * tests whose result said `late` (a failed assertion), once; text a string of at most
+ * LATE_DIFF_MAX_CHARS; at most one pair per such test. Anything else is dropped, entry by entry
+ * (a non-array drops all). Statuses are never touched: a diff only completes a failure's message.
+ */
+export function lateDiffsOf(raw: unknown, late: ReadonlySet<number>, results: readonly TestResult[]): LateDiffText[] {
+  if (!Array.isArray(raw)) return [];
+  const out: LateDiffText[] = [];
+  const seen = new Set<number>();
+  const n = Math.min(raw.length, late.size);
+  for (let k = 0; k < raw.length && out.length < n; k++) {
+    const e: unknown = raw[k];
+    if (!Array.isArray(e) || e.length !== 2) continue;
+    const [index, text] = e as [unknown, unknown];
+    if (typeof index !== 'number' || !late.has(index) || seen.has(index) || typeof text !== 'string' || text.length === 0 || text.length > LATE_DIFF_MAX_CHARS) continue;
+    const r = results[index];
+    if (!r || r.status !== 'failed') continue;
+    seen.add(index);
+    const message = r.message + text;
+    out.push({ index, name: r.name, message: message.length > MESSAGE_CAP_CHARS + 200 ? capMessage(message) : message });
+  }
+  return out;
 }
 
 /** The message a test gets when its run broke the protocol (forged, duplicate or unknown results). */
@@ -189,12 +266,48 @@ export interface OrchestrateOptions extends GradeLimits {
    * list is used, but a duplicate name still fails the run.
    */
   expectedNames?: readonly string[] | null | Promise<readonly string[] | null>;
+  /**
+   * Late diffs (the browser: its verdict is shown at once, the diffs when a reader opens a
+   * failure): the runner sends failures with their message alone and formats their diffs after
+   * the last result. orchestrate returns the verdict as soon as the last result is in; it then
+   * waits at most `waitMs` (default: the per-test limit) for the diffs, checks them (lateDiffsOf),
+   * calls `onDiffs` (not if none came, or `signal` was aborted) and only then ends the worker;
+   * `signal` ends it at once. `onSettled` is then called once, in a later task than the verdict,
+   * saying how it ended ('none' also when no runner owed diffs).
+   * Without this option the diffs are part of the messages, as in the CLI and Gradescope reports.
+   */
+  lateDiffs?: {
+    onDiffs: (diffs: LateDiffText[]) => void;
+    waitMs?: number;
+    signal?: AbortSignal;
+    onSettled?: (how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted') => void;
+  };
 }
 
 export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, opts: OrchestrateOptions = {}): Promise<RunResult> {
+  const state = { awaitingDiffs: false };
+  try {
+    return await orchestrateRun(spawn, payload, opts, state);
+  } finally {
+    // No runner owes diffs (none failed that way, a load error, a broken protocol, a restart): say so, after the verdict.
+    const late = opts.lateDiffs;
+    if (late && !state.awaitingDiffs) {
+      setTimeout(() => {
+        try {
+          late.onSettled?.('none');
+        } catch {
+          /* the caller's callback must not break anything */
+        }
+      }, 0);
+    }
+  }
+}
+
+async function orchestrateRun(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, opts: OrchestrateOptions, state: { awaitingDiffs: boolean }): Promise<RunResult> {
   const perTestMs = opts.perTestMs ?? DEFAULT_PER_TEST_MS;
   const perRunMs = opts.perRunMs ?? DEFAULT_PER_RUN_MS;
-  const full: RunPayload = { ...payload, perTestMs };
+  const late = opts.lateDiffs;
+  const full: LoadPayload = { ...payload, perTestMs, ...(late ? { lateDiffs: true } : {}) };
   const started = Date.now();
   // The per-run clock starts once the first runner is up: starting Node/the worker bundle is not
   // the learner's time (restarts after a timeout are).
@@ -205,6 +318,9 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   let loadOutput: string | undefined;
   let index = 0;
   let prestarted = opts.prestarted;
+  /** The runner that sent the last result and owes late diffs for `lateIndices` (then not ended by the run). */
+  let owes: Mailbox | null = null;
+  const lateIndices = new Set<number>();
 
   /** A broken protocol (forged, duplicate, unknown or malformed message): every test fails. */
   const untrusted = async (why: string): Promise<RunResult> => {
@@ -221,6 +337,8 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   };
 
   for (;;) {
+    // Late results from a runner that was replaced (a timeout) get no diff: it is gone.
+    lateIndices.clear();
     let box = new Mailbox(prestarted ?? spawn());
     const wasPrestarted = prestarted !== undefined;
     prestarted = undefined;
@@ -318,6 +436,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
           // The name is the parent's; `extra` is decided here from the file prefixes, never by the runner.
           const { extra: _ignored, ...fromRunner } = r.result;
           results[index] = { ...fromRunner, name: names[index] };
+          if (late && r.late === true && fromRunner.status === 'failed') lateIndices.add(index);
           index++;
           if (opts.bail && got.msg.result.status !== 'passed') return finish();
           continue;
@@ -343,10 +462,11 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
         const extra = box.pending().find((m) => m.type === 'result');
         if (box.violated) return await untrusted(box.violated);
         if (extra && extra.type === 'result') return await untrusted(`a duplicate or out-of-order result ('${extra.result.name}')`);
+        if (late && lateIndices.size > 0) owes = box;
         break;
       }
     } finally {
-      box.handle.terminate();
+      if (owes !== box) box.handle.terminate();
     }
     if (index >= (names?.length ?? 0)) break;
     if (left() <= 0) {
@@ -357,6 +477,13 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   return finish();
 
   function finish(): RunResult {
+    if (owes && late) {
+      // The verdict goes out now; the diffs follow (after this function's caller has it).
+      const box = owes;
+      owes = null;
+      state.awaitingDiffs = true;
+      void awaitDiffs(box, late, new Set(lateIndices), results.slice(), perTestMs);
+    }
     const tests = results.filter(Boolean);
     const extraPrefixes = payload.tests.filter((t) => t.prefixNames).map((t) => `${t.file} > `);
     if (extraPrefixes.length) for (const t of tests) if (extraPrefixes.some((p) => t.name.startsWith(p))) t.extra = true;
@@ -384,5 +511,38 @@ export async function collectNames(spawn: SpawnWorker, payload: Omit<RunPayload,
     return namesMismatch(loaded.msg.names, null) ? null : loaded.msg.names;
   } finally {
     box.handle.terminate();
+  }
+}
+
+/**
+ * After the verdict: wait (bounded) for the runner's late diffs, hand the checked ones to the
+ * caller, end the runner. Never throws; the caller's callbacks cannot break it.
+ */
+async function awaitDiffs(box: Mailbox, late: NonNullable<OrchestrateOptions['lateDiffs']>, indices: ReadonlySet<number>, results: readonly TestResult[], perTestMs: number): Promise<void> {
+  const signal = late.signal;
+  const onAbort = () => box.wake();
+  signal?.addEventListener('abort', onAbort);
+  let how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted' = 'timeout';
+  try {
+    // A task boundary first: the verdict reaches its reader before any diff does.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const got = await box.nextDiffs(late.waitMs ?? perTestMs + WATCHDOG_GRACE_MS, () => !!signal?.aborted);
+    if (signal?.aborted) how = 'aborted';
+    else if (!got) how = box.exited ? 'exit' : 'timeout';
+    else {
+      const diffs = lateDiffsOf(got.raw, indices, results);
+      how = diffs.length ? 'delivered' : 'none';
+      if (diffs.length) late.onDiffs(diffs);
+    }
+  } catch {
+    /* the caller's callback must not break anything */
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    box.handle.terminate();
+    try {
+      late.onSettled?.(how);
+    } catch {
+      /* as above */
+    }
   }
 }

@@ -199,3 +199,26 @@ export function renderResults(area: HTMLElement, r: RunResult, opts: RenderOptio
   }
   return spoken;
 }
+
+/**
+ * Late diffs (src/grading/orchestrate.ts `lateDiffs`): complete the messages of failures drawn by
+ * renderResults with their diffs, in place — the same <pre> (open or folded in "N more like
+ * this"), so the message reads as an inline run's would: the assertion, a blank line, the diff.
+ * Each must name a failed test of `r` at its index; `r`'s messages are updated too. Returns how
+ * many were shown. Grouping stays as drawn (alike failures fold by the message without its diff).
+ */
+export function applyDiffs(area: HTMLElement, r: RunResult, diffs: readonly { index: number; name: string; message: string }[]): number {
+  let shown = 0;
+  const items = new Map<string, HTMLElement>();
+  for (const li of area.querySelectorAll<HTMLElement>('[data-part="failures"] li.cl-test')) if (li.dataset.name !== undefined) items.set(li.dataset.name, li);
+  for (const d of diffs) {
+    const t = r.tests[d.index];
+    if (!t || t.name !== d.name || t.status !== 'failed' || typeof d.message !== 'string') continue;
+    t.message = d.message;
+    const pre = items.get(d.name)?.querySelector('.cl-results-message');
+    if (!pre) continue;
+    pre.textContent = d.message;
+    shown++;
+  }
+  return shown;
+}

@@ -13,8 +13,8 @@ import type { Autosave } from './autosave.ts';
 import { announce, h, notice } from './dom.ts';
 import type { EditorLike } from './editors.ts';
 import { nextLink, nextStep } from './next-step.ts';
-import { renderResults, type RenderOptions } from './results.ts';
-import { runExercise } from './runner.ts';
+import { applyDiffs, renderResults, type RenderOptions } from './results.ts';
+import { runExercise, type RunOptions } from './runner.ts';
 
 export interface RunControl {
   /** Run every test, or only the named ones. */
@@ -35,10 +35,13 @@ export function setupRuns(
 ): RunControl {
   const { id, editor, autosave, runBtn, results } = opts;
   let running = false;
+  /** Counts runs: late diffs of an older run are dropped. */
+  let runNo = 0;
 
   async function run(only?: string[]): Promise<void> {
     if (running) return;
     running = true;
+    const mine = ++runNo;
     autosave.flush();
     // aria-disabled, not disabled: a disabled button would drop keyboard focus to <body>.
     runBtn.setAttribute('aria-disabled', 'true');
@@ -60,7 +63,22 @@ export function setupRuns(
           h('p', { class: 'cl-results-message', 'data-part': 'first-failure' }, `${t.name}\n\n${t.message}`),
         );
       };
-      const r = await runExercise(id, code, { ...(only ? { only } : {}), onResult });
+      // Late diffs: the verdict is drawn at once; the failures' "- Expected / + Received" diffs
+      // follow (the runner formats them after the last result) and join their messages in place.
+      // data-diffs on the results: 'waiting' until they came (or it is known none will).
+      let drawn: Parameters<typeof applyDiffs>[1] | null = null;
+      let before: Parameters<NonNullable<RunOptions['onDiffs']>>[0] | null = null;
+      results.dataset.diffs = 'waiting';
+      const onDiffs: RunOptions['onDiffs'] = (diffs) => {
+        if (mine !== runNo) return;
+        if (!drawn) {
+          before = diffs; // (the client calls after the verdict; this keeps the order if one does not)
+          return;
+        }
+        applyDiffs(results, drawn, diffs);
+        results.dataset.diffs = 'done';
+      };
+      const r = await runExercise(id, code, { ...(only ? { only } : {}), onResult, onDiffs });
       // The runner runs just the named tests (src/grading/runtime/session.ts `only`); a file that
       // does not compile or load ran none, and is shown as such, not as a partial run.
       editor.setRunError(r.compileError ?? null);
@@ -83,10 +101,13 @@ export function setupRuns(
       }
       root.dataset.state = partial ? (allPassed ? 'partial-passed' : 'failed') : allPassed ? 'passed' : 'failed';
       announce(root, spoken);
+      drawn = r;
+      if (before) onDiffs(before);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       results.replaceChildren(h('p', { class: 'cl-results-summary cl-bad' }, `The tests could not be run: ${msg}`));
       root.dataset.state = 'error';
+      delete results.dataset.diffs;
       announce(root, `The tests could not be run: ${msg}`);
     } finally {
       running = false;

@@ -24,6 +24,12 @@ export interface RunOptions {
    * be shown before the run ends. A client without streaming never calls it.
    */
   onResult?: (result: TestResult, index: number, names: readonly string[]) => void;
+  /**
+   * Asks for late diffs: the verdict comes without the failures' "- Expected / + Received" diffs,
+   * and this is called once afterwards with the completed messages (index into RunResult.tests,
+   * name, whole message). A client without late diffs puts them in the messages and never calls it.
+   */
+  onDiffs?: (diffs: { index: number; name: string; message: string }[]) => void;
 }
 
 interface GradingClient {

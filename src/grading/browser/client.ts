@@ -27,7 +27,7 @@
  * in a row would otherwise each wait for a runner to start).
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
-import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
+import { orchestrate, type LateDiffText, type OrchestrateOptions, type WorkerHandle } from '../orchestrate.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
 import type { DrawMessage, PrepareMessage, PrimeMessage, WorkerMessage } from '../runtime/session.ts';
@@ -422,6 +422,22 @@ function failed(id: string, message: string, started: number): RunResult {
 /** Called with each test's result as soon as the runner has it (before the run ends). */
 export type OnResult = (result: TestResult, index: number, names: readonly string[]) => void;
 
+export type { LateDiffText };
+/**
+ * Called once, after the verdict (in a later task), with the failures' messages completed by
+ * their "- Expected / + Received" diffs (index into RunResult.tests, name, whole message) — an
+ * empty list when there are none or none came in time (orchestrate.ts `lateDiffs`: a bounded
+ * wait). Not called if a new run started meanwhile. Asking for it makes the runner format the
+ * diffs after the last result instead of in each failing test.
+ */
+export type OnDiffs = (diffs: LateDiffText[]) => void;
+
+/** The previous run's runner while it formats late diffs: a new run ends it. */
+let formatting: AbortController | null = null;
+
+/** How the last runs' late diffs ended (newest last; for benches and tests). */
+export const lateDiffsLog: ('delivered' | 'none' | 'timeout' | 'exit' | 'aborted')[] = [];
+
 /**
  * Transpile `code`, run exercise `id`'s tests against it in a sandboxed runner and return the
  * results. `timeoutMs` is the per-test limit (default 2000); a run stops after 10 s in total.
@@ -430,7 +446,7 @@ export type OnResult = (result: TestResult, index: number, names: readonly strin
  * these, in file order; the result then lists just them (names it does not know are ignored).
  * Never throws for learner mistakes: they come back as results.
  */
-export async function runExercise(opts: { id: string; code: string; timeoutMs?: number; onResult?: OnResult; only?: readonly string[] }): Promise<RunResult> {
+export async function runExercise(opts: { id: string; code: string; timeoutMs?: number; onResult?: OnResult; onDiffs?: OnDiffs; only?: readonly string[] }): Promise<RunResult> {
   const started = Date.now();
   const { id, code } = opts;
   try {
@@ -439,7 +455,7 @@ export async function runExercise(opts: { id: string; code: string; timeoutMs?: 
       const known = Object.keys(metas).map((k) => k.split('/')[2]).sort();
       return failed(id, `unknown exercise '${id}' (known: ${known.join(', ')})`, started);
     }
-    return await runTestSources({ exercise: id, exports: ex.meta.exports, exportKinds: ex.meta.exportKinds, code, tests: ex.tests, timeoutMs: opts.timeoutMs, onResult: opts.onResult, ...(opts.only ? { only: opts.only } : {}) });
+    return await runTestSources({ exercise: id, exports: ex.meta.exports, exportKinds: ex.meta.exportKinds, code, tests: ex.tests, timeoutMs: opts.timeoutMs, onResult: opts.onResult, ...(opts.onDiffs ? { onDiffs: opts.onDiffs } : {}), ...(opts.only ? { only: opts.only } : {}) });
   } catch (e) {
     return failed(id, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);
   }
@@ -457,10 +473,15 @@ export async function runTestSources(opts: {
   tests: TestSource[];
   timeoutMs?: number;
   onResult?: OnResult;
+  /** The failures' diffs, after the verdict (see OnDiffs). Without it they are in the messages. */
+  onDiffs?: OnDiffs;
   /** Run only the tests with these full names (see runExercise). */
   only?: readonly string[];
 }): Promise<RunResult> {
   const started = Date.now();
+  // A click ends the previous run's runner if it is still formatting diffs (nobody reads them now).
+  formatting?.abort();
+  formatting = null;
   running++;
   try {
     const perTestMs = opts.timeoutMs ?? DEFAULT_PER_TEST_MS;
@@ -491,11 +512,33 @@ export async function runTestSources(opts: {
       return h;
     };
     if (prestarted && opts.onResult) stream(prestarted, opts.onResult);
+    const onDiffs = opts.onDiffs;
+    let lateDiffs: OrchestrateOptions['lateDiffs'];
+    if (onDiffs) {
+      const ac = new AbortController();
+      formatting = ac;
+      let got: LateDiffText[] = [];
+      lateDiffs = {
+        signal: ac.signal,
+        onDiffs: (d) => void (got = d),
+        onSettled: (how) => {
+          if (formatting === ac) formatting = null;
+          lateDiffsLog.push(how);
+          if (lateDiffsLog.length > 20) lateDiffsLog.shift();
+          if (how === 'aborted' || ac.signal.aborted) return;
+          try {
+            onDiffs(got);
+          } catch {
+            /* the UI's callback must not break anything */
+          }
+        },
+      };
+    }
     return await orchestrate(
       spawn,
       // `only` rides along in the payload (runtime/session.ts LoadPayload); orchestrate passes it on.
       { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests, ...(opts.only ? { only: [...opts.only] } : {}) } as Parameters<typeof orchestrate>[1],
-      { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted },
+      { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted, ...(lateDiffs ? { lateDiffs } : {}) },
     );
   } catch (e) {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);

@@ -12,7 +12,12 @@
  *   worker → parent  {type:'primed', ran, total, ms, stopped}   priming ended (ran its tests, or stopped by a 'load'; ran 0 of 0 at once if it cannot prime)
  * The nonce travels parent → worker only in 'load', which is handled before any learner code runs,
  * so learner code listening for messages never sees it and cannot forge a result.
- *   worker → parent  {type:'result', nonce, index, result}  after each test (the parent's watchdog restarts on each)
+ *   worker → parent  {type:'result', nonce, index, result, late?}  after each test (the parent's watchdog restarts on each)
+ *   worker → parent  {type:'diffs', nonce, diffs: [[index, text], …]}  once, after the last result, if any result was `late`
+ * Late diffs (browser runs: 'load' with payload.lateDiffs): a test failing a deep comparison gets
+ * its result with the assertion's message alone and `late: true`; the "- Expected / + Received"
+ * diffs of those tests are formatted after the LAST result and posted together, as the text to
+ * append to each message. The verdict never waits for them (they cost ~14 ms of a 130 ms run).
  * A worker serves one run; after a timeout the parent starts a fresh one and loads again.
  */
 import * as chai from 'chai';
@@ -24,7 +29,7 @@ import { builtinTargets, IntegrityGuard, WATCHED_GLOBALS } from './integrity.ts'
 import { drawRun, scenarioOf, type DrawOutcome, type DrawScenario } from './draw.ts';
 import { describeRejectedSource, hardenAssertionObject, hardenNamespace, makeCompartment, makeTimers, sealRealm } from './realm.ts';
 import { describeSafely } from './errors.ts';
-import { capMessage, createSuite, describeThrownForLoad, freshTask, runTest, type CollectedTest } from './suite.ts';
+import { capMessage, createSuite, describeThrownForLoad, formatLateDiff, freshTask, runTest, type CollectedTest, type LateDiff } from './suite.ts';
 
 /**
  * What 'load' carries: the RunPayload plus, optionally, `only` — the full names of the tests to run
@@ -32,7 +37,11 @@ import { capMessage, createSuite, describeThrownForLoad, freshTask, runTest, typ
  * (in their file order) and answers 'loaded' with that subset's names; unknown names are ignored.
  * An `only` that matches no test is a load error (nothing would run). Absent: every test.
  */
-export type LoadPayload = RunPayload & { only?: readonly string[] };
+export type LoadPayload = RunPayload & {
+  only?: readonly string[];
+  /** Late diffs (see the protocol above): results first, the failures' diffs after the last one. */
+  lateDiffs?: boolean;
+};
 
 export type ParentMessage =
   | { type: 'load'; nonce: string; payload: LoadPayload }
@@ -62,7 +71,10 @@ export type WorkerMessage =
   | { type: 'evaluating'; nonce: string }
   | { type: 'loaded'; nonce: string; names: string[]; output: string }
   | { type: 'load-failed'; nonce: string; compileError?: CompileError; loadError?: string; output: string }
-  | { type: 'result'; nonce: string; index: number; result: TestResult }
+  /** `late`: the result's message lacks its diff, which comes in the run's 'diffs' message. */
+  | { type: 'result'; nonce: string; index: number; result: TestResult; late?: boolean }
+  /** Once, after the last result of a run with late results: [index, text to append to that result's message]. */
+  | { type: 'diffs'; nonce: string; diffs: [number, string][] }
   /** Answer to 'prepare' (ok: false means 'load' will report the problem). */
   | { type: 'prepared'; ok: boolean }
   /**
@@ -360,6 +372,9 @@ export function createSession(opts: SessionOptions): Session {
   let tests: CollectedTest[] = [];
   let perTestMs = 2000;
   let running = false;
+  /** Late diffs asked for by 'load'; the failures waiting for theirs, by test index. */
+  let lateDiffs = false;
+  const lateWaiting = new Map<number, LateDiff>();
 
   function tamperMessage(changed: string[]): string {
     const shown = changed.slice(0, 5).map((c) => `\`${c}\``).join(', ');
@@ -418,6 +433,7 @@ export function createSession(opts: SessionOptions): Session {
   function load(payload: LoadPayload): WorkerMessage {
     const n = nonce as string;
     perTestMs = payload.perTestMs;
+    lateDiffs = payload.lateDiffs === true;
     const compiled = compileTs(payload.code, LEARNER_FILE);
     if (!compiled.ok) return { type: 'load-failed', nonce: n, compileError: compiled.error, output: '' };
     // Tests first (usually already done by 'prepare'): they are the runner's, not the learner's, time.
@@ -510,7 +526,7 @@ export function createSession(opts: SessionOptions): Session {
     strayMessage = null;
     recordedScenario = null;
     timers.setOwner(index);
-    const r = await runTest(t, perTestMs, locate);
+    const { lateDiff, ...r } = await runTest(t, perTestMs, locate, lateDiffs);
     timers.setOwner(null);
     // Let errors from this test's own 0 ms timers surface before judging it (only if it started any).
     if (timers.pendingFor(index) > 0) await new Promise<void>((resolve) => realSetTimeout(resolve, 0));
@@ -533,7 +549,24 @@ export function createSession(opts: SessionOptions): Session {
     const out = output.take();
     if (out) result.output = out;
     if (result.status !== 'passed' && recordedScenario) result.scenario = recordedScenario;
+    // Still the assertion's failure (not overruled by a stray error or tampering): its diff comes later.
+    if (lateDiff && result.status === 'failed' && result.message === lateDiff.message) lateWaiting.set(index, lateDiff);
     return result;
+  }
+
+  /**
+   * The diffs of the late results, formatted now that the verdict is out: [index, text to append].
+   * Walking the learner's values runs their getters: one that throws loses its diff; one that
+   * loops never returns, and the parent's bounded wait ends this worker.
+   */
+  function formatLate(): [number, string][] {
+    const out: [number, string][] = [];
+    for (const [index, d] of lateWaiting) {
+      const text = formatLateDiff(d);
+      if (text) out.push([index, text]);
+    }
+    lateWaiting.clear();
+    return out;
   }
 
   /** Evaluate the learner's code for a drawing (no tests); an error text or its exports. */
@@ -686,10 +719,13 @@ export function createSession(opts: SessionOptions): Session {
           try {
             result = await run(i);
           } catch (e) {
+            lateWaiting.delete(i);
             result = { name: tests[i].name, status: 'error', message: capMessage(describeSafely(e, String)) };
           }
-          post({ type: 'result', nonce: n, index: i, result });
+          post(lateWaiting.has(i) ? { type: 'result', nonce: n, index: i, result, late: true } : { type: 'result', nonce: n, index: i, result });
         }
+        // Every result is posted (the last one first, in the port's order): now the diffs.
+        if (lateWaiting.size > 0) post({ type: 'diffs', nonce: n, diffs: formatLate() });
       })();
     }
   };

@@ -189,13 +189,27 @@ function smallEnough(v: unknown, budget = 400): boolean {
   return walk(v);
 }
 
-/** "- Expected / + Received" diff (as Vitest prints it) for failed deep comparisons of small values. */
-function diffOf(err: Error): string {
+/**
+ * Could `err` get a diff? The cheap part of {@link diffOf} (reads the error's own fields, walks
+ * no learner value): a deep comparison that failed on objects or multi-line strings.
+ */
+function diffCandidate(err: Error): boolean {
   const e = err as Error & { showDiff?: boolean; actual?: unknown; expected?: unknown };
-  if (!e.showDiff || !('expected' in e)) return '';
+  if (!e.showDiff || !('expected' in e)) return false;
   const objectish = (x: unknown) => x !== null && typeof x === 'object';
   const multilineString = typeof e.actual === 'string' && typeof e.expected === 'string' && (e.actual.includes('\n') || e.expected.includes('\n'));
-  if (!(objectish(e.actual) || objectish(e.expected) || multilineString)) return '';
+  return objectish(e.actual) || objectish(e.expected) || multilineString;
+}
+
+/**
+ * "- Expected / + Received" diff (as Vitest prints it) for failed deep comparisons of small values,
+ * as text to append to the message ("" when there is none). The values are the learner's: walking
+ * them runs their getters and Proxy traps (a throw from the walk reaches the caller, as it did
+ * before late diffs: classifyThrown then reports an 'error'; formatLateDiff drops the diff).
+ */
+function diffOf(err: Error): string {
+  const e = err as Error & { showDiff?: boolean; actual?: unknown; expected?: unknown };
+  if (!diffCandidate(err)) return '';
   if (!smallEnough(e.actual) || !smallEnough(e.expected)) return '';
   try {
     const d = printDiffOrStringify(e.actual, e.expected, { expand: false, includeChangeCounts: false });
@@ -230,20 +244,56 @@ export function capMessage(message: string, cap = MESSAGE_CAP_CHARS): string {
   return `${message.slice(0, cap)}… (message truncated: ${message.length - cap} more characters)`;
 }
 
-/** Classify what a test threw. AssertionError → failed, anything else → error. */
-export function classifyThrown(e: unknown, locate: (e: unknown) => string | null): { status: TestStatus; message: string } {
+/**
+ * A failure whose diff is formatted later ("late diffs", browser runs only): the verdict carries
+ * `message` alone; {@link formatLateDiff} gives the text to append once every result is out.
+ */
+export interface LateDiff {
+  /** The AssertionError's own message, uncapped (shorter than the cap). */
+  message: string;
+  err: Error;
+}
+
+/**
+ * Classify what a test threw. AssertionError → failed, anything else → error.
+ * `late`: a failure that may have a diff is returned with its message alone and the error in
+ * `lateDiff` (formatting the diff walks the learner's values and costs ~0.2-0.4 ms a failure).
+ */
+export function classifyThrown(e: unknown, locate: (e: unknown) => string | null, late = false): { status: TestStatus; message: string; lateDiff?: LateDiff } {
   try {
-    return classifyThrownUnguarded(e, locate);
+    return classifyThrownUnguarded(e, locate, late);
   } catch {
     // Learner code threw something that throws when read (a Proxy, throwing getters): never passed.
     return { status: 'error', message: capMessage(unshowable(e)) };
   }
 }
 
-function classifyThrownUnguarded(e: unknown, locate: (e: unknown) => string | null): { status: TestStatus; message: string } {
+/**
+ * The text that {@link classifyThrown} would have appended to a late diff's message, capped as
+ * `capMessage(message + diff)` is: the verdict's message plus this is the message an inline run
+ * gives. "" when there is no diff or formatting it threw (a value whose getter loops never returns:
+ * the parent's bounded wait for the diffs ends the worker).
+ */
+export function formatLateDiff(d: LateDiff, cap = MESSAGE_CAP_CHARS): string {
+  let diff: string;
+  try {
+    diff = diffOf(d.err);
+  } catch {
+    return ''; // the verdict is out already: a value that throws when walked only loses its diff
+  }
+  if (!diff) return '';
+  return capMessage(d.message + diff, cap).slice(d.message.length);
+}
+
+function classifyThrownUnguarded(e: unknown, locate: (e: unknown) => string | null, late: boolean): { status: TestStatus; message: string; lateDiff?: LateDiff } {
   if (e instanceof Error || (e && typeof e === 'object' && typeof (e as Error).message === 'string' && typeof (e as Error).name === 'string')) {
     const err = e as Error;
-    if (err.name === 'AssertionError') return { status: 'failed', message: capMessage(err.message + diffOf(err)) };
+    if (err.name === 'AssertionError') {
+      const message = err.message;
+      // A message at the cap already would show no diff (the note counts its characters: moot).
+      if (late && typeof message === 'string' && message.length < MESSAGE_CAP_CHARS && diffCandidate(err)) return { status: 'failed', message, lateDiff: { message, err } };
+      return { status: 'failed', message: capMessage(message + diffOf(err)) };
+    }
     const where = locate(e);
     const frozen = frozenWrite(err);
     const text = `${frozen ? `${frozen} (` : ''}${err.name}: ${err.message}${where ? ` (${where})` : ''}${frozen ? ')' : ''}`;
@@ -294,12 +344,17 @@ export function freshTask(): Promise<void> {
   });
 }
 
-/** Run one collected test with its hooks; async work is raced against `limitMs`. */
+/**
+ * Run one collected test with its hooks; async work is raced against `limitMs`.
+ * `lateDiffs`: a failure that may have a diff comes back with its message alone and `lateDiff`
+ * set (see classifyThrown); the caller formats it later or drops it.
+ */
 export async function runTest(
   t: CollectedTest,
   limitMs: number,
   locate: (e: unknown) => string | null,
-): Promise<Omit<TestResult, 'output'>> {
+  lateDiffs = false,
+): Promise<Omit<TestResult, 'output'> & { lateDiff?: LateDiff }> {
   const started = Date.now();
   if (!t.fn) return { name: t.name, status: 'passed', message: 'skipped', durationMs: 0 };
   const limit = t.timeoutMs && t.timeoutMs > 0 ? Math.min(t.timeoutMs, limitMs) : limitMs;
@@ -318,7 +373,7 @@ export async function runTest(
     const r = fn();
     if (r && typeof (r as Promise<unknown>).then === 'function') await Promise.race([r, theDeadline()]);
   };
-  let outcome: { status: TestStatus; message: string } = { status: 'passed', message: '' };
+  let outcome: { status: TestStatus; message: string; lateDiff?: LateDiff } = { status: 'passed', message: '' };
   const { befores, afters } = hooksFor(t);
   try {
     for (const b of befores) await call(b);
@@ -326,7 +381,7 @@ export async function runTest(
   } catch (e) {
     outcome = e === timedOut
       ? { status: 'timeout', message: `stopped after ${fmtSeconds(limit)} — the test's promise never settled` }
-      : classifyThrown(e, locate);
+      : classifyThrown(e, locate, lateDiffs);
   }
   for (const a of afters) {
     try {
@@ -334,12 +389,13 @@ export async function runTest(
     } catch (e) {
       if (outcome.status === 'passed') outcome = e === timedOut
         ? { status: 'timeout', message: `afterEach stopped after ${fmtSeconds(limit)}` }
-        : classifyThrown(e, locate);
+        : classifyThrown(e, locate, lateDiffs);
     }
   }
   if (timer !== undefined) clearTimeout(timer);
   deadline?.catch(() => {});
-  return { name: t.name, status: outcome.status, message: outcome.message, durationMs: Date.now() - started };
+  const result = { name: t.name, status: outcome.status, message: outcome.message, durationMs: Date.now() - started };
+  return outcome.lateDiff ? { ...result, lateDiff: outcome.lateDiff } : result;
 }
 
 export function fmtSeconds(ms: number): string {

@@ -1,7 +1,7 @@
 /** Run learner code against test sources in the sealed runtime (a worker thread), through orchestrate. */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { orchestrate, type WorkerHandle } from '../../../src/grading/orchestrate.ts';
+import { orchestrate, type LateDiffText, type WorkerHandle } from '../../../src/grading/orchestrate.ts';
 import type { WorkerMessage } from '../../../src/grading/runtime/session.ts';
 import type { RunResult, TestSource } from '../../../src/grading/types.ts';
 import type { DrawOutcome, DrawScenario } from '../../../src/grading/runtime/draw.ts';
@@ -116,3 +116,57 @@ export async function runPrimed(ex: Exercise, starter: string, code: string, cli
   return { result, primed: await r.primed };
 }
 
+
+/** What {@link runLate} saw: the verdict, the diffs handed over, how the wait ended, and in what order. */
+export interface LateRun {
+  result: RunResult;
+  diffs: LateDiffText[] | null;
+  settled: string;
+  /** Runner messages ('result', 'diffs', …) and the parent's own events ('verdict', 'onDiffs', 'terminate'), in order. */
+  events: string[];
+  /** Every runner started was ended. */
+  allTerminated: boolean;
+}
+
+/**
+ * Run `code` with late diffs (orchestrate `lateDiffs`, as the browser runs): the verdict first,
+ * then the diffs the runner formats after the last result. Records the order of everything.
+ */
+export async function runLate(ex: Exercise, code: string, opts: { perTestMs?: number; waitMs?: number } = {}): Promise<LateRun> {
+  const events: string[] = [];
+  const handles: { ended: boolean }[] = [];
+  const spawnRecorded = (): WorkerHandle => {
+    const state = { ended: false };
+    handles.push(state);
+    const h = harnessWorker((m) => {
+      events.push(m.type);
+      return false;
+    });
+    return {
+      ...h,
+      terminate() {
+        if (!state.ended) events.push('terminate');
+        state.ended = true;
+        h.terminate();
+      },
+    };
+  };
+  let diffs: LateDiffText[] | null = null;
+  let settle!: (how: string) => void;
+  const settled = new Promise<string>((r) => (settle = r));
+  const result = await orchestrate(spawnRecorded, { exercise: ex.id, exports: ex.exports, code, tests: ex.tests }, {
+    perTestMs: opts.perTestMs ?? 2000,
+    perRunMs: 60_000,
+    lateDiffs: {
+      onDiffs: (d) => {
+        events.push('onDiffs');
+        diffs = d;
+      },
+      ...(opts.waitMs !== undefined ? { waitMs: opts.waitMs } : {}),
+      onSettled: (how) => settle(how),
+    },
+  });
+  events.push('verdict');
+  const how = await settled;
+  return { result, diffs, settled: how, events, allTerminated: handles.every((h) => h.ended) };
+}
