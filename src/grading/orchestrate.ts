@@ -7,9 +7,11 @@
  * Never throws for learner mistakes: everything becomes a RunResult.
  */
 import type { CompileError, GradeLimits, RunPayload, RunResult, TestResult } from './types.ts';
-import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, MESSAGE_CAP_CHARS, OUTPUT_CAP_BYTES } from './types.ts';
+import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, OUTPUT_CAP_BYTES } from './types.ts';
 import type { LoadPayload, ParentMessage, WorkerMessage } from './runtime/session.ts';
-import { capMessage } from './runtime/suite.ts';
+import type { LateDiffText } from './late-diffs.ts';
+
+export type { LateDiffText };
 
 export interface WorkerHandle {
   post(msg: ParentMessage): void;
@@ -68,7 +70,7 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
       const r = o.result as Record<string, unknown> | undefined;
       return (
         str(o.nonce) && Number.isInteger(o.index) && !!r && typeof r === 'object' && str(r.name) && STATUSES.has(r.status as string) && str(r.message) &&
-        optStr(r.output) && (r.durationMs === undefined || typeof r.durationMs === 'number') && (o.late === undefined || typeof o.late === 'boolean')
+        optStr(r.output) && (r.durationMs === undefined || typeof r.durationMs === 'number')
       );
     }
     default:
@@ -81,14 +83,13 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
  * another nonce (or a malformed message at any time) is a protocol violation: the run cannot be
  * trusted any more, and every later `next` says so.
  */
-class Mailbox {
+export class Mailbox {
   private queue: WorkerMessage[] = [];
   private exitReason: string | null = null;
   private violation: string | null = null;
   private nonce: string | null = null;
   private waiter: (() => void) | null = null;
-  /** The run's 'diffs' message (its `diffs` field, unchecked), once; see lateDiffsOf. */
-  private diffs: { got: false } | { got: true; raw: unknown } = { got: false };
+  private diffs = false;
   readonly handle: WorkerHandle;
   constructor(handle: WorkerHandle) {
     this.handle = handle;
@@ -96,13 +97,10 @@ class Mailbox {
       (msg) => {
         // Late diffs are text for failures already decided: whatever arrives as one (forged,
         // malformed, another run's, a second one) is never a violation and never a verdict; the
-        // first with this run's nonce is kept for lateDiffsOf to check, the rest dropped.
-        if (isDiffsMessage(msg)) {
-          if (!this.diffs.got && this.nonce !== null && msg.nonce === this.nonce) this.diffs = { got: true, raw: msg.diffs };
-          this.waiter?.();
-          return;
-        }
-        if (!isWorkerMessage(msg)) this.violation ??= 'a malformed message';
+        // first with this run's nonce is queued (its `diffs` unchecked: see lateDiffsOf), the rest dropped.
+        if ((msg as { type?: unknown } | null)?.type === 'diffs') {
+          if (!this.diffs && this.nonce !== null && (msg as { nonce?: unknown }).nonce === this.nonce) this.diffs = !!this.queue.push(msg);
+        } else if (!isWorkerMessage(msg)) this.violation ??= 'a malformed message';
         else if ('nonce' in msg && msg.nonce !== this.nonce) this.violation ??= `a '${msg.type}' message that does not belong to this run`;
         else this.queue.push(msg);
         this.waiter?.();
@@ -121,34 +119,12 @@ class Mailbox {
   pending(): readonly WorkerMessage[] {
     return this.queue;
   }
-  get exited(): boolean {
-    return this.exitReason !== null;
-  }
   get violated(): string | null {
     return this.violation;
   }
-  /** Wait at most `ms` for the run's 'diffs' message: its raw `diffs`, or null (none in time, or the worker died). */
-  async nextDiffs(ms: number, cancelled: () => boolean): Promise<{ raw: unknown } | null> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      if (this.diffs.got) return { raw: this.diffs.raw };
-      const left = deadline - Date.now();
-      if (this.exitReason !== null || left <= 0 || cancelled()) return null;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          this.waiter = null;
-          resolve();
-        }, left);
-        this.waiter = () => {
-          clearTimeout(t);
-          this.waiter = null;
-          resolve();
-        };
-      });
-    }
-  }
-  /** Wake a waiting nextDiffs (its `cancelled` changed). */
-  wake(): void {
+  /** Stop waiting: from now on `next` says the worker is gone (a run that no longer wants its diffs). */
+  end(reason: string): void {
+    this.exitReason ??= reason;
     this.waiter?.();
   }
   /** Wait for the next message accepted by `accept`, at most `ms`. */
@@ -174,45 +150,6 @@ class Mailbox {
       });
     }
   }
-}
-
-const isDiffsMessage = (m: unknown): m is { type: 'diffs'; nonce: unknown; diffs: unknown } => !!m && typeof m === 'object' && (m as { type?: unknown }).type === 'diffs';
-
-/** A failure's message with its late diff: what an inline run gives for it. */
-export interface LateDiffText {
-  /** Index of the test in RunResult.tests. */
-  index: number;
-  name: string;
-  /** The whole message (the verdict's message, a blank line, the diff lines), capped. */
-  message: string;
-}
-
-/** Longest diff text taken for one failure (what capMessage can leave of message + diff, plus its note). */
-const LATE_DIFF_MAX_CHARS = MESSAGE_CAP_CHARS + 200;
-
-/**
- * Check a runner's 'diffs' (untrusted): an array of [index, text] pairs, each index one of the
- * tests whose result said `late` (a failed assertion), once; text a string of at most
- * LATE_DIFF_MAX_CHARS; at most one pair per such test. Anything else is dropped, entry by entry
- * (a non-array drops all). Statuses are never touched: a diff only completes a failure's message.
- */
-export function lateDiffsOf(raw: unknown, late: ReadonlySet<number>, results: readonly TestResult[]): LateDiffText[] {
-  if (!Array.isArray(raw)) return [];
-  const out: LateDiffText[] = [];
-  const seen = new Set<number>();
-  const n = Math.min(raw.length, late.size);
-  for (let k = 0; k < raw.length && out.length < n; k++) {
-    const e: unknown = raw[k];
-    if (!Array.isArray(e) || e.length !== 2) continue;
-    const [index, text] = e as [unknown, unknown];
-    if (typeof index !== 'number' || !late.has(index) || seen.has(index) || typeof text !== 'string' || text.length === 0 || text.length > LATE_DIFF_MAX_CHARS) continue;
-    const r = results[index];
-    if (!r || r.status !== 'failed') continue;
-    seen.add(index);
-    const message = r.message + text;
-    out.push({ index, name: r.name, message: message.length > MESSAGE_CAP_CHARS + 200 ? capMessage(message) : message });
-  }
-  return out;
 }
 
 /** The message a test gets when its run broke the protocol (forged, duplicate or unknown results). */
@@ -270,17 +207,16 @@ export interface OrchestrateOptions extends GradeLimits {
    * Late diffs (the browser: its verdict is shown at once, the diffs when a reader opens a
    * failure): the runner sends failures with their message alone and formats their diffs after
    * the last result. orchestrate returns the verdict as soon as the last result is in; it then
-   * waits at most `waitMs` (default: the per-test limit) for the diffs, checks them (lateDiffsOf),
-   * calls `onDiffs` (not if none came, or `signal` was aborted) and only then ends the worker;
-   * `signal` ends it at once. `onSettled` is then called once, in a later task than the verdict,
-   * saying how it ended ('none' also when no runner owed diffs).
+   * waits at most `waitMs` (default: the per-test limit) for the diffs, checks them
+   * (late-diffs.ts lateDiffsOf) and ends the worker; `signal` ends it at once. `onSettled` is
+   * called once, in a later task than the verdict, with how it ended ('none' also when no runner
+   * owed diffs) and the checked diffs (empty unless 'delivered').
    * Without this option the diffs are part of the messages, as in the CLI and Gradescope reports.
    */
   lateDiffs?: {
-    onDiffs: (diffs: LateDiffText[]) => void;
     waitMs?: number;
     signal?: AbortSignal;
-    onSettled?: (how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted') => void;
+    onSettled: (how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted', diffs: LateDiffText[]) => void;
   };
 }
 
@@ -291,15 +227,7 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
   } finally {
     // No runner owes diffs (none failed that way, a load error, a broken protocol, a restart): say so, after the verdict.
     const late = opts.lateDiffs;
-    if (late && !state.awaitingDiffs) {
-      setTimeout(() => {
-        try {
-          late.onSettled?.('none');
-        } catch {
-          /* the caller's callback must not break anything */
-        }
-      }, 0);
-    }
+    if (late && !state.awaitingDiffs) setTimeout(() => late.onSettled('none', []), 0);
   }
 }
 
@@ -482,7 +410,16 @@ async function orchestrateRun(spawn: SpawnWorker, payload: Omit<RunPayload, 'per
       const box = owes;
       owes = null;
       state.awaitingDiffs = true;
-      void awaitDiffs(box, late, new Set(lateIndices), results.slice(), perTestMs);
+      const indices = new Set(lateIndices);
+      const shown = results.slice();
+      // Loaded when first needed (a chunk of its own in the browser: the verdict does not need it).
+      void import('./late-diffs.ts').then(
+        (m) => m.awaitDiffs(box, late, indices, shown, perTestMs + WATCHDOG_GRACE_MS),
+        () => {
+          box.handle.terminate();
+          late.onSettled('exit', []);
+        },
+      );
     }
     const tests = results.filter(Boolean);
     const extraPrefixes = payload.tests.filter((t) => t.prefixNames).map((t) => `${t.file} > `);
@@ -511,38 +448,5 @@ export async function collectNames(spawn: SpawnWorker, payload: Omit<RunPayload,
     return namesMismatch(loaded.msg.names, null) ? null : loaded.msg.names;
   } finally {
     box.handle.terminate();
-  }
-}
-
-/**
- * After the verdict: wait (bounded) for the runner's late diffs, hand the checked ones to the
- * caller, end the runner. Never throws; the caller's callbacks cannot break it.
- */
-async function awaitDiffs(box: Mailbox, late: NonNullable<OrchestrateOptions['lateDiffs']>, indices: ReadonlySet<number>, results: readonly TestResult[], perTestMs: number): Promise<void> {
-  const signal = late.signal;
-  const onAbort = () => box.wake();
-  signal?.addEventListener('abort', onAbort);
-  let how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted' = 'timeout';
-  try {
-    // A task boundary first: the verdict reaches its reader before any diff does.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    const got = await box.nextDiffs(late.waitMs ?? perTestMs + WATCHDOG_GRACE_MS, () => !!signal?.aborted);
-    if (signal?.aborted) how = 'aborted';
-    else if (!got) how = box.exited ? 'exit' : 'timeout';
-    else {
-      const diffs = lateDiffsOf(got.raw, indices, results);
-      how = diffs.length ? 'delivered' : 'none';
-      if (diffs.length) late.onDiffs(diffs);
-    }
-  } catch {
-    /* the caller's callback must not break anything */
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    box.handle.terminate();
-    try {
-      late.onSettled?.(how);
-    } catch {
-      /* as above */
-    }
   }
 }

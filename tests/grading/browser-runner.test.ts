@@ -431,6 +431,79 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
     expect(got.after).toEqual(got.idle);
   }, 180_000);
 
+  describe('late diffs: the verdict first, the failures\' diffs after the last result (hostile cases too)', () => {
+    type LateSeen = { result: RunResult; diffs: { index: number; name: string; message: string }[] | null; events: string[]; log: string[] };
+    const runLate = (opts: { id: string; code: string; exports?: string[]; tests?: { file: string; source: string }[]; timeoutMs?: number; giveUpMs?: number; thenRun?: { id: string; code: string } }) =>
+      page.evaluate((o) => (window as unknown as { grader: { runLate: (o: object) => Promise<LateSeen> } }).grader.runLate(o), opts);
+    // The learner's value has a getter that behaves while the test compares it and misbehaves once
+    // the last test has run (`arm`): exactly when the late diff walks it (same fixture as
+    // tests/grading/hostile-late-diffs.test.ts).
+    const ARMED_TESTS = [
+      {
+        file: 'armed.test.ts',
+        source: [
+          "import { expect, it } from 'vitest';",
+          "import { make, arm } from './solution';",
+          "it('deep', () => { expect(make()).toEqual({ a: 2, b: [1, 2] }); });",
+          "it('plain', () => { expect(make().b).toEqual([1, 3]); });",
+          "it('arms', () => { arm(); expect(1).toBe(1); });",
+        ].join('\n'),
+      },
+    ];
+    const armed = (misbehave: string) =>
+      `let armed = false;\nexport function arm(): void { armed = true; }\nexport function make(): any {\n  return { get a(): number { if (armed) { ${misbehave} } return 1; }, b: [1, 2] };\n}\n`;
+
+    it('early-abort\'s starter: messages alone in the verdict, then one call with the diffs that make them the inline messages', async () => {
+      const starter = source('exercises/early-abort/starter.ts');
+      // Without onDiffs the diffs are in the messages, as before (and as the Node grader has them).
+      const inline = await run('early-abort', starter);
+      const late = await runLate({ id: 'early-abort', code: starter });
+      const r = late.result;
+      expect(r.tests.map((t) => `${t.name}: ${t.status}`)).toEqual(inline.tests.map((t) => `${t.name}: ${t.status}`));
+      const withDiff = inline.tests.filter((t) => t.message.includes('\n\n- Expected'));
+      expect(withDiff.length).toBeGreaterThan(10);
+      expect(r.tests.filter((t) => t.message.includes('- Expected'))).toEqual([]);
+      const completed = r.tests.map((t) => t.message);
+      for (const d of late.diffs ?? []) completed[d.index] = d.message;
+      expect(completed).toEqual(inline.tests.map((t) => t.message));
+      // Order: every streamed result, the verdict, then the diffs (once).
+      expect(late.events).toEqual([...r.tests.map(() => 'result'), 'verdict', 'diffs']);
+      expect(late.log.at(-1)).toBe('delivered');
+    }, 60_000);
+
+    it('a diff whose formatting throws is dropped; one that loops is cut off and its runner ended; the verdict stands', async () => {
+      const threw = await runLate({ id: 'armed', exports: ['make', 'arm'], tests: ARMED_TESTS, code: armed("throw new Error('not now');") });
+      expect(threw.result.tests.map((t) => t.status)).toEqual(['failed', 'failed', 'passed']);
+      expect(threw.diffs?.map((d) => d.name)).toEqual(['plain']);
+      expect(threw.diffs?.[0]!.message).toContain('- Expected');
+      const looped = await runLate({ id: 'armed', exports: ['make', 'arm'], tests: ARMED_TESTS, code: armed('for (;;) {}'), timeoutMs: 300 });
+      expect(looped.result.tests.map((t) => t.status)).toEqual(['failed', 'failed', 'passed']);
+      expect(looped.events).toEqual(['result', 'result', 'result', 'verdict', 'diffs']);
+      expect(looped.diffs).toEqual([]);
+      // 'timeout': the bounded wait ended and the runner was terminated (orchestrate awaitDiffs)
+      expect(looped.log.at(-1)).toBe('timeout');
+      // the page's next run is unaffected
+      const after = await run(EX, source(`exercises/${EX}/solution.ts`));
+      expect(after.passed).toBe(after.total);
+    }, 60_000);
+
+    it('a new run ends the previous run\'s runner while it still formats: no diffs from it, the new run is right', async () => {
+      const seen = await runLate({
+        id: 'armed',
+        exports: ['make', 'arm'],
+        tests: ARMED_TESTS,
+        code: armed('for (;;) {}'),
+        timeoutMs: 20_000,
+        giveUpMs: 1_000,
+        thenRun: { id: EX, code: source(`exercises/${EX}/solution.ts`) },
+      });
+      expect(seen.result.tests.map((t) => t.status)).toEqual(['failed', 'failed', 'passed']);
+      expect(seen.diffs).toBeNull();
+      expect(seen.events).toEqual(['result', 'result', 'result', 'verdict', 'next run']);
+      expect(seen.log).toContain('aborted');
+    }, 60_000);
+  });
+
   it('answers an unknown exercise id with a load error instead of throwing', async () => {
     const r = await run('no-such-exercise', 'export const x = 1;');
     expect(r.loadError).toContain("unknown exercise 'no-such-exercise'");

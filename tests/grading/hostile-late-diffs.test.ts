@@ -14,7 +14,8 @@
  *   an array, garbled entries, sent early) changes no verdict and hands over nothing forged.
  */
 import { describe, expect, it } from 'vitest';
-import { lateDiffsOf, orchestrate, type LateDiffText, type WorkerHandle } from '../../src/grading/orchestrate.ts';
+import { orchestrate, type LateDiffText, type WorkerHandle } from '../../src/grading/orchestrate.ts';
+import { lateDiffsOf } from '../../src/grading/late-diffs.ts';
 import type { ParentMessage, WorkerMessage } from '../../src/grading/runtime/session.ts';
 import type { RunResult, TestResult } from '../../src/grading/types.ts';
 import { MESSAGE_CAP_CHARS } from '../../src/grading/types.ts';
@@ -159,7 +160,7 @@ async function runScripted(forge: { early?: Forge; atEnd: Forge }): Promise<{ r:
   let diffs: LateDiffText[] | null = null;
   let settle!: (h: string) => void;
   const settled = new Promise<string>((res) => (settle = res));
-  const r = await orchestrate(s.spawn, payload, { perTestMs: 1000, lateDiffs: { waitMs: 300, onDiffs: (d) => (diffs = d), onSettled: settle } });
+  const r = await orchestrate(s.spawn, payload, { perTestMs: 1000, lateDiffs: { waitMs: 300, onSettled: (how, d) => ((diffs = how === 'delivered' ? d : null), settle(how)) } });
   const how = await settled;
   return { r, diffs, settled: how, terminated: s.terminated() };
 }

@@ -517,15 +517,12 @@ export async function runTestSources(opts: {
     if (onDiffs) {
       const ac = new AbortController();
       formatting = ac;
-      let got: LateDiffText[] = [];
       lateDiffs = {
         signal: ac.signal,
-        onDiffs: (d) => void (got = d),
-        onSettled: (how) => {
+        onSettled: (how, got) => {
           if (formatting === ac) formatting = null;
-          lateDiffsLog.push(how);
-          if (lateDiffsLog.length > 20) lateDiffsLog.shift();
-          if (how === 'aborted' || ac.signal.aborted) return;
+          if (lateDiffsLog.push(how) > 20) lateDiffsLog.shift();
+          if (ac.signal.aborted) return;
           try {
             onDiffs(got);
           } catch {

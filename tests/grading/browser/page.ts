@@ -1,40 +1,10 @@
 // Test page: exposes the browser grading client to Playwright, plus the toy fixture exercise.
-import { hostUrl } from 'virtual:grader-runner';
-import { drawMyRun, poolState, primingLog, runExercise, runnerTuning, runTestSources, warmUp } from '../../../src/grading/browser/client.ts';
+import { drawMyRun, lateDiffsLog, poolState, primingLog, runExercise, runnerTuning, runTestSources, warmUp } from '../../../src/grading/browser/client.ts';
 import toyTest from '../fixtures/toy-sum/toy-sum.test.ts?raw';
 import toyMeta from '../fixtures/toy-sum/exercise.json';
 
 const runToy = (code: string, timeoutMs?: number) =>
   runTestSources({ exercise: toyMeta.id, exports: toyMeta.exports, code, tests: [{ file: 'toy-sum.test.ts', source: toyTest }], timeoutMs });
-
-/**
- * Start a worker with arbitrary `source` through a fresh runner host (the same host page the
- * client uses) and return the first message it posts on its port. Lets the test check the host's
- * CSP and origin directly, with none of the runtime's own blocking in the way.
- */
-function probeHost(source: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const frame = document.createElement('iframe');
-    frame.setAttribute('sandbox', 'allow-scripts');
-    frame.hidden = true;
-    frame.src = hostUrl;
-    const ch = new MessageChannel();
-    ch.port1.onmessage = (e) => {
-      resolve(e.data);
-      frame.remove();
-    };
-    addEventListener('message', (e) => {
-      if (e.source !== frame.contentWindow) return;
-      const d = e.data as { type?: string; message?: string };
-      if (d.type === 'host-ready') {
-        frame.contentWindow!.postMessage({ type: 'source', source }, '*');
-        frame.contentWindow!.postMessage({ type: 'start', id: 1 }, '*', [ch.port2]);
-      } else if (d.type === 'failed') reject(new Error(d.message));
-    });
-    document.body.append(frame);
-    setTimeout(() => reject(new Error('probe timed out')), 20_000);
-  });
-}
 
 /**
  * Run `code` against exercise `id` and render the verdict as the chapter page does (./render.ts):
@@ -50,5 +20,10 @@ async function runRendered(id: string, code: string): Promise<{ state: string; t
   }
 }
 
-(window as unknown as { grader: unknown }).grader = { runExercise, runToy, warmUp, probeHost, drawMyRun, runRendered, primingLog, runnerTuning, poolState };
+// ./extras.ts: a chunk of its own, like ./render.ts, so the page chunk stays small.
+const extras = () => import('./extras.ts');
+const runLate = async (opts: Parameters<typeof import('./extras.ts').runLate>[0]) => (await extras()).runLate(opts);
+const probeHost = async (source: string) => (await extras()).probeHost(source);
+
+(window as unknown as { grader: unknown }).grader = { runExercise, runToy, runLate, warmUp, probeHost, drawMyRun, runRendered, primingLog, runnerTuning, poolState, lateDiffsLog };
 document.body.dataset.ready = '1';

@@ -158,12 +158,14 @@ export async function runLate(ex: Exercise, code: string, opts: { perTestMs?: nu
     perTestMs: opts.perTestMs ?? 2000,
     perRunMs: 60_000,
     lateDiffs: {
-      onDiffs: (d) => {
-        events.push('onDiffs');
-        diffs = d;
-      },
       ...(opts.waitMs !== undefined ? { waitMs: opts.waitMs } : {}),
-      onSettled: (how) => settle(how),
+      onSettled: (how, d) => {
+        if (how === 'delivered') {
+          events.push('onDiffs');
+          diffs = d;
+        }
+        settle(how);
+      },
     },
   });
   events.push('verdict');
