@@ -23,6 +23,7 @@ import {
   runWithShortcut,
   screenshot,
   setCode,
+  waitForDiffs,
 } from './helpers.ts';
 import { axeLines, axeSerious } from './quality-helpers.ts';
 
@@ -71,7 +72,9 @@ describe('failures a learner can read', () => {
     expect(early, 'the first failure was shown before the run ended').toBeTruthy();
     expect(early!.startsWith(failures[0]!.name)).toBe(true);
 
-    // Every failure is there exactly once (shown or folded), with the Node grader's message.
+    // Every failure is there exactly once (shown or folded), with the Node grader's message (the
+    // late diffs joined in: run-control.ts).
+    await waitForDiffs(page, ID);
     const shown = await ex.locator('[data-part="failures"] li.cl-test').evaluateAll((lis) =>
       lis.map((li) => ({ name: li.getAttribute('data-name') ?? '', message: li.querySelector('.cl-results-message')?.textContent ?? '' })),
     );

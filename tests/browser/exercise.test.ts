@@ -23,6 +23,7 @@ import {
   screenshot,
   setCode,
   waitExerciseReady,
+  waitForDiffs,
 } from './helpers.ts';
 
 let browser: Browser;
@@ -112,12 +113,24 @@ describe('the exercise block', () => {
     await gotoChapter(page, ID);
     await openEditor(page, ID);
     expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
+    // Late diffs: how many messages had a diff when the verdict was drawn (data-state set).
+    await page.evaluate((x) => {
+      const root = document.querySelector(`section[data-exercise="${x}"]`)!;
+      const w = window as unknown as { __diffsAtVerdict?: number };
+      new MutationObserver(() => {
+        if (root.getAttribute('data-state') !== 'failed' || w.__diffsAtVerdict !== undefined) return;
+        w.__diffsAtVerdict = [...root.querySelectorAll('[data-part="failures"] .cl-results-message')].filter((m) => m.textContent?.includes('- Expected')).length;
+      }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
+    }, ID);
     await runWithShortcut(page, ID);
     const ex = exercise(page, ID);
     expect(await ex.getAttribute('data-state')).toBe('failed');
     expect(await resultsText(page)).toContain(`${expected.passed} of ${expected.total} tests passed`);
+    // The verdict came first, without diffs; the diffs joined the messages after it.
+    expect(await page.evaluate(() => (window as unknown as { __diffsAtVerdict?: number }).__diffsAtVerdict)).toBe(0);
+    await waitForDiffs(page, ID);
     // Every failure once (in full or folded "N more like this", grouped by describe block: see
-    // exercise-ui.test.ts), with the Node grader's message.
+    // exercise-ui.test.ts), with the Node grader's message (its diff included).
     const shown = await ex.locator('[data-part="failures"] li.cl-test').evaluateAll((lis) =>
       lis.map((li) => ({
         name: li.getAttribute('data-name') ?? '',
@@ -126,6 +139,7 @@ describe('the exercise block', () => {
     );
     const failures = expected.tests.filter((t) => t.status !== 'passed');
     const key = (t: { name: string; message: string }) => `${t.name}\n${t.message}`;
+    expect(failures.filter((t) => t.message.includes('\n\n- Expected')).length, 'the starter fails deep comparisons (they have diffs)').toBeGreaterThan(10);
     expect(shown.map(key).sort()).toEqual(failures.map(key).sort());
     expect(await ex.locator('[data-part="results"] details[open]').count()).toBe(1);
     expect(await ex.locator('[data-part="results"] li.cl-test:has(> details[open])').getAttribute('data-name')).toBe(failures[0]!.name);

@@ -221,6 +221,14 @@ export async function runWithShortcut(page: Page, id: string, timeout = 30_000):
   );
 }
 
+/**
+ * Wait until the last run's late diffs are in (run-control.ts: the verdict is drawn first, the
+ * failures' "- Expected / + Received" diffs join their messages after; data-diffs="done").
+ */
+export async function waitForDiffs(page: Page, id: string, timeout = 15_000): Promise<void> {
+  await page.waitForFunction((x) => document.querySelector(`section.cl-exercise[data-exercise="${x}"] [data-part="results"]`)?.getAttribute('data-diffs') === 'done', id, { timeout });
+}
+
 /** Built pages (relative to distDir) that contain at least one exercise block. */
 export function builtPagesWithExercises(dir: string): string[] {
   const out: string[] = [];
