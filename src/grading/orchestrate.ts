@@ -81,7 +81,8 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
 /**
  * A worker plus a one-message-at-a-time mailbox. Once the run's nonce is set, a message carrying
  * another nonce (or a malformed message at any time) is a protocol violation: the run cannot be
- * trusted any more, and every later `next` says so.
+ * trusted any more, and every later `next` says so. Except a 'diffs' message (late diffs), which
+ * can decide nothing: it is kept (the first of this run) or dropped, never a violation.
  */
 export class Mailbox {
   private queue: WorkerMessage[] = [];
@@ -207,10 +208,11 @@ export interface OrchestrateOptions extends GradeLimits {
    * Late diffs (the browser: its verdict is shown at once, the diffs when a reader opens a
    * failure): the runner sends failures with their message alone and formats their diffs after
    * the last result. orchestrate returns the verdict as soon as the last result is in; it then
-   * waits at most `waitMs` (default: the per-test limit) for the diffs, checks them
-   * (late-diffs.ts lateDiffsOf) and ends the worker; `signal` ends it at once. `onSettled` is
-   * called once, in a later task than the verdict, with how it ended ('none' also when no runner
-   * owed diffs) and the checked diffs (empty unless 'delivered').
+   * waits at most `waitMs` (default: the per-test limit + 250 ms) for the diffs, checks them
+   * (late-diffs.ts lateDiffsOf), calls `onSettled` and only then ends the worker; `signal` ends
+   * the wait at once. `onSettled` (must not throw) is called once, in a later task than the
+   * verdict, with how it ended ('none' also when no runner owed diffs) and the checked diffs
+   * (empty unless 'delivered').
    * Without this option the diffs are part of the messages, as in the CLI and Gradescope reports.
    */
   lateDiffs?: {
