@@ -28,6 +28,7 @@
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
 import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
+import { RESULT_BATCH_MAX, unpackBatch } from './batch.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
 import type { DrawMessage, PrepareMessage, PrimeMessage, WorkerMessage } from '../runtime/session.ts';
@@ -154,8 +155,9 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     onExit?.(reason);
   };
   const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
-  port.onmessage = (e: MessageEvent<WorkerMessage>) => {
-    const m = e.data;
+  // A runner posts results in small arrays (./batch.ts).
+  port.onmessage = (e: MessageEvent<unknown>) => unpackBatch(e.data, receive);
+  const receive = (m: WorkerMessage) => {
     for (const t of taps) t(m);
     if (m.type === 'primed') {
       // Priming is the spare's own business: not part of any run's protocol.
@@ -495,7 +497,7 @@ export async function runTestSources(opts: {
       spawn,
       // `only` rides along in the payload (runtime/session.ts LoadPayload); orchestrate passes it on.
       { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests, ...(opts.only ? { only: [...opts.only] } : {}) } as Parameters<typeof orchestrate>[1],
-      { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted },
+      { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted, batchedResults: RESULT_BATCH_MAX },
     );
   } catch (e) {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);

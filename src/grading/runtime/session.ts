@@ -36,7 +36,8 @@ export type LoadPayload = RunPayload & { only?: readonly string[] };
 
 export type ParentMessage =
   | { type: 'load'; nonce: string; payload: LoadPayload }
-  | { type: 'run'; from: number };
+  /** `oneByOne`: post each result on its own (a batching runner, after a timeout: orchestrate.ts). */
+  | { type: 'run'; from: number; oneByOne?: boolean };
 
 /**
  * Optional, before 'load' (sent by the runner's owner, not by orchestrate): compile and collect
