@@ -661,6 +661,10 @@ export function createSession(opts: SessionOptions): Session {
         const p = prepareTests(msg.tests, '');
         preparedFiles = msg.tests;
         post({ type: 'prepared', ok: !!p && !('error' in p) });
+        // Tests compiled at build time leave the compiler cold, and the learner's file is then
+        // its first job, on the click. Warm it now on a test file's source (result unused).
+        const sample = msg.tests.every((t) => typeof t.compiled === 'string') ? msg.tests[0] : undefined;
+        if (sample) compileTs(sample.source, sample.file);
       } catch {
         prepared = null;
         post({ type: 'prepared', ok: false });
