@@ -31,7 +31,7 @@ import { orchestrate, type WorkerHandle } from '../orchestrate.ts';
 import { RESULT_BATCH_MAX, unpackBatch } from './batch.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
-import type { DrawMessage, PrepareMessage, PrimeMessage, WorkerMessage } from '../runtime/session.ts';
+import type { DrawMessage, PrepareMessage, PrimeMessage, ReferenceEntry, WorkerMessage } from '../runtime/session.ts';
 import type { DrawOutcome, DrawScenario } from '../runtime/draw.ts';
 
 const testSources = import.meta.glob('/exercises/*/*.test.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
@@ -110,8 +110,11 @@ function host(): Promise<Host> {
 
 /** What {@link spawnBrowserWorker} adds to a WorkerHandle: a 'prepare' before the first run. */
 interface BrowserWorkerHandle extends WorkerHandle {
-  /** Compile and collect these tests now; the worker's 'ready' is held back until it is done. */
-  prepare(tests: TestSource[]): void;
+  /**
+   * Compile and collect these tests now; the worker's 'ready' is held back until it is done.
+   * `references`: reference-kernel reports a primed runner of the same tests shared.
+   */
+  prepare(tests: TestSource[], references?: ReferenceEntry[]): void;
   /** Observe every message (for streaming results). */
   tap(fn: (m: WorkerMessage) => void): void;
   /** Called once if the worker dies or fails to start (for the pool; runs learn it through listen). */
@@ -161,7 +164,8 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     for (const t of taps) t(m);
     if (m.type === 'primed') {
       // Priming is the spare's own business: not part of any run's protocol.
-      primingLog.push(m);
+      const { references: _kept, ...logged } = m;
+      primingLog.push(logged);
       if (primingLog.length > 20) primingLog.shift();
       return;
     }
@@ -210,9 +214,9 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
   }
   return {
     post: (msg) => port.postMessage(msg),
-    prepare(tests) {
+    prepare(tests, references) {
       preparing = true;
-      port.postMessage({ type: 'prepare', tests } satisfies PrepareMessage);
+      port.postMessage({ type: 'prepare', tests, ...(references ? { references } : {}) } satisfies PrepareMessage);
     },
     tap: (fn) => void taps.push(fn),
     onDead: (fn) => void (dead !== null ? queueMicrotask(fn) : deathWatchers.push(fn)),
@@ -295,7 +299,7 @@ let running = 0;
  */
 let runsDone = 0;
 /** What new spares are prepared and primed for: the last exercise warmed up or run. */
-let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null } = { tests: null, prime: null };
+let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null; references?: ReferenceEntry[] } = { tests: null, prime: null };
 
 /** Start a spare runner with `tests` prepared in it (if given); it primes with `prime`'s starter once ready and idle. */
 function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): Spare {
@@ -304,7 +308,13 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
   let gotReady = false;
   handle.tap((m) => {
     if (m.type === 'ready') gotReady = true;
-    if (m.type === 'primed') s.priming = false;
+    if (m.type === 'primed') {
+      s.priming = false;
+      // The first whole priming pass of these tests: later spares get its reference reports. Only
+      // from a spare still in the pool — one a click or a drawing took may have run learner code.
+      const idle = spares.includes(s);
+      if (idle && Array.isArray(m.references) && poolFor.tests !== null && s.tests === poolFor.tests && !poolFor.references) poolFor.references = m.references;
+    }
     const ready = gotReady && (s.tests === null || m.type === 'prepared' || s.ready);
     if (ready && !s.ready) {
       s.ready = true;
@@ -318,7 +328,7 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
     const i = spares.indexOf(s);
     if (i >= 0) spares.splice(i, 1);
   });
-  if (tests) handle.prepare(tests);
+  if (tests) handle.prepare(tests, tests === poolFor.tests ? poolFor.references : undefined);
   spares.push(s);
   return s;
 }
