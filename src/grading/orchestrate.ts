@@ -197,7 +197,8 @@ export interface OrchestrateOptions extends GradeLimits {
    * tell which held test was running, so it starts a fresh runner at the first test it has no
    * result for, with `oneByOne`, and gives the tests that may have been held
    * {@link ATTRIBUTION_MS} each (they had run to completion before the hang, and the hanging one
-   * had already used its whole limit). Absent: results come one by one (Node).
+   * had already used its whole limit), and the rest of the run goes one by one. Absent: results
+   * come one by one (Node).
    */
   batchedResults?: number;
 }
@@ -360,8 +361,8 @@ export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 
           restart = true;
           break;
         }
-        // Found (or never batched): the next runner batches again, with the usual limits.
-        oneByOne = false;
+        // Found (or never batched). The rest of this run goes one by one with the usual limits: code
+        // that hung once tends to hang again, and each later hang then costs no second run.
         suspectUntil = -1;
         if (got.kind === 'timeout') {
           results[index] = {

@@ -287,6 +287,8 @@ interface Spare {
   primed: boolean;
   /** Priming is going on (sent, no 'primed' yet). */
   priming: boolean;
+  /** Prepared with the reference reports another spare's priming pass shared. */
+  shared: boolean;
 }
 /** Ready (or starting) runners, oldest first: a click takes the first. */
 const spares: Spare[] = [];
@@ -304,7 +306,7 @@ let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null; references?: 
 /** Start a spare runner with `tests` prepared in it (if given); it primes with `prime`'s starter once ready and idle. */
 function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): Spare {
   const handle = spawnBrowserWorker();
-  const s: Spare = { handle, tests, prime: tests ? prime : null, ready: false, primed: false, priming: false };
+  const s: Spare = { handle, tests, prime: tests ? prime : null, ready: false, primed: false, priming: false, shared: false };
   let gotReady = false;
   handle.tap((m) => {
     if (m.type === 'ready') gotReady = true;
@@ -328,14 +330,16 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
     const i = spares.indexOf(s);
     if (i >= 0) spares.splice(i, 1);
   });
-  if (tests) handle.prepare(tests, tests === poolFor.tests ? poolFor.references : undefined);
+  const references = tests && tests === poolFor.tests ? poolFor.references : undefined;
+  s.shared = references !== undefined;
+  if (tests) handle.prepare(tests, references);
   spares.push(s);
   return s;
 }
 
 /** The pool as it stands, oldest first (for benches and tests). */
-export function poolState(): { ready: boolean; primed: boolean; priming: boolean }[] {
-  return spares.map(({ ready, primed, priming }) => ({ ready, primed, priming }));
+export function poolState(): { ready: boolean; primed: boolean; priming: boolean; shared: boolean }[] {
+  return spares.map(({ ready, primed, priming, shared }) => ({ ready, primed, priming, shared }));
 }
 
 /** Take the runner a click (or a drawing) uses: the oldest ready spare, else the oldest, or null. */
