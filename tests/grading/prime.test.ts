@@ -111,14 +111,17 @@ describe("the patched kernel's runs made while priming are reused by the learner
     },
   ];
   const ex: Exercise = { id: 'ref', exports: ['f'], tests };
-  /** One run of `code`, primed first (with a starter that fails) or not. */
-  async function outputOf(primed: boolean): Promise<string> {
+  /**
+   * One run of `code`, primed first (with a starter that fails) or not; `references`: given in
+   * 'prepare', as the page passes on what another runner's priming shared.
+   */
+  async function outputOf(primed: boolean, references?: unknown): Promise<string> {
     const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
     try {
       return await new Promise<string>((resolve, reject) => {
         w.on('message', (m: WorkerMessage) => {
           if (m.type === 'ready') {
-            w.postMessage({ type: 'prepare', tests });
+            w.postMessage({ type: 'prepare', tests, ...(references !== undefined ? { references } : {}) });
             if (primed) w.postMessage({ type: 'prime', code: 'export function f() { return 0; }', exports: ex.exports });
             else w.postMessage({ type: 'load', nonce: 'n', payload: { exercise: ex.id, exports: ex.exports, code: 'export function f() { return 1; }', tests, perTestMs: 5000 } });
           } else if (m.type === 'primed') {
@@ -140,6 +143,39 @@ describe("the patched kernel's runs made while priming are reused by the learner
     const [primed, fresh] = await Promise.all([outputOf(true), outputOf(false)]);
     expect(primed).toBe('frozen=true true result=SCAN_SUCCEED swapped_in=64\n');
     expect(fresh).toBe('frozen=false false result=SCAN_SUCCEED swapped_in=64\n');
+  });
+
+  /** The 'primed' answer of a runner that primes (whole pass, or stopped by a click at once). */
+  async function primedOf(stopAtOnce: boolean): Promise<Extract<WorkerMessage, { type: 'primed' }>> {
+    const w = new Worker(new URL('./realm/harness-worker.ts', import.meta.url), { stdout: true, stderr: true });
+    try {
+      return await new Promise((resolve) => {
+        w.on('message', (m: WorkerMessage) => {
+          if (m.type === 'ready') {
+            w.postMessage({ type: 'prepare', tests });
+            w.postMessage({ type: 'prime', code: 'export function f() { return 0; }', exports: ex.exports });
+            if (stopAtOnce) w.postMessage({ type: 'load', nonce: 'n', payload: { exercise: ex.id, exports: ex.exports, code: 'export function f() { return 1; }', tests, perTestMs: 5000 } });
+          } else if (m.type === 'primed') resolve(m);
+        });
+      });
+    } finally {
+      await w.terminate();
+    }
+  }
+
+  it("a whole priming pass shares its reports; a runner prepared with them uses them (back-to-back clicks find no primed runner)", async () => {
+    const whole = await primedOf(false);
+    expect(whole.references?.map(([k]) => k)).toEqual([expect.stringContaining('page*448,swap*64'), expect.stringContaining('page*448,swap*64')]);
+    expect(await outputOf(false, whole.references)).toBe('frozen=true true result=SCAN_SUCCEED swapped_in=64\n');
+    // A pass a click stopped shares nothing (it may have stopped in the middle of a test).
+    expect((await primedOf(true)).references).toBeUndefined();
+  });
+
+  it('shared reports that are not [key, object] pairs are ignored, and the runner simulates', async () => {
+    const key = (await primedOf(false)).references![0]![0];
+    for (const bad of ['x', [['k']], [[key, 'SCAN_FAIL']], [[1, {}]], [[key, null]], { [key]: {} }]) {
+      expect(await outputOf(false, bad), JSON.stringify(bad)).toBe('frozen=false false result=SCAN_SUCCEED swapped_in=64\n');
+    }
   });
 
   it('only plain options key a shared run (no learner ops, no schedule, no getters)', async () => {

@@ -28,9 +28,10 @@
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
 import { orchestrate, type LateDiffText, type OrchestrateOptions, type WorkerHandle } from '../orchestrate.ts';
+import { RESULT_BATCH_MAX, unpackBatch } from './batch.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
-import type { DrawMessage, PrepareMessage, PrimeMessage, WorkerMessage } from '../runtime/session.ts';
+import type { DrawMessage, PrepareMessage, PrimeMessage, ReferenceEntry, WorkerMessage } from '../runtime/session.ts';
 import type { DrawOutcome, DrawScenario } from '../runtime/draw.ts';
 
 const testSources = import.meta.glob('/exercises/*/*.test.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
@@ -109,8 +110,11 @@ function host(): Promise<Host> {
 
 /** What {@link spawnBrowserWorker} adds to a WorkerHandle: a 'prepare' before the first run. */
 interface BrowserWorkerHandle extends WorkerHandle {
-  /** Compile and collect these tests now; the worker's 'ready' is held back until it is done. */
-  prepare(tests: TestSource[]): void;
+  /**
+   * Compile and collect these tests now; the worker's 'ready' is held back until it is done.
+   * `references`: reference-kernel reports a primed runner of the same tests shared.
+   */
+  prepare(tests: TestSource[], references?: ReferenceEntry[]): void;
   /** Observe every message (for streaming results). */
   tap(fn: (m: WorkerMessage) => void): void;
   /** Called once if the worker dies or fails to start (for the pool; runs learn it through listen). */
@@ -154,12 +158,14 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
     onExit?.(reason);
   };
   const deliver = (m: WorkerMessage) => (onMsg ? onMsg(m) : early.push(m));
-  port.onmessage = (e: MessageEvent<WorkerMessage>) => {
-    const m = e.data;
+  // A runner posts results in small arrays (./batch.ts).
+  port.onmessage = (e: MessageEvent<unknown>) => unpackBatch(e.data, receive);
+  const receive = (m: WorkerMessage) => {
     for (const t of taps) t(m);
     if (m.type === 'primed') {
       // Priming is the spare's own business: not part of any run's protocol.
-      primingLog.push(m);
+      const { references: _kept, ...logged } = m;
+      primingLog.push(logged);
       if (primingLog.length > 20) primingLog.shift();
       return;
     }
@@ -208,9 +214,9 @@ function spawnBrowserWorker(): BrowserWorkerHandle {
   }
   return {
     post: (msg) => port.postMessage(msg),
-    prepare(tests) {
+    prepare(tests, references) {
       preparing = true;
-      port.postMessage({ type: 'prepare', tests } satisfies PrepareMessage);
+      port.postMessage({ type: 'prepare', tests, ...(references ? { references } : {}) } satisfies PrepareMessage);
     },
     tap: (fn) => void taps.push(fn),
     onDead: (fn) => void (dead !== null ? queueMicrotask(fn) : deathWatchers.push(fn)),
@@ -281,6 +287,8 @@ interface Spare {
   primed: boolean;
   /** Priming is going on (sent, no 'primed' yet). */
   priming: boolean;
+  /** Prepared with the reference reports another spare's priming pass shared. */
+  shared: boolean;
 }
 /** Ready (or starting) runners, oldest first: a click takes the first. */
 const spares: Spare[] = [];
@@ -293,16 +301,22 @@ let running = 0;
  */
 let runsDone = 0;
 /** What new spares are prepared and primed for: the last exercise warmed up or run. */
-let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null } = { tests: null, prime: null };
+let poolFor: { tests: TestSource[] | null; prime: PrimeFor | null; references?: ReferenceEntry[] } = { tests: null, prime: null };
 
 /** Start a spare runner with `tests` prepared in it (if given); it primes with `prime`'s starter once ready and idle. */
 function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): Spare {
   const handle = spawnBrowserWorker();
-  const s: Spare = { handle, tests, prime: tests ? prime : null, ready: false, primed: false, priming: false };
+  const s: Spare = { handle, tests, prime: tests ? prime : null, ready: false, primed: false, priming: false, shared: false };
   let gotReady = false;
   handle.tap((m) => {
     if (m.type === 'ready') gotReady = true;
-    if (m.type === 'primed') s.priming = false;
+    if (m.type === 'primed') {
+      s.priming = false;
+      // The first whole priming pass of these tests: later spares get its reference reports. Only
+      // from a spare still in the pool — one a click or a drawing took may have run learner code.
+      const idle = spares.includes(s);
+      if (idle && Array.isArray(m.references) && poolFor.tests !== null && s.tests === poolFor.tests && !poolFor.references) poolFor.references = m.references;
+    }
     const ready = gotReady && (s.tests === null || m.type === 'prepared' || s.ready);
     if (ready && !s.ready) {
       s.ready = true;
@@ -316,14 +330,16 @@ function startSpare(tests: TestSource[] | null, prime: PrimeFor | null = null): 
     const i = spares.indexOf(s);
     if (i >= 0) spares.splice(i, 1);
   });
-  if (tests) handle.prepare(tests);
+  const references = tests && tests === poolFor.tests ? poolFor.references : undefined;
+  s.shared = references !== undefined;
+  if (tests) handle.prepare(tests, references);
   spares.push(s);
   return s;
 }
 
 /** The pool as it stands, oldest first (for benches and tests). */
-export function poolState(): { ready: boolean; primed: boolean; priming: boolean }[] {
-  return spares.map(({ ready, primed, priming }) => ({ ready, primed, priming }));
+export function poolState(): { ready: boolean; primed: boolean; priming: boolean; shared: boolean }[] {
+  return spares.map(({ ready, primed, priming, shared }) => ({ ready, primed, priming, shared }));
 }
 
 /** Take the runner a click (or a drawing) uses: the oldest ready spare, else the oldest, or null. */
@@ -535,7 +551,7 @@ export async function runTestSources(opts: {
       spawn,
       // `only` rides along in the payload (runtime/session.ts LoadPayload); orchestrate passes it on.
       { exercise: opts.exercise, exports: opts.exports, exportKinds: opts.exportKinds, code: opts.code, tests: opts.tests, ...(opts.only ? { only: [...opts.only] } : {}) } as Parameters<typeof orchestrate>[1],
-      { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted, ...(lateDiffs ? { lateDiffs } : {}) },
+      { perTestMs, perRunMs: Math.max(BROWSER_RUN_LIMIT_MS, 2 * perTestMs), prestarted, batchedResults: RESULT_BATCH_MAX, ...(lateDiffs ? { lateDiffs } : {}) },
     );
   } catch (e) {
     return failed(opts.exercise, `the test runner failed: ${(e as Error)?.message ?? String(e)}`, started);

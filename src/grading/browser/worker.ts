@@ -15,6 +15,7 @@
 import './hide-source.ts';
 import * as engine from 'collapse-lab/engine';
 import { sealRealm } from '../runtime/realm.ts';
+import { createResultBatcher } from './batch.ts';
 import { createSession, type DrawMessage, type ParentMessage, type PrepareMessage, type PrimeMessage, type WorkerMessage } from '../runtime/session.ts';
 
 // Freeze the shared intrinsics and the assertion machinery before anything else runs here.
@@ -84,8 +85,14 @@ scope.addEventListener('message', (e: MessageEvent) => {
   if (connected || !port || (e.data as { type?: unknown })?.type !== 'connect') return;
   connected = true;
   const portPost = port.postMessage.bind(port);
-  send = (m) => portPost(m);
-  port.onmessage = (ev: MessageEvent<ParentMessage | PrepareMessage | PrimeMessage | DrawMessage>) => session.handle(ev.data);
+  // Results travel in small batches (./batch.ts); the parent asks for one by one to find a hang.
+  const batcher = createResultBatcher((m) => portPost(m), () => performance.now());
+  send = (m) => batcher.send(m);
+  port.onmessage = (ev: MessageEvent<ParentMessage | PrepareMessage | PrimeMessage | DrawMessage>) => {
+    const d = ev.data as { type?: unknown; oneByOne?: unknown } | null;
+    if (d && d.type === 'run' && d.oneByOne === true) batcher.oneByOne();
+    session.handle(ev.data);
+  };
   for (const m of early.splice(0)) send(m);
 });
 // Errors that escape a test are charged to the running test instead of killing the worker.

@@ -45,13 +45,25 @@ export type LoadPayload = RunPayload & {
 
 export type ParentMessage =
   | { type: 'load'; nonce: string; payload: LoadPayload }
-  | { type: 'run'; from: number };
+  /** `oneByOne`: post each result on its own (a batching runner, after a timeout: orchestrate.ts). */
+  | { type: 'run'; from: number; oneByOne?: boolean };
 
 /**
  * Optional, before 'load' (sent by the runner's owner, not by orchestrate): compile and collect
  * these test files now, so a spare runner is fully warm before the learner clicks.
  */
-export type PrepareMessage = { type: 'prepare'; tests: TestSource[] };
+export type PrepareMessage = {
+  type: 'prepare';
+  tests: TestSource[];
+  /**
+   * Reference-kernel reports another runner computed while priming ('primed' `references`): a
+   * runner that cannot prime before its click (back-to-back runs) then skips those simulations.
+   */
+  references?: ReferenceEntry[];
+};
+
+/** One shared reference run: `referenceKey(options)` and its report (plain data). */
+export type ReferenceEntry = [key: string, report: unknown];
 
 /**
  * Optional, after 'prepare' (sent by the runner's owner, never with learner code): warm the
@@ -82,7 +94,7 @@ export type WorkerMessage =
    * another spare; benches read it). `stopped`: a 'load' or 'draw' ended it early. `longestStepMs`: the longest stretch without a task boundary (the most a click
    * arriving during priming waits).
    */
-  | { type: 'primed'; ran: number; total: number; ms: number; stopped: boolean; longestStepMs?: number }
+  | { type: 'primed'; ran: number; total: number; ms: number; stopped: boolean; longestStepMs?: number; references?: ReferenceEntry[] }
   /** Answer to 'draw'. */
   | { type: 'drawn'; nonce: string; outcome: DrawOutcome; output: string };
 
@@ -588,6 +600,18 @@ export function createSession(opts: SessionOptions): Session {
     return { exports: mod.exports };
   }
 
+  /**
+   * Reports of reference runs from the runner's owner (another runner's priming pass), kept like
+   * this runner's own (hardened). Plain data only; anything else is ignored. Only before a run.
+   */
+  function takeReferences(given: unknown): void {
+    if (!Array.isArray(given) || nonce !== null) return;
+    for (const entry of given.slice(0, MAX_SHARED_REFERENCES)) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !entry[1] || typeof entry[1] !== 'object') continue;
+      if (!references.has(entry[0])) references.set(entry[0], harden(entry[1]));
+    }
+  }
+
   /** The priming pass in progress (see PrimeMessage), or null. */
   let priming: { stop: () => void; stray: (e: unknown) => void } | null = null;
   let primeAsked = false;
@@ -606,7 +630,10 @@ export function createSession(opts: SessionOptions): Session {
       if (done) return;
       done = true;
       if (priming === ctl) priming = null;
-      post({ type: 'primed', ran, total, ms: now() - started, stopped, longestStepMs: Math.round(longest) });
+      // A whole priming pass ran only trusted code (tests + starter) in this runner: its reference
+      // reports can serve other runners of the same tests ('prepare' `references`).
+      const complete = !stopped && total > 0 && ran >= total;
+      post({ type: 'primed', ran, total, ms: now() - started, stopped, longestStepMs: Math.round(longest), ...(complete && references.size ? { references: [...references] } : {}) });
     };
     const ctl = {
       stop: () => {
@@ -692,7 +719,12 @@ export function createSession(opts: SessionOptions): Session {
       try {
         const p = prepareTests(msg.tests, '');
         preparedFiles = msg.tests;
+        takeReferences(msg.references);
         post({ type: 'prepared', ok: !!p && !('error' in p) });
+        // Tests compiled at build time leave the compiler cold, and the learner's file is then
+        // its first job, on the click. Warm it now on a test file's source (result unused).
+        const sample = msg.tests.every((t) => typeof t.compiled === 'string') ? msg.tests[0] : undefined;
+        if (sample) compileTs(sample.source, sample.file);
       } catch {
         prepared = null;
         post({ type: 'prepared', ok: false });
@@ -731,6 +763,9 @@ export function createSession(opts: SessionOptions): Session {
   };
   return { handle, stray };
 }
+
+/** At most this many shared reference reports are taken from 'prepare'. */
+const MAX_SHARED_REFERENCES = 1000;
 
 /** Options of `simulate` that can key a shared reference run. */
 const REFERENCE_OPTION_KEYS = new Set(['layout', 'layouts', 'kernel', 'knobs', 'uffd', 'madvise']);
