@@ -187,6 +187,9 @@ describe("the patched kernel's runs made while priming are reused by the learner
       { layout: 'page*512', ops: {} },
       { layout: 'page*512', schedule: [] },
       { layout: 'page*512', knobs: { max_ptes_swap: '0' } },
+      // JSON would write NaN and ±Infinity all as null: one key for three different runs.
+      { layout: 'page*512', knobs: { max_ptes_swap: Number.NaN } },
+      { layout: 'page*512', knobs: { max_ptes_swap: Number.POSITIVE_INFINITY } },
       { layout: 1 },
       Object.defineProperty({}, 'layout', { get: () => 'page*512', enumerable: true }),
       Object.create({ layout: 'page*512' }),

@@ -790,7 +790,7 @@ export function referenceKey(o: unknown): string | null {
   if (knobs !== undefined) {
     if (!knobs || typeof knobs !== 'object' || Object.getPrototypeOf(knobs) !== Object.prototype) return null;
     for (const [k, v] of Object.entries(knobs)) {
-      if (typeof v !== 'number' || !('value' in (Object.getOwnPropertyDescriptor(knobs, k) ?? {}))) return null;
+      if (typeof v !== 'number' || !Number.isFinite(v) || !('value' in (Object.getOwnPropertyDescriptor(knobs, k) ?? {}))) return null;
       knobList.push([k, v]);
     }
     knobList = knobList.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
