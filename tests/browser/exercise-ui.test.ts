@@ -50,7 +50,8 @@ const stored = (page: Page, key: string) => page.evaluate((k) => localStorage.ge
 
 /**
  * One page (1280x900, light) with the editor open, shared by the tests that need an opened editor
- * but no fresh storage, theme or device: the grouped failures, wide mode, Reset to the first TODO.
+ * but no fresh storage or device: the grouped failures, wide mode (light, then dark as a reader's
+ * system switches it), Reset to the first TODO.
  * Opening a chapter with Monaco costs ~3.5 CPU-s (docs/quality.md "Round 6"). Opened by the first
  * of them that runs; the others put the starter back with the page's own Reset first.
  */
@@ -240,12 +241,17 @@ describe('room to work', () => {
   });
 
   it('in the dark theme too: wide mode with grouped results has no serious axe violation (outside the editor)', async () => {
-    const { context, page } = await newPage(browser, { colorScheme: 'dark' });
-    await gotoChapter(page, ID);
+    const { page } = await sharedEditorPage();
+    await resetToStarter(page);
+    // The reader's system switches to dark (Starlight follows prefers-color-scheme live, and the
+    // editor follows Starlight), as quality-pages.test.ts switches every page.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', undefined, { timeout: 5000 });
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    await openEditor(page, ID);
     const ex = exercise(page, ID);
-    await ex.locator('button[data-action="focus"]').click();
+    await page.waitForFunction((x) => !!document.querySelector(`section[data-exercise="${x}"] .monaco-editor.vs-dark`), ID);
+    const toggle = ex.locator('button[data-action="focus"]');
+    await toggle.click();
     await page.evaluate((x) => document.querySelector(`section[data-exercise="${x}"]`)?.removeAttribute('data-state'), ID);
     await ex.locator('button[data-action="run"]').click();
     await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') === 'failed', ID, { timeout: 30_000 });
@@ -254,7 +260,11 @@ describe('room to work', () => {
     // (.mtk7) with or without wide mode — the editor theme's matter, not this UI's (see the report).
     expect(axeLines(await axeSerious(page, { exclude: ['.monaco-editor'] }))).toEqual([]);
     await screenshot(page, 'exercise-ui-wide-dark.png');
-    await context.close();
+    // the shared page back as it was: narrow, light
+    await toggle.click();
+    expect(await ex.getAttribute('data-focus')).toBeNull();
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light', undefined, { timeout: 5000 });
   });
 
   it('after Reset, the cursor is on the starter’s first TODO and that line is in view', async () => {
