@@ -57,8 +57,8 @@ function withInfiniteLoop(code: string, fn: string, when: string): string {
 
 /**
  * One page with the editor open, shared by the tests that check how an opened editor behaves and
- * not a fresh state (the starter's failures, the timeout, the syntax-error marker, the engine types,
- * the type check of every file, the live theme, Esc and Ctrl+M): opening a chapter and Monaco costs
+ * not a fresh state (the starter's failures, the syntax-error marker, the engine types, the type
+ * check of every file, the features, the live theme, Esc and Ctrl+M): opening a chapter and Monaco costs
  * ~3.5 CPU-s each time (docs/quality.md "Round 6"). Opened by the first of them that runs; each
  * sets the code it needs, and waits for results or markers of THAT code, not for any. Tests that
  * need a fresh page, fresh storage or the editor as it opens use their own.
@@ -167,7 +167,11 @@ describe('the exercise block', () => {
   });
 
   it('an infinite loop is stopped with a timeout message, the page stays responsive and the next run works', async () => {
-    const page = await sharedEditorPage();
+    // A page of its own: on the shared page the runner is warm, so the spin starts sooner and the
+    // page is asked fewer times before the stop (4 answers once at load 12.8 on 2 cores).
+    const { context, page } = await newPage(browser);
+    await gotoChapter(page, ID);
+    await openEditor(page, ID);
     const fn = exerciseMeta(ID).exports[0]!;
     // The solution with a loop in one case: the test "max_ptes_swap=8: …" is the only one that sets it.
     const solution = readExerciseFile(ID, 'solution.ts');
@@ -213,6 +217,7 @@ describe('the exercise block', () => {
     await setCode(page, ID, readExerciseFile(ID, 'solution.ts'));
     await runWithShortcut(page, ID);
     expect(await ex.getAttribute('data-state')).toBe('passed');
+    await context.close();
   });
 
   it('a syntax error is reported with line:column and marked in the editor', async () => {
