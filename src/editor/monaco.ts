@@ -51,7 +51,7 @@ import 'monaco-editor/features/rename/register';
 import 'monaco-editor/features/codeAction/register';
 import 'monaco-editor/features/format/register';
 import 'monaco-editor/features/wordHighlighter/register';
-// The starters' comments cite lore.kernel.org: Ctrl+click opens them.
+// The starters' comments link the kernel source (elixir.bootlin.com): Ctrl+click opens it.
 import 'monaco-editor/features/links/register';
 // Pasted code from a PDF or a mail: invisible and look-alike characters, stray line separators.
 import 'monaco-editor/features/unicodeHighlighter/register';
