@@ -11,6 +11,10 @@
  *
  * If a Monaco update moves or reshapes that file, the build fails here instead of silently
  * registering everything again (see src/editor/monaco-features.test.ts).
+ *
+ * Built site only: `astro dev` pre-bundles Monaco with esbuild (node_modules/.vite/deps), which
+ * Vite plugins do not see, so the dev server's editor still has every contribution. Harmless (a
+ * superset), and the suite and the learners use the build.
  */
 import type { Plugin } from 'vite';
 
