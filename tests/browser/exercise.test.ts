@@ -435,13 +435,16 @@ describe('the exercise block', () => {
     await ex.locator('.cl-diff-add').first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(page, 'exercise-reveal.png');
 
-    await openEditor(page, ID);
-    await setCode(page, ID, '// my attempt\n');
-    await ex.locator('button[data-action="reset"]').click();
-    expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
-    await ex.getByRole('button', { name: 'Undo reset' }).click();
-    expect(await getCode(page, ID)).toBe('// my attempt\n');
     await context.close();
+
+    // Reset needs an opened editor, not a fresh page: the shared one (no second Monaco opening).
+    const edited = await sharedEditorPage();
+    const ed = exercise(edited, ID);
+    await setCode(edited, ID, '// my attempt\n');
+    await ed.locator('button[data-action="reset"]').click();
+    expect(await getCode(edited, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
+    await ed.getByRole('button', { name: 'Undo reset' }).click();
+    expect(await getCode(edited, ID)).toBe('// my attempt\n');
   });
 });
 
