@@ -89,17 +89,18 @@ async function resetToStarter(page: Page): Promise<void> {
 }
 
 /**
- * The TypeScript markers of the exercise's own model on `line`, once there are any: the model is
- * re-checked after every change, so a marker on a line only the new code has errors is of that code.
+ * The TypeScript markers of the exercise's own model on `line`, once one of them matches `expected`
+ * (the shared page's earlier code may have left other markers until the model is checked again;
+ * the markers of one check replace those of the last, so all markers returned are of one check).
  */
-async function tsMarkersOnLine(page: Page, line: number): Promise<string[]> {
+async function tsMarkersOnLine(page: Page, line: number, expected: RegExp): Promise<string[]> {
   const h = await page.waitForFunction(
-    ([x, l]) => {
+    ([x, l, re]) => {
       const w = window as unknown as { __clMonaco: { Uri: { parse(s: string): unknown }; editor: { getModelMarkers(f: object): { startLineNumber: number; message: string }[] } } };
       const ms = w.__clMonaco.editor.getModelMarkers({ resource: w.__clMonaco.Uri.parse(`file:///exercises/${x}/solution.ts`), owner: 'typescript' }).filter((m) => m.startLineNumber === l);
-      return ms.length > 0 ? ms.map((m) => m.message) : null;
+      return ms.some((m) => new RegExp(re).test(m.message)) ? ms.map((m) => m.message) : null;
     },
-    [ID, line] as const,
+    [ID, line, expected.source] as const,
     { timeout: 45_000 },
   );
   return (await h.jsonValue()) as string[];
@@ -239,9 +240,9 @@ describe('the exercise block', () => {
   it('knows the engine types: TypeScript flags a wrong argument, with the engine TSDoc on hover', async () => {
     const page = await sharedEditorPage();
     await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: boolean = pte_none("slot 3");\n`);
-    const msg = await tsMarkersOnLine(page, 2);
+    // (a wrong argument must be flagged: if it never is, this waits until the timeout and fails)
+    const msg = await tsMarkersOnLine(page, 2, /Argument of type 'string' is not assignable to parameter of type/);
     expect(msg).toHaveLength(1);
-    expect(msg[0]).toMatch(/Argument of type 'string' is not assignable to parameter of type/);
     // the learner's import resolves (no "Cannot find module")
     const all = await page.evaluate(() => {
       const w = window as unknown as { __clMonaco: { editor: { getModelMarkers(f: object): { message: string }[] } } };
@@ -269,7 +270,7 @@ describe('the exercise block', () => {
     const page = await sharedEditorPage();
     // First prove the checker is live: a deliberate error must show up.
     await setCode(page, ID, `import { pte_none } from 'collapse-lab/engine';\nexport const x: number = pte_none;\n`);
-    expect(await tsMarkersOnLine(page, 2)).toHaveLength(1);
+    expect(await tsMarkersOnLine(page, 2, /Type '.*' is not assignable to type 'number'/)).toHaveLength(1);
     const ids = fs.readdirSync(path.join(ROOT, 'exercises')).filter((d) => fs.existsSync(path.join(ROOT, 'exercises', d, 'solution.ts')));
     // All files at once, each in a model of its own in the editor's TypeScript worker (same compiler
     // options, same engine types; Monaco validates every TypeScript model, open in an editor or not).
