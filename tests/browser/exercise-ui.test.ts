@@ -18,6 +18,7 @@ import {
   launch,
   newPage,
   openEditor,
+  type OpenedPage,
   readExerciseFile,
   ROOT,
   runWithShortcut,
@@ -48,14 +49,45 @@ async function typeAtEnd(page: Page, text: string): Promise<void> {
 
 const stored = (page: Page, key: string) => page.evaluate((k) => localStorage.getItem(k), key);
 
+/**
+ * One page (1280x900, light) with the editor open, shared by the tests that need an opened editor
+ * but no fresh storage or device: the grouped failures, wide mode (light, then dark as a reader's
+ * system switches it), Reset to the first TODO.
+ * Opening a chapter with Monaco costs ~3.5 CPU-s (docs/quality.md "Round 6"). Opened by the first
+ * of them that runs; the others put the starter back with the page's own Reset first.
+ */
+let opened: Promise<OpenedPage> | undefined;
+function sharedEditorPage(): Promise<OpenedPage> {
+  opened ??= (async () => {
+    const o = await newPage(browser);
+    await gotoChapter(o.page, ID);
+    await openEditor(o.page, ID);
+    return o;
+  })();
+  return opened;
+}
+
+/** Put the starter back with the page's own Reset button (a no-op when the editor already holds it). */
+async function resetToStarter(page: Page): Promise<void> {
+  const starter = readExerciseFile(ID, 'starter.ts');
+  if ((await getCode(page, ID)) === starter) return;
+  await exercise(page, ID).locator('button[data-action="reset"]').click();
+  await page.waitForFunction(
+    ([x, text]) => {
+      const w = window as unknown as { __clMonaco: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } };
+      return w.__clMonaco.editor.getModels().find((m) => m.uri.path === `/exercises/${x}/solution.ts`)?.getValue() === text;
+    },
+    [ID, starter] as const,
+  );
+}
+
 describe('failures a learner can read', () => {
   it('groups failures by describe block, folds alike ones (the counts add up), re-runs failing only, and shows Next only after a pass', async () => {
     const expected = gradeInNode(ID, path.join(ROOT, 'exercises', ID, 'starter.ts'));
     const failures = expected.tests.filter((t) => t.status !== 'passed');
     expect(failures.length).toBeGreaterThan(1);
-    const { context, page, errors } = await newPage(browser);
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
+    const { page, errors } = await sharedEditorPage();
+    await resetToStarter(page);
     // First failure first: record whether it was on screen while the run was still going.
     await page.evaluate((x) => {
       const root = document.querySelector(`section[data-exercise="${x}"]`)!;
@@ -135,7 +167,6 @@ describe('failures a learner can read', () => {
     await ex.locator('.cl-results-summary').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await screenshot(page, 'exercise-ui-next.png');
     expect(errors).toEqual([]);
-    await context.close();
   });
 });
 
@@ -162,9 +193,8 @@ describe('on a phone', () => {
 
 describe('room to work', () => {
   it('wide mode gives the editor the window; Esc leaves it, from the editor and from the toolbar', async () => {
-    const { context, page } = await newPage(browser);
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
+    const { page } = await sharedEditorPage();
+    await resetToStarter(page);
     const ex = exercise(page, ID);
     const editorBox = () => ex.locator('[data-part="editor"]').boundingBox();
     const narrow = (await editorBox())!;
@@ -211,16 +241,20 @@ describe('room to work', () => {
     await page.keyboard.press('Escape');
     expect(await ex.getAttribute('data-focus')).toBeNull();
     expect(await page.evaluate(() => document.documentElement.classList.contains('cl-focus-open'))).toBe(false);
-    await context.close();
   });
 
   it('in the dark theme too: wide mode with grouped results has no serious axe violation (outside the editor)', async () => {
-    const { context, page } = await newPage(browser, { colorScheme: 'dark' });
-    await gotoChapter(page, ID);
+    const { page } = await sharedEditorPage();
+    await resetToStarter(page);
+    // The reader's system switches to dark (Starlight follows prefers-color-scheme live, and the
+    // editor follows Starlight), as quality-pages.test.ts switches every page.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', undefined, { timeout: 5000 });
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    await openEditor(page, ID);
     const ex = exercise(page, ID);
-    await ex.locator('button[data-action="focus"]').click();
+    await page.waitForFunction((x) => !!document.querySelector(`section[data-exercise="${x}"] .monaco-editor.vs-dark`), ID);
+    const toggle = ex.locator('button[data-action="focus"]');
+    await toggle.click();
     await page.evaluate((x) => document.querySelector(`section[data-exercise="${x}"]`)?.removeAttribute('data-state'), ID);
     await ex.locator('button[data-action="run"]').click();
     await page.waitForFunction((x) => document.querySelector(`section[data-exercise="${x}"]`)?.getAttribute('data-state') === 'failed', ID, { timeout: 30_000 });
@@ -229,16 +263,18 @@ describe('room to work', () => {
     // (.mtk7) with or without wide mode — the editor theme's matter, not this UI's (see the report).
     expect(axeLines(await axeSerious(page, { exclude: ['.monaco-editor'] }))).toEqual([]);
     await screenshot(page, 'exercise-ui-wide-dark.png');
-    await context.close();
+    // the shared page back as it was: narrow, light
+    await toggle.click();
+    expect(await ex.getAttribute('data-focus')).toBeNull();
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light', undefined, { timeout: 5000 });
   });
 
   it('after Reset, the cursor is on the starter’s first TODO and that line is in view', async () => {
     const starter = readExerciseFile(ID, 'starter.ts');
     const todo = starter.split('\n').findIndex((l) => /\bTODO\b/.test(l)) + 1;
     expect(todo).toBeGreaterThan(0);
-    const { context, page } = await newPage(browser);
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
+    const { page } = await sharedEditorPage();
     const ex = exercise(page, ID);
     // A long attempt, scrolled to its end (editor and page): the TODO is far out of view.
     const long = Array.from({ length: 300 }, (_, i) => `// my attempt, line ${i + 1}`).join('\n') + '\n';
@@ -277,7 +313,6 @@ describe('room to work', () => {
     expect(box.y).toBeGreaterThanOrEqual(0);
     expect(box.y + box.height).toBeLessThanOrEqual(900);
     await screenshot(page, 'exercise-ui-reset-todo.png');
-    await context.close();
   });
 });
 
