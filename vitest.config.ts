@@ -41,7 +41,7 @@ const SECONDS: Record<string, number> = {
   'tests/grading/hostile-node.test.ts': 13,
   'tests/grading/hostile-round4.test.ts': 11,
   'tests/browser/dev-server.test.ts': 12,
-  'tests/grading/browser-runner.test.ts': 12,
+  'tests/grading/browser-runner.test.ts': 16,
   'tests/browser/variant.test.ts': 9,
   'tests/browser/reading.test.ts': 7,
   'tests/kernel/differential.test.ts': 7,
