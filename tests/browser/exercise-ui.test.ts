@@ -25,6 +25,7 @@ import {
   screenshot,
   setCode,
   waitForDiffs,
+  resetToStarter,
 } from './helpers.ts';
 import { axeLines, axeSerious } from './quality-helpers.ts';
 
@@ -67,19 +68,6 @@ function sharedEditorPage(): Promise<OpenedPage> {
   return opened;
 }
 
-/** Put the starter back with the page's own Reset button (a no-op when the editor already holds it). */
-async function resetToStarter(page: Page): Promise<void> {
-  const starter = readExerciseFile(ID, 'starter.ts');
-  if ((await getCode(page, ID)) === starter) return;
-  await exercise(page, ID).locator('button[data-action="reset"]').click();
-  await page.waitForFunction(
-    ([x, text]) => {
-      const w = window as unknown as { __clMonaco: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } };
-      return w.__clMonaco.editor.getModels().find((m) => m.uri.path === `/exercises/${x}/solution.ts`)?.getValue() === text;
-    },
-    [ID, starter] as const,
-  );
-}
 
 describe('failures a learner can read', () => {
   it('groups failures by describe block, folds alike ones (the counts add up), re-runs failing only, and shows Next only after a pass', async () => {
@@ -87,7 +75,7 @@ describe('failures a learner can read', () => {
     const failures = expected.tests.filter((t) => t.status !== 'passed');
     expect(failures.length).toBeGreaterThan(1);
     const { page, errors } = await sharedEditorPage();
-    await resetToStarter(page);
+    await resetToStarter(page, ID);
     // First failure first: record whether it was on screen while the run was still going.
     await page.evaluate((x) => {
       const root = document.querySelector(`section[data-exercise="${x}"]`)!;
@@ -194,7 +182,7 @@ describe('on a phone', () => {
 describe('room to work', () => {
   it('wide mode gives the editor the window; Esc leaves it, from the editor and from the toolbar', async () => {
     const { page } = await sharedEditorPage();
-    await resetToStarter(page);
+    await resetToStarter(page, ID);
     const ex = exercise(page, ID);
     const editorBox = () => ex.locator('[data-part="editor"]').boundingBox();
     const narrow = (await editorBox())!;
@@ -245,7 +233,7 @@ describe('room to work', () => {
 
   it('in the dark theme too: wide mode with grouped results has no serious axe violation (outside the editor)', async () => {
     const { page } = await sharedEditorPage();
-    await resetToStarter(page);
+    await resetToStarter(page, ID);
     // The reader's system switches to dark (Starlight follows prefers-color-scheme live, and the
     // editor follows Starlight), as quality-pages.test.ts switches every page.
     await page.emulateMedia({ colorScheme: 'dark' });

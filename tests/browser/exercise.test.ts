@@ -24,6 +24,7 @@ import {
   setCode,
   waitExerciseReady,
   waitForDiffs,
+  resetToStarter,
 } from './helpers.ts';
 
 let browser: Browser;
@@ -75,19 +76,6 @@ function sharedEditorPage(): Promise<Page> {
   return openedEditor;
 }
 
-/** Put the starter back with the page's own Reset button (a no-op when the editor already holds it). */
-async function resetToStarter(page: Page): Promise<void> {
-  const starter = readExerciseFile(ID, 'starter.ts');
-  if ((await getCode(page, ID)) === starter) return;
-  await exercise(page, ID).locator('button[data-action="reset"]').click();
-  await page.waitForFunction(
-    ([x, text]) => {
-      const w = window as unknown as { __clMonaco: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } };
-      return w.__clMonaco.editor.getModels().find((m) => m.uri.path === `/exercises/${x}/solution.ts`)?.getValue() === text;
-    },
-    [ID, starter] as const,
-  );
-}
 
 /**
  * The TypeScript markers of the exercise's own model on `line`, once one of them matches `expected`
@@ -144,7 +132,7 @@ describe('the exercise block', () => {
     const expected = gradeInNode(ID, path.join(ROOT, 'exercises', ID, 'starter.ts'));
     expect(expected.passed).toBeLessThan(expected.total);
     const page = await sharedEditorPage();
-    await resetToStarter(page);
+    await resetToStarter(page, ID);
     expect(await getCode(page, ID)).toBe(readExerciseFile(ID, 'starter.ts'));
     // Late diffs: how many messages had a diff when the verdict was drawn (data-state set).
     await page.evaluate((x) => {

@@ -242,3 +242,17 @@ export function builtPagesWithExercises(dir: string): string[] {
   walk(dir);
   return out.sort();
 }
+
+/** Put exercise `id`'s starter back with the page's own Reset button (a no-op when the editor already holds it). */
+export async function resetToStarter(page: Page, id: string): Promise<void> {
+  const starter = readExerciseFile(id, 'starter.ts');
+  if ((await getCode(page, id)) === starter) return;
+  await exercise(page, id).locator('button[data-action="reset"]').click();
+  await page.waitForFunction(
+    ([x, text]) => {
+      const w = window as unknown as { __clMonaco: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } };
+      return w.__clMonaco.editor.getModels().find((m) => m.uri.path === `/exercises/${x}/solution.ts`)?.getValue() === text;
+    },
+    [id, starter] as const,
+  );
+}

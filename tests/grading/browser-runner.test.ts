@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_LAUNCH } from '../browser/chromium.ts';
 import { buildGraderPage, ROOT } from './browser/build.ts';
+import { ARMED_TESTS, armed } from './fixtures/armed.ts';
 import type { RunResult } from '../../src/grading/types.ts';
 import { report } from './realm/report.ts';
 import { ESCAPE_PROBE, LEAK_PROBE, NET_PROBE, patchProbe } from './realm/probes.ts';
@@ -441,23 +442,7 @@ export function __collapse_huge_page_swapin(...a: any[]): any {
     type LateSeen = { result: RunResult; diffs: { index: number; name: string; message: string }[] | null; events: string[]; log: string[] };
     const runLate = (opts: { id: string; code: string; exports?: string[]; tests?: { file: string; source: string }[]; timeoutMs?: number; giveUpMs?: number; thenRun?: { id: string; code: string } }) =>
       page.evaluate((o) => (window as unknown as { grader: { runLate: (o: object) => Promise<LateSeen> } }).grader.runLate(o), opts);
-    // The learner's value has a getter that behaves while the test compares it and misbehaves once
-    // the last test has run (`arm`): exactly when the late diff walks it (same fixture as
-    // tests/grading/hostile-late-diffs.test.ts).
-    const ARMED_TESTS = [
-      {
-        file: 'armed.test.ts',
-        source: [
-          "import { expect, it } from 'vitest';",
-          "import { make, arm } from './solution';",
-          "it('deep', () => { expect(make()).toEqual({ a: 2, b: [1, 2] }); });",
-          "it('plain', () => { expect(make().b).toEqual([1, 3]); });",
-          "it('arms', () => { arm(); expect(1).toBe(1); });",
-        ].join('\n'),
-      },
-    ];
-    const armed = (misbehave: string) =>
-      `let armed = false;\nexport function arm(): void { armed = true; }\nexport function make(): any {\n  return { get a(): number { if (armed) { ${misbehave} } return 1; }, b: [1, 2] };\n}\n`;
+    // The armed fixture (tests/grading/fixtures/armed.ts): a getter that misbehaves only when the late diff walks it.
 
     it('early-abort\'s starter: messages alone in the verdict, then one call with the diffs that make them the inline messages', async () => {
       const starter = source('exercises/early-abort/starter.ts');

@@ -20,6 +20,7 @@ import type { ParentMessage, WorkerMessage } from '../../src/grading/runtime/ses
 import type { RunResult, TestResult } from '../../src/grading/types.ts';
 import { MESSAGE_CAP_CHARS } from '../../src/grading/types.ts';
 import { EARLY_ABORT, runInRealm, runLate, type Exercise } from './realm/harness.ts';
+import { ARMED_TESTS, armed } from './fixtures/armed.ts';
 import { readFileSync } from 'node:fs';
 import { ROOT } from './helpers.ts';
 
@@ -65,26 +66,8 @@ describe('late diffs in the real runtime', { timeout: 120_000 }, () => {
     expect(late.allTerminated).toBe(true);
   });
 
-  // The learner's value has a getter that behaves while the test compares it and misbehaves once
-  // the last test has run (`arm`): exactly when the late diff walks it.
-  const ARMED: Exercise = {
-    id: 'armed',
-    exports: ['make', 'arm'],
-    tests: [
-      {
-        file: 'armed.test.ts',
-        source: [
-          "import { expect, it } from 'vitest';",
-          "import { make, arm } from './solution';",
-          "it('deep', () => { expect(make()).toEqual({ a: 2, b: [1, 2] }); });",
-          "it('plain', () => { expect(make().b).toEqual([1, 3]); });",
-          "it('arms', () => { arm(); expect(1).toBe(1); });",
-        ].join('\n'),
-      },
-    ],
-  };
-  const armed = (misbehave: string) =>
-    `let armed = false;\nexport function arm(): void { armed = true; }\nexport function make(): any {\n  return { get a(): number { if (armed) { ${misbehave} } return 1; }, b: [1, 2] };\n}\n`;
+  // The armed fixture (tests/grading/fixtures/armed.ts): a getter that misbehaves only when the late diff walks it.
+  const ARMED: Exercise = { id: 'armed', exports: ['make', 'arm'], tests: ARMED_TESTS };
 
   it('a getter that throws while its diff is formatted: that diff is dropped, the verdict stands, the runner is ended', async () => {
     const late = await runLate(ARMED, armed("throw new Error('not now');"));
