@@ -14,51 +14,47 @@ const engine = fileURLToPath(new URL('./src/engine/index.ts', import.meta.url));
 process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL('./node_modules/.cache/collapse-lab/node-compile', import.meta.url));
 
 /**
- * Seconds a file takes in a whole run (Vitest's output of two idle clean-clone `.ci/run`s on this
- * 2-core machine, 30 Nov 2026 05:56 and 06:05 UTC, averaged and rounded; files under 2 s are left
- * out). Only the ORDER depends on these: a stale figure costs time, never a result — a long file
- * missing from the table runs last, beside nothing (hostile-round6, 11 s, and class, 19 s listed at
- * 3, did so).
+ * Seconds a file takes in a whole run (Vitest's JSON report, `npx vitest run` on this 2-core
+ * machine, rounded; docs/quality.md "Round 4"; exercise and exercise-ui scaled by their CPU after
+ * round 6's shared editor pages). Only the ORDER depends on these: a stale figure costs a little
+ * time, never a result.
  */
 const SECONDS: Record<string, number> = {
-  'tests/browser/playground.test.ts': 81,
-  'tests/browser/quality-pages.test.ts': 66,
-  'tests/browser/exercise.test.ts': 52,
-  'tests/browser/exercise-ui.test.ts': 45,
-  'tests/grading/prime.test.ts': 36,
-  'tests/browser/quality-offline.test.ts': 32,
-  'tests/browser/quality-hostile.test.ts': 32,
-  'tests/grading/hostile-round5.test.ts': 30,
-  'tests/grading/hostile-redteam.test.ts': 29,
-  'tests/browser/lab-build.test.ts': 21,
-  'tests/grading/browser-runner.test.ts': 20,
-  'tests/browser/dev-server.test.ts': 20,
-  'tests/grading/class.test.ts': 19,
-  'tests/browser/quality-mobile.test.ts': 19,
-  'tests/browser/draw-my-run.test.ts': 17,
-  'tests/grading/runtime.test.ts': 13,
-  'tests/grading/cli.test.ts': 13,
-  'tests/browser/pictures.test.ts': 13,
-  'tests/browser/quality-a11y.test.ts': 12,
-  'tests/grading/hostile-round6.test.ts': 11,
-  'tests/grading/meta.test.ts': 10,
-  'tests/grading/hostile-node.test.ts': 10,
-  'tests/grading/hostile-round4.test.ts': 8,
-  'tests/browser/variant.test.ts': 8,
-  'tests/kernel/differential.test.ts': 5,
-  'tests/browser/reading.test.ts': 5,
-  'tests/browser/quality-csp.test.ts': 5,
-  'tests/grading/autograder.test.ts': 4,
-  'src/editor/engine-dts.test.ts': 4,
-  'tests/grading/variant.test.ts': 3,
+  'tests/browser/quality-pages.test.ts': 70,
+  'tests/browser/playground.test.ts': 67,
+  'tests/browser/exercise.test.ts': 66,
+  'tests/browser/exercise-ui.test.ts': 62,
+  'tests/grading/prime.test.ts': 47,
+  'tests/grading/hostile-redteam.test.ts': 43,
+  'tests/browser/quality-hostile.test.ts': 36,
+  'tests/browser/quality-offline.test.ts': 33,
+  'tests/browser/quality-csp.test.ts': 14,
+  'tests/browser/quality-a11y.test.ts': 17,
+  'tests/grading/hostile-round5.test.ts': 21,
+  'tests/browser/draw-my-run.test.ts': 25,
+  'tests/browser/lab-build.test.ts': 24,
+  'tests/grading/runtime.test.ts': 23,
+  'tests/browser/quality-mobile.test.ts': 22,
+  'tests/grading/meta.test.ts': 19,
+  'tests/browser/pictures.test.ts': 17,
+  'tests/grading/cli.test.ts': 15,
+  'tests/grading/hostile-node.test.ts': 13,
+  'tests/grading/hostile-round4.test.ts': 11,
+  'tests/browser/dev-server.test.ts': 12,
+  'tests/grading/browser-runner.test.ts': 16,
+  'tests/browser/variant.test.ts': 9,
+  'tests/browser/reading.test.ts': 7,
+  'tests/kernel/differential.test.ts': 7,
+  'tests/grading/variant.test.ts': 6,
+  'tests/browser/progress.test.ts': 4,
+  'tests/grading/autograder.test.ts': 3,
+  'tests/grading/class.test.ts': 3,
   'tests/grading/orphans.test.ts': 3,
-  'tests/grading/hostile-round7.test.ts': 3,
-  'tests/grading/hostile-late-diffs.test.ts': 3,
   'tests/grading/compiled.test.ts': 3,
-  'tests/browser/progress.test.ts': 3,
-  'tests/grading/realm-globals.test.ts': 2,
-  'tests/grading/batch.test.ts': 2,
+  'src/editor/engine-dts.test.ts': 2,
+  'src/editor/monaco-features.test.ts': 1,
   'tests/engine/explore.test.ts': 2,
+  'tests/cli/collapse.test.ts': 1,
 };
 
 /**
