@@ -17,6 +17,9 @@ export interface LateDiffText {
   message: string;
 }
 
+/** How a run's wait for its late diffs ended ('none': no runner owed any). */
+export type LateDiffsEnd = 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted';
+
 /** Longest diff text taken for one failure (what capMessage can leave of message + diff, plus its note). */
 const LATE_DIFF_MAX_CHARS = MESSAGE_CAP_CHARS + 200;
 
@@ -55,7 +58,7 @@ export async function awaitDiffs(box: Mailbox, late: NonNullable<OrchestrateOpti
   const onAbort = () => box.end('aborted');
   signal?.addEventListener('abort', onAbort);
   if (signal?.aborted) onAbort(); // (a click while this module loaded)
-  let how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted' = 'none';
+  let how: LateDiffsEnd = 'none';
   let diffs: LateDiffText[] = [];
   try {
     // A task boundary first: the verdict reaches its reader before any diff does.

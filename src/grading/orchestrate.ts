@@ -11,9 +11,9 @@
 import type { CompileError, GradeLimits, RunPayload, RunResult, TestResult } from './types.ts';
 import { DEFAULT_PER_RUN_MS, DEFAULT_PER_TEST_MS, OUTPUT_CAP_BYTES } from './types.ts';
 import type { LoadPayload, ParentMessage, WorkerMessage } from './runtime/session.ts';
-import type { LateDiffText } from './late-diffs.ts';
+import type { LateDiffsEnd, LateDiffText } from './late-diffs.ts';
 
-export type { LateDiffText };
+export type { LateDiffsEnd, LateDiffText };
 
 export interface WorkerHandle {
   post(msg: ParentMessage): void;
@@ -220,7 +220,7 @@ export interface OrchestrateOptions extends GradeLimits {
   lateDiffs?: {
     waitMs?: number;
     signal?: AbortSignal;
-    onSettled: (how: 'delivered' | 'none' | 'timeout' | 'exit' | 'aborted', diffs: LateDiffText[]) => void;
+    onSettled: (how: LateDiffsEnd, diffs: LateDiffText[]) => void;
   };
   /**
    * The runner may hold up to this many results before posting them together (the browser's

@@ -4,6 +4,7 @@
  * failure open, passes folded away. Returns the sentence announced to screen readers.
  */
 import type { RunResult, TestResult } from '../../grading/types.ts';
+import type { LateDiffText } from '../../grading/late-diffs.ts';
 import { h } from './dom.ts';
 import { groupResults, splitName } from './failure-groups.ts';
 
@@ -207,7 +208,7 @@ export function renderResults(area: HTMLElement, r: RunResult, opts: RenderOptio
  * Each must name a failed test of `r` at its index; `r`'s messages are updated too. Returns how
  * many were shown. Grouping stays as drawn (alike failures fold by the message without its diff).
  */
-export function applyDiffs(area: HTMLElement, r: RunResult, diffs: readonly { index: number; name: string; message: string }[]): number {
+export function applyDiffs(area: HTMLElement, r: RunResult, diffs: readonly LateDiffText[]): number {
   let shown = 0;
   const items = new Map<string, HTMLElement>();
   for (const li of area.querySelectorAll<HTMLElement>('[data-part="failures"] li.cl-test')) if (li.dataset.name !== undefined) items.set(li.dataset.name, li);

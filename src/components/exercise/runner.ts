@@ -6,6 +6,7 @@
  * grading client is absent; then running tests reports that plainly instead of faking results.
  */
 import type { RunResult, TestResult } from '../../grading/types.ts';
+import type { LateDiffText } from '../../grading/late-diffs.ts';
 import type { DrawOutcome, DrawScenario } from '../../grading/runtime/draw.ts';
 
 export type { RunResult };
@@ -29,7 +30,7 @@ export interface RunOptions {
    * and this is called once afterwards with the completed messages (index into RunResult.tests,
    * name, whole message). A client without late diffs puts them in the messages and never calls it.
    */
-  onDiffs?: (diffs: { index: number; name: string; message: string }[]) => void;
+  onDiffs?: (diffs: LateDiffText[]) => void;
 }
 
 interface GradingClient {

@@ -27,7 +27,7 @@
  * in a row would otherwise each wait for a runner to start).
  */
 import { hostUrl, workerUrl } from 'virtual:grader-runner';
-import { orchestrate, type LateDiffText, type OrchestrateOptions, type WorkerHandle } from '../orchestrate.ts';
+import { orchestrate, type LateDiffsEnd, type LateDiffText, type OrchestrateOptions, type WorkerHandle } from '../orchestrate.ts';
 import { RESULT_BATCH_MAX, unpackBatch } from './batch.ts';
 import type { ExportKind, RunResult, TestResult, TestSource } from '../types.ts';
 import { DEFAULT_PER_TEST_MS } from '../types.ts';
@@ -452,7 +452,7 @@ export type OnDiffs = (diffs: LateDiffText[]) => void;
 let formatting: AbortController | null = null;
 
 /** How the last runs' late diffs ended (newest last; for benches and tests). */
-export const lateDiffsLog: ('delivered' | 'none' | 'timeout' | 'exit' | 'aborted')[] = [];
+export const lateDiffsLog: LateDiffsEnd[] = [];
 
 /**
  * Transpile `code`, run exercise `id`'s tests against it in a sandboxed runner and return the
