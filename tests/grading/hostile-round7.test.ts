@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { WorkerMessage } from '../../src/grading/runtime/session.ts';
 import { runInRealm, runLate, type Exercise } from './realm/harness.ts';
+import { referenceTests } from './fixtures/reference.ts';
 
 describe('late diffs across a restart (a test hangs between two deep failures)', { timeout: 120_000 }, () => {
   const HANG: Exercise = {
@@ -57,21 +58,7 @@ describe('late diffs across a restart (a test hangs between two deep failures)',
 });
 
 describe('a runner that loaded learner code shares and takes no reference reports', { timeout: 120_000 }, () => {
-  const tests = [
-    {
-      file: 'ref.test.ts',
-      source: [
-        "import { it, expect } from 'vitest';",
-        "import { simulate } from 'collapse-lab/engine';",
-        "import { f } from './solution';",
-        "it('reference', () => {",
-        "  const r = simulate({ layout: 'page*448,swap*64', kernel: 'after', madvise: false }).report;",
-        "  console.log(`frozen=${Object.isFrozen(r)} result=${r.result}`);",
-        '  expect(f()).toBe(1);',
-        '});',
-      ].join('\n'),
-    },
-  ];
+  const tests = referenceTests(["console.log(`frozen=${Object.isFrozen(r)} result=${r.result}`);"]);
   const load = (code: string) => ({ type: 'load', nonce: 'n', payload: { exercise: 'ref', exports: ['f'], code, tests, perTestMs: 5000 } });
 
   /** Post `msgs` one by one, each after the answer the previous one gets; collect every message. */

@@ -12,6 +12,7 @@ import type { WorkerMessage } from '../../src/grading/runtime/session.ts';
 import type { RunResult } from '../../src/grading/types.ts';
 import { EARLY_ABORT, runInRealm, runPrimed, type Exercise, type Primed } from './realm/harness.ts';
 import { ROOT } from './helpers.ts';
+import { referenceTests } from './fixtures/reference.ts';
 
 const DIR = `${ROOT}exercises/early-abort`;
 const starter = readFileSync(`${DIR}/starter.ts`, 'utf8');
@@ -102,22 +103,10 @@ describe('a prime the runner cannot do is answered at once (the owner would wait
 });
 
 describe("the patched kernel's runs made while priming are reused by the learner's run", { timeout: 120_000 }, () => {
-  const tests = [
-    {
-      file: 'ref.test.ts',
-      source: [
-        "import { it, expect } from 'vitest';",
-        "import { simulate } from 'collapse-lab/engine';",
-        "import { f } from './solution';",
-        "it('reference', () => {",
-        "  const r = simulate({ layout: 'page*448,swap*64', kernel: 'after', madvise: false }).report;",
-        "  const other = simulate({ layout: 'page*448,swap*64', kernel: 'after', madvise: true }).report;",
-        "  console.log(`frozen=${Object.isFrozen(r)} ${Object.isFrozen(other)} result=${r.result} swapped_in=${r.swapped_in}`);",
-        '  expect(f()).toBe(1);',
-        '});',
-      ].join('\n'),
-    },
-  ];
+  const tests = referenceTests([
+    "const other = simulate({ layout: 'page*448,swap*64', kernel: 'after', madvise: true }).report;",
+    "console.log(`frozen=${Object.isFrozen(r)} ${Object.isFrozen(other)} result=${r.result} swapped_in=${r.swapped_in}`);",
+  ]);
   const ex: Exercise = { id: 'ref', exports: ['f'], tests };
   /**
    * One run of `code`, primed first (with a starter that fails) or not; `references`: given in
