@@ -50,6 +50,14 @@ export interface OpenedPage {
 
 export async function newPage(browser: Browser, opts: BrowserContextOptions = {}): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
+  return openPage(context);
+}
+
+/**
+ * One more page (a tab) in an existing context, with its own error and request lists: tabs of one
+ * context share its storage and its HTTP and compiled-code caches, as tabs of a reader's browser do.
+ */
+export async function openPage(context: BrowserContext): Promise<OpenedPage> {
   const page = await context.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
