@@ -1,10 +1,11 @@
 /**
  * Vite plugin: `import engineDts from 'virtual:collapse-lab/engine-dts'` gives the engine's
- * declarations (see ./engine-dts.ts) as a string, regenerated from src/engine on every build and,
- * in dev, whenever an engine file changes. Only the lazily loaded editor chunk imports it.
+ * declarations (see ./engine-dts.ts) as a string, made from src/engine for every build and, in
+ * dev, whenever an engine file changes; unchanged sources reuse the last result
+ * (./engine-dts-cache.ts). Only the lazily loaded editor chunk imports it.
  */
 import type { Plugin } from 'vite';
-import { buildEngineDts } from './engine-dts.ts';
+import { cachedEngineDts } from './engine-dts-cache.ts';
 
 const ID = 'virtual:collapse-lab/engine-dts';
 const RESOLVED = '\0' + ID;
@@ -15,9 +16,9 @@ export function engineDtsPlugin(indexFile: string): Plugin {
     resolveId(id) {
       return id === ID ? RESOLVED : undefined;
     },
-    load(id) {
+    async load(id) {
       if (id !== RESOLVED) return undefined;
-      const { dts, files } = buildEngineDts(indexFile);
+      const { dts, files } = await cachedEngineDts(indexFile);
       for (const f of files) this.addWatchFile(f);
       this.addWatchFile(indexFile);
       return `export default ${JSON.stringify(dts)};\n`;
