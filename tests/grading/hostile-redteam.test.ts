@@ -36,24 +36,28 @@ async function gradeJson(id: string, file: string): Promise<{ code: number; repo
  * not called), bounded. Shared by both probes (as source text they embed).
  */
 const WALK = `
-function walk(roots: unknown[], visit: (v: any, path: string) => void, limit = 50000): void {
+function walk(roots: unknown[], visit: (v: any) => void, limit = 50000): void {
   const seen = new Set<unknown>();
-  const queue: [unknown, string][] = roots.map((r, i) => [r, 'root' + i]);
-  while (queue.length && seen.size < limit) {
-    const [v, path] = queue.shift()!;
-    if ((typeof v !== 'object' && typeof v !== 'function') || v === null || seen.has(v)) continue;
+  const isRef = (v: unknown) => (typeof v === 'object' && v !== null) || typeof v === 'function';
+  // Only objects and functions are queued (the rest is never visited), and the queue is read with
+  // an index: queue.shift() moves a long array on every call (the walk was quadratic).
+  const queue: unknown[] = roots.filter(isRef);
+  let head = 0;
+  while (head < queue.length && seen.size < limit) {
+    const v = queue[head++];
+    if (seen.has(v)) continue;
     seen.add(v);
-    visit(v, path);
+    visit(v);
     let keys: (string | symbol)[] = [];
     try { keys = Reflect.ownKeys(v as object); } catch { continue; }
     for (const k of keys) {
       let d: PropertyDescriptor | undefined;
       try { d = Object.getOwnPropertyDescriptor(v, k); } catch { continue; }
-      if (d && 'value' in d) queue.push([d.value, path + '.' + String(k)]);
+      if (d && 'value' in d && isRef(d.value)) queue.push(d.value);
     }
-    if (v instanceof Map) for (const [k, x] of v) { queue.push([k, path + '<k>']); queue.push([x, path + '<v>']); }
-    if (v instanceof Set) for (const x of v) queue.push([x, path + '<e>']);
-    try { queue.push([Object.getPrototypeOf(v), path + '.__proto__']); } catch { /* proxy */ }
+    if (v instanceof Map) for (const [k, x] of v) { if (isRef(k)) queue.push(k); if (isRef(x)) queue.push(x); }
+    if (v instanceof Set) for (const x of v) if (isRef(x)) queue.push(x);
+    try { const p = Object.getPrototypeOf(v); if (isRef(p)) queue.push(p); } catch { /* proxy */ }
   }
 }
 `;
@@ -232,9 +236,12 @@ function silencedWrongAnswer(wrongSource: string, fn: string, silencer: string):
   if (renamed === wrongSource) throw new Error(`the wrong answer does not declare export function ${fn}`);
   return `${renamed}
 ${WALK}
+let reported = false;
 export function ${fn}(...a: any[]): any {
   const arrays: any[] = [];
   walk(a, (v) => { if (Array.isArray(v)) arrays.push(v); }, 20000);
+  // Once, so the test can tell that the walk reached arrays to silence (else it proves nothing).
+  if (!reported) { reported = true; console.log('<<ARRAYS ' + arrays.length + '>>'); }
   ${silencer}
   return (wrong_${fn} as any)(...a);
 }
@@ -261,6 +268,8 @@ describe.concurrent('hostile (red team): silencing the simulator\'s evidence thr
       for (const [i, what] of Object.keys(SILENCERS).entries()) {
         const { report, raw } = silenced[i];
         expect(report.loadError, `${what}: ${raw.slice(0, 1500)}`).toBeUndefined();
+        const reached = Number(/<<ARRAYS (\d+)>>/.exec(report.tests.map((t) => t.output ?? '').join('\n'))?.[1] ?? 0);
+        expect(reached, `${what}: the walk found no array in what the grader hands learner code`).toBeGreaterThan(0);
         expect(report.passed, `${what}: ${report.passed}/${report.total} vs ${plain.passed} for the wrong answer alone`).toBeLessThanOrEqual(plain.passed);
       }
     });
