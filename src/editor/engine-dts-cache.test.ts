@@ -53,10 +53,38 @@ describe('the engine .d.ts cache', { timeout: 60_000 }, () => {
     expect(s.calls()).toBe(3);
   });
 
+  it('a file saved while the declarations are made: the entry is stale at once', async () => {
+    const s = setup();
+    const pte = path.join(s.engine, 'pte.ts');
+    // The save lands after the compiler read the file and before the result is stored.
+    const racing = (f: string): EngineDts => {
+      const made = buildEngineDts(f);
+      fs.appendFileSync(pte, 'export const saved_during_build = 1;\n');
+      return made;
+    };
+    const first = await cachedEngineDts(s.index, { cacheFile: s.cacheFile, build: racing });
+    expect(first.dts).not.toContain('saved_during_build');
+    const next = await s.get();
+    expect(next.cached).toBe(false);
+    expect(next.dts).toContain('saved_during_build');
+  });
+
+  it('an import of a file that does not exist yet: creating the file makes the entry stale', async () => {
+    const s = setup();
+    fs.appendFileSync(s.index, "export * from './later.ts';\n");
+    const before = await s.get();
+    expect(before.dts).not.toContain('later_t');
+    fs.writeFileSync(path.join(s.engine, 'later.ts'), 'export type later_t = number;\n');
+    const after = await s.get();
+    expect(after.cached).toBe(false);
+    expect(after.dts).toContain('later_t');
+    expect(after.dts).toBe(buildEngineDts(s.index).dts);
+  });
+
   it('a broken, foreign or unwritable cache means "generate", never an error', async () => {
     const s = setup();
     await s.get();
-    for (const bad of ['{', 'null', '[]', JSON.stringify({ generator: 'x', index: s.index, inputs: [], dts: 'forged', files: [] })]) {
+    for (const bad of ['{', 'null', '[]', JSON.stringify({ generator: 'x', index: s.index, inputs: [], absent: [], dts: 'forged', files: [] })]) {
       fs.writeFileSync(s.cacheFile, bad);
       const r = await s.get();
       expect(r.cached).toBe(false);

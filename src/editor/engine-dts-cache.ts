@@ -6,10 +6,11 @@
  * them (its site build, the lab build, the dev-server test) on an unchanged engine.
  *
  * An entry is used only when the generator is the same (this folder's engine-dts.ts and the
- * installed TypeScript, by content) and every source file that went into it still has the content
- * it had: the files {@link buildEngineDts} reports, which are the files the dev server watches.
- * A changed import is a changed file, so a new engine file is seen through the file importing it.
- * Anything unreadable (no cache yet, a broken entry, a full disk) means "generate", never an error.
+ * installed TypeScript, by content), every file the compiler read still has the text it read then
+ * (hashed as read, so a file saved during generation makes the entry stale at once), and every path
+ * it looked for in vain is still absent (an import of a file created later). Both lists come from
+ * {@link buildEngineDts} (`sources`). Anything unreadable (no cache yet, a broken entry, a full
+ * disk) means "generate", never an error.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,8 +24,10 @@ export const ENGINE_DTS_CACHE = path.resolve(import.meta.dirname, '../../node_mo
 interface Entry {
   generator: string;
   index: string;
-  /** [absolute path, sha-256 of its content] for every source file of the declarations. */
+  /** [absolute path, sha-256 of the text the compiler read] for every file it read. */
   inputs: [string, string][];
+  /** Paths the compiler looked for and did not find. */
+  absent: string[];
   dts: string;
   files: string[];
 }
@@ -52,6 +55,8 @@ function readEntry(file: string): Entry | null {
       typeof e.dts === 'string' &&
       Array.isArray(e.files) &&
       e.files.every((f) => typeof f === 'string') &&
+      Array.isArray(e.absent) &&
+      e.absent.every((f) => typeof f === 'string') &&
       Array.isArray(e.inputs) &&
       e.inputs.length > 0 &&
       e.inputs.every((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
@@ -86,15 +91,20 @@ export async function cachedEngineDts(
   const index = path.resolve(indexFile);
   const generator = generatorKey();
   const entry = readEntry(cacheFile);
-  if (entry && entry.generator === generator && entry.index === index && entry.inputs.every(([f, h]) => sha(f) === h)) {
+  if (
+    entry &&
+    entry.generator === generator &&
+    entry.index === index &&
+    entry.inputs.every(([f, h]) => sha(f) === h) &&
+    entry.absent.every((f) => !fs.existsSync(f))
+  ) {
     return { dts: entry.dts, files: entry.files, cached: true };
   }
   const build = opts.build ?? (await import('./engine-dts.ts')).buildEngineDts;
   const made = build(indexFile);
-  const inputs = [...new Set([index, ...made.files])].map((f): [string, string | null] => [f, sha(f)]);
-  // A source that vanished while we read it: keep the result, store nothing.
-  if (made.files.length > 0 && inputs.every(([, h]) => h !== null)) {
-    writeEntry(cacheFile, { generator, index, inputs: inputs as [string, string][], dts: made.dts, files: made.files });
+  // No record of what it was made from (no engine yet): nothing to check an entry against.
+  if (made.sources && made.sources.read.some(([f]) => f === index)) {
+    writeEntry(cacheFile, { generator, index, inputs: made.sources.read, absent: made.sources.absent, dts: made.dts, files: made.files });
   }
-  return { ...made, cached: false };
+  return { dts: made.dts, files: made.files, cached: false };
 }

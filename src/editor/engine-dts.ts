@@ -15,6 +15,7 @@
  * Runs in Node only (imported by the Vite plugin in ./vite-plugin-engine-dts.ts).
  */
 import ts from 'typescript';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 export const ENGINE_MODULE = 'collapse-lab/engine';
@@ -24,6 +25,13 @@ export interface EngineDts {
   dts: string;
   /** Source files that went into it (for the bundler's watch list). */
   files: string[];
+  /**
+   * What the text was made from, for a cache (./engine-dts-cache.ts): every file the compiler read
+   * apart from its own libs, with the sha-256 (hex) of the very text it read, and every path it
+   * looked for and did not find (an import of a file that does not exist yet). Absent when there
+   * is no engine.
+   */
+  sources?: { read: [file: string, sha256: string][]; absent: string[] };
 }
 
 function moduleNameFor(dtsFile: string, indexDts: string, engineDir: string): string {
@@ -65,6 +73,33 @@ export function buildEngineDts(indexFile: string): EngineDts {
     lib: ['lib.es2023.d.ts'],
   };
   const host = ts.createCompilerHost(options);
+  // Record what the program is made of as the compiler sees it: the text it read (hashed as read,
+  // so a file saved during the emit is not taken for the text that was used) and the paths it
+  // probed in vain. TypeScript's own lib files are left out (they come with its version).
+  const libDir = path.dirname(ts.getDefaultLibFilePath(options)) + path.sep;
+  const read = new Map<string, string>();
+  const absent = new Set<string>();
+  const readFile = host.readFile.bind(host);
+  host.readFile = (name) => {
+    const text = readFile(name);
+    const abs = path.resolve(name);
+    if (text !== undefined && !abs.startsWith(libDir)) read.set(abs, createHash('sha256').update(text).digest('hex'));
+    return text;
+  };
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => {
+    const found = fileExists(name);
+    if (!found) absent.add(path.resolve(name));
+    return found;
+  };
+  const directoryExists = host.directoryExists?.bind(host);
+  if (directoryExists) {
+    host.directoryExists = (name) => {
+      const found = directoryExists(name);
+      if (!found) absent.add(path.resolve(name));
+      return found;
+    };
+  }
   const outputs = new Map<string, string>();
   host.writeFile = (name, text) => {
     outputs.set(path.resolve(name), text);
@@ -104,5 +139,5 @@ export function buildEngineDts(indexFile: string): EngineDts {
   const header =
     `// Generated at build time from src/engine by src/editor/engine-dts.ts — do not edit.\n` +
     `// TypeScript ${ts.version}.\n`;
-  return { dts: header + blocks.join('\n\n') + '\n', files };
+  return { dts: header + blocks.join('\n\n') + '\n', files, sources: { read: [...read].sort(), absent: [...absent].sort() } };
 }
