@@ -15,10 +15,8 @@ import {
   type OpenedPage,
   exercise,
   getCode,
-  gotoChapter,
   launch,
-  newPage,
-  openEditor,
+  openedEditorPage,
   readExerciseFile,
   runWithShortcut,
   screenshot,
@@ -45,12 +43,7 @@ let shared: Promise<OpenedPage> | null = null;
  * (an opening costs ~3 CPU-s). Each test checks only the page errors of its own steps.
  */
 function editorPage(): Promise<OpenedPage> {
-  shared ??= (async () => {
-    const opened = await newPage(browser, { viewport: { width: 1400, height: 1000 } });
-    await gotoChapter(opened.page, ID);
-    await openEditor(opened.page, ID);
-    return opened;
-  })();
+  shared ??= openedEditorPage(browser, ID, { viewport: { width: 1400, height: 1000 } });
   return shared;
 }
 

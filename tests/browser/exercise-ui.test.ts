@@ -18,6 +18,7 @@ import {
   launch,
   newPage,
   openEditor,
+  openedEditorPage,
   type OpenedPage,
   readExerciseFile,
   ROOT,
@@ -59,12 +60,7 @@ const stored = (page: Page, key: string) => page.evaluate((k) => localStorage.ge
  */
 let opened: Promise<OpenedPage> | undefined;
 function sharedEditorPage(): Promise<OpenedPage> {
-  opened ??= (async () => {
-    const o = await newPage(browser);
-    await gotoChapter(o.page, ID);
-    await openEditor(o.page, ID);
-    return o;
-  })();
+  opened ??= openedEditorPage(browser, ID);
   return opened;
 }
 

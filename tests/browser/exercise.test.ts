@@ -17,6 +17,7 @@ import {
   launch,
   newPage,
   openEditor,
+  openedEditorPage,
   readExerciseFile,
   ROOT,
   runWithShortcut,
@@ -67,12 +68,7 @@ function withInfiniteLoop(code: string, fn: string, when: string): string {
  */
 let openedEditor: Promise<Page> | undefined;
 function sharedEditorPage(): Promise<Page> {
-  openedEditor ??= (async () => {
-    const { page } = await newPage(browser, { colorScheme: 'light' });
-    await gotoChapter(page, ID);
-    await openEditor(page, ID);
-    return page;
-  })();
+  openedEditor ??= openedEditorPage(browser, ID, { colorScheme: 'light' }).then((o) => o.page);
   return openedEditor;
 }
 

@@ -169,6 +169,17 @@ export async function openEditor(page: Page, id: string): Promise<void> {
   );
 }
 
+/**
+ * A new context on the chapter of exercise `id` with its editor open. Tests that share one opened
+ * editor keep the promise (an opening costs ~3 CPU-s, docs/quality.md "Round 7").
+ */
+export async function openedEditorPage(browser: Browser, id: string, opts: BrowserContextOptions = {}): Promise<OpenedPage> {
+  const opened = await newPage(browser, opts);
+  await gotoChapter(opened.page, id);
+  await openEditor(opened.page, id);
+  return opened;
+}
+
 /** Replace the editor's whole text (Monaco model or textarea). */
 export async function setCode(page: Page, id: string, code: string): Promise<void> {
   await page.evaluate(

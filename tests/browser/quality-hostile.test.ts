@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { baseUrl, exercise, exerciseMeta, getCode, graderUrl, launch, newPage, openEditor, readExerciseFile, setCode } from './helpers.ts';
+import { baseUrl, exercise, exerciseMeta, getCode, graderUrl, launch, newPage, openEditor, openedEditorPage, readExerciseFile, setCode } from './helpers.ts';
 import { foreign, gotoExercise, recordRequests, runTests } from './quality-helpers.ts';
 import { ESCAPE_PROBE, NET_PROBE } from '../grading/realm/probes.ts';
 
@@ -25,13 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function opened(opts: Parameters<typeof newPage>[1] = {}) {
-  const o = await newPage(browser, opts);
-  await gotoExercise(o.page, baseUrl(), ID);
-  await openEditor(o.page, ID);
-  return o;
-}
 
 /** The page still answers quickly (the main thread is not blocked). */
 async function responsive(page: Page): Promise<void> {
@@ -63,7 +56,7 @@ describe('bad learner code, through the real chapter page', () => {
   let context: BrowserContext;
   let page: Page;
   beforeAll(async () => {
-    ({ context, page } = await opened());
+    ({ context, page } = await openedEditorPage(browser, ID));
   });
   afterAll(async () => {
     await context?.close();
@@ -309,7 +302,7 @@ describe('storage trouble', () => {
     // The other tab is played by the page itself: it writes the key as another tab's autosave would
     // and receives the 'storage' event the browser delivers to every other same-origin tab. (Two real
     // tabs in headless Chromium freeze the background one, so its events never run while we look.)
-    const { context, page } = await opened();
+    const { context, page } = await openedEditorPage(browser, ID);
     const codeA = `${STARTER}\n// written in this tab\n`;
     const codeB = `${STARTER}\n// written in another tab\n`;
     await setCode(page, ID, codeA);
@@ -355,7 +348,7 @@ describe('storage trouble', () => {
   });
 
   it('a 1 MB paste: the page stays responsive, the code is kept and saved, the tests run', async () => {
-    const { context, page } = await opened();
+    const { context, page } = await openedEditorPage(browser, ID);
     const filler = `// ${'x'.repeat(98)}\n`.repeat(10_500); // ~1.05 MB of comments
     await page.evaluate((x) => {
       const w = window as unknown as { __clMonaco: { editor: { getEditors(): { focus(): void; setPosition(p: object): void }[] } } };
