@@ -103,7 +103,7 @@ export async function cachedEngineDts(
   const build = opts.build ?? (await import('./engine-dts.ts')).buildEngineDts;
   const made = build(indexFile);
   // No record of what it was made from (no engine yet): nothing to check an entry against.
-  if (made.sources && made.sources.read.some(([f]) => f === index)) {
+  if (made.sources) {
     writeEntry(cacheFile, { generator, index, inputs: made.sources.read, absent: made.sources.absent, dts: made.dts, files: made.files });
   }
   return { dts: made.dts, files: made.files, cached: false };
