@@ -33,7 +33,7 @@ async function gradeJson(id: string, file: string): Promise<{ code: number; repo
 
 /**
  * A graph walk over everything reachable from `roots` through own data properties (getters are
- * not called), bounded. Shared by both probes (as source text they embed).
+ * not called), bounded. Shared by the probes and the silencers (as source text they embed).
  */
 const WALK = `
 function walk(roots: unknown[], visit: (v: any) => void, limit = 50000): void {
